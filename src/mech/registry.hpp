@@ -1,0 +1,29 @@
+#pragma once
+// The mechanism registry (DESIGN.md mech/): CKM → info, allowed key types and an
+// operation factory. C_GetMechanismList/Info and every C_*Init go through here.
+#include <memory>
+#include <vector>
+
+#include "mech/operation.hpp"
+#include "nethsm/client.hpp"
+
+namespace p11nethsm::mech {
+
+struct MechanismEntry {
+  CK_MECHANISM_TYPE type;
+  CK_MECHANISM_INFO info;  // key sizes and truthful flags (CKF_HW for appliance work)
+};
+
+// Mechanisms offered for a slot whose appliance runs `firmware`.
+std::vector<MechanismEntry> mechanismsFor(nethsm::FirmwareVersion firmware);
+
+// Validates mechanism, parameters and key (CKR_MECHANISM_INVALID,
+// CKR_MECHANISM_PARAM_INVALID, CKR_KEY_TYPE_INCONSISTENT, CKR_KEY_FUNCTION_NOT_PERMITTED)
+// and returns a ready operation. `client` outlives the operation.
+Result<std::unique_ptr<Operation>> createOperation(OperationKind kind,
+                                                   const CK_MECHANISM& mechanism,
+                                                   const KeyView& key,
+                                                   nethsm::Client& client,
+                                                   nethsm::FirmwareVersion firmware);
+
+}  // namespace p11nethsm::mech
