@@ -2,6 +2,7 @@
 // In-process API of mock-nethsm: tests start it on port 0 and talk to it over real
 // TLS. The CLI (main.cpp) is a thin wrapper around the same class.
 // Stable contract: other areas' tests use everything declared here.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,6 +26,23 @@ struct MockCounters {
   uint64_t tcpConnections = 0;
   uint64_t tlsHandshakes = 0;
   uint64_t requests = 0;
+};
+
+// Fault injection (no root needed). Rules apply per instance, to requests whose path
+// (below /api/v1, e.g. "/keys/k1/sign") matches `pathRegex` (empty: every path).
+enum class FaultKind {
+  kFailStatus,          // answer `status` with an empty body without processing
+  kReset,               // reset the TCP connection (RST) instead of answering
+  kStall,               // accept and read the request, never answer (until cleared)
+  kCloseAfterProcessing // process the request (e.g. commit a key), then close the
+                        // connection before the answer is sent
+};
+
+struct FaultRule {
+  FaultKind kind = FaultKind::kFailStatus;
+  std::string pathRegex;  // ECMAScript regex matched against the whole path
+  int count = -1;         // how many matching requests it hits; -1: until cleared
+  int status = 503;       // for kFailStatus
 };
 
 class MockNetHsm {
@@ -52,6 +70,18 @@ class MockNetHsm {
                const std::string& passphrase);
 
   MockCounters counters(size_t instance = 0) const;
+  // Requests served per endpoint "METHOD /path-template", e.g. "POST /keys/{id}/sign".
+  uint64_t endpointCount(size_t instance, const std::string& endpoint) const;
+  void resetCounters();
+
+  void addFault(size_t instance, FaultRule rule);
+  void clearFaults(size_t instance);
+  // Added latency before each answer: fixed + uniform random in [0, randomExtra].
+  void setLatency(size_t instance, std::chrono::milliseconds fixed,
+                  std::chrono::milliseconds randomExtra = std::chrono::milliseconds(0));
+  // Down: the instance's port refuses connections and open connections are closed.
+  // Up again: listens on the same port.
+  void setInstanceDown(size_t instance, bool down);
 
  private:
   struct Impl;
