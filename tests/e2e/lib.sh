@@ -1,0 +1,75 @@
+# Shared shell helpers for the end-to-end tests: start a mock-nethsm, provision it
+# through the REST API as an administrator would with curl, write a module config.
+# Source it; every function uses the variables it documents.
+
+# e2e_start_mock <build-dir> <workdir> [extra mock flags...]
+# Sets MOCK_PID, MOCK_URL (https://127.0.0.1:PORT/api/v1), MOCK_FP (sha256 pin).
+e2e_start_mock() {
+  local build=$1 work=$2
+  shift 2
+  "$build/mock-nethsm" --port 0 --state "$work/mock-state.json" "$@" >"$work/mock.out" 2>"$work/mock.err" &
+  MOCK_PID=$!
+  local line="" _
+  for _ in $(seq 1 200); do
+    line=$(head -n 1 "$work/mock.out" 2>/dev/null || true)
+    case "$line" in listening*) break ;; esac
+    kill -0 "$MOCK_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  case "$line" in
+    listening*) ;;
+    *) echo "mock-nethsm did not start:" >&2; cat "$work/mock.err" >&2; return 1 ;;
+  esac
+  # listening https://127.0.0.1:PORT sha256=AA:BB:...
+  local addr=${line#listening }
+  addr=${addr%% *}
+  MOCK_URL="$addr/api/v1"
+  MOCK_FP=${line##*sha256=}
+  echo "mock-nethsm: $line"
+}
+
+e2e_stop_mock() {
+  if [ -n "${MOCK_PID:-}" ]; then kill "$MOCK_PID" 2>/dev/null || true; wait "$MOCK_PID" 2>/dev/null || true; fi
+  MOCK_PID=
+}
+
+# e2e_curl <user:pass|-> <METHOD> <path> [json-body]  -> prints body, fails on HTTP >= 400
+e2e_curl() {
+  local auth=$1 method=$2 path=$3 body=${4:-}
+  local args=(-sS --fail-with-body -k -X "$method" "$MOCK_URL$path")
+  [ "$auth" != "-" ] && args+=(-u "$auth")
+  [ -n "$body" ] && args+=(-H "Content-Type: application/json" --data "$body")
+  curl "${args[@]}"
+}
+
+# e2e_provision <admin-pass> <operator-pass>: provision, create user "operator".
+e2e_provision() {
+  local admin=$1 op=$2
+  e2e_curl - POST /provision \
+    "{\"unlockPassphrase\":\"unlockunlock\",\"adminPassphrase\":\"$admin\",\"systemTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}"
+  e2e_curl "admin:$admin" PUT /users/operator \
+    "{\"realName\":\"Operator\",\"role\":\"Operator\",\"passphrase\":\"$op\"}"
+}
+
+# e2e_write_config <file> <label> [operator-password] [admin-password]
+e2e_write_config() {
+  local file=$1 label=$2 op=${3:-} admin=${4:-}
+  {
+    echo "log_level: Warn"
+    echo "log_file: \"-\""
+    echo "slots:"
+    echo "  - label: $label"
+    echo "    operator:"
+    echo "      username: operator"
+    [ -n "$op" ] && echo "      password: \"$op\""
+    echo "    administrator:"
+    echo "      username: admin"
+    [ -n "$admin" ] && echo "      password: \"$admin\""
+    echo "    timeout_seconds: 10"
+    echo "    instances:"
+    echo "      - url: \"$MOCK_URL\""
+    echo "        sha256_fingerprints: [\"$MOCK_FP\"]"
+  } >"$file"
+}
+
+hex_of() { printf '%s' "$1" | xxd -p | tr -d '\n'; }
