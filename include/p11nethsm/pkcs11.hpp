@@ -8,6 +8,11 @@
 #define CKF_INTERFACE_FORK_SAFE 0x00000001UL
 #endif
 
+// PKCS#11 3.0 §5.6 C_SessionCancel flags beyond the mechanism flags.
+#ifndef CKF_FIND_OBJECTS
+#define CKF_FIND_OBJECTS 0x00000040UL
+#endif
+
 extern "C" {
 
 #ifndef P11NETHSM_HAVE_CK_INTERFACE
@@ -129,5 +134,13 @@ typedef struct CK_FUNCTION_LIST_3_0 {
   CK_C_GenericStub C_MessageVerifyFinal;
 } CK_FUNCTION_LIST_3_0;
 typedef CK_FUNCTION_LIST_3_0* CK_FUNCTION_LIST_3_0_PTR;
+
+// The PKCS#11 3.0 entry points the module exports.
+CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount);
+CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion,
+                     CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags);
+CK_RV C_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
+                  CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen);
+CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags);
 
 }  // extern "C"

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/result.hpp"
@@ -60,6 +61,12 @@ struct TcpKeepaliveConfig {
 
 enum class CertificateFormat { kPem, kDer };
 
+// Object cache refresh interval of a slot when cache_refresh_seconds is absent (core).
+inline constexpr unsigned kDefaultCacheRefreshSeconds = 60;
+// Token labels are a 32-byte blank-padded field (PKCS#11 v2.40 §3.2 CK_TOKEN_INFO):
+// a longer slot label is a configuration error rather than a silent truncation.
+inline constexpr size_t kMaxLabelBytes = 32;
+
 // Finite defaults on purpose: the Rust module's infinite default hung clients behind
 // firewalls for 15 minutes (competitor.md §3, issue #156).
 inline constexpr unsigned kDefaultTimeoutSeconds = 30;
@@ -77,7 +84,16 @@ struct SlotConfig {
   unsigned timeoutSeconds = kDefaultTimeoutSeconds;
   unsigned connectTimeoutSeconds = kDefaultConnectTimeoutSeconds;
   CertificateFormat certificateFormat = CertificateFormat::kPem;
-  std::optional<unsigned> cacheRefreshSeconds;  // object cache refresh (core)
+  std::optional<unsigned> cacheRefreshSeconds;  // object cache refresh (core); set
+                                                // to kDefaultCacheRefreshSeconds by parse
+  std::string sourceFile;  // the file this slot came from (for messages)
+};
+
+// Something worth telling the user about a configuration that still loads (unknown
+// key, overridden option, ...). loadConfig() has already logged these.
+struct Diagnostic {
+  LogLevel level = LogLevel::kWarn;
+  std::string message;
 };
 
 struct Config {
@@ -87,16 +103,50 @@ struct Config {
   LogConfig log;
   std::vector<SlotConfig> slots;
   std::vector<std::string> sourceFiles;  // files read, in merge order
+  std::vector<Diagnostic> diagnostics;    // warnings/notes, in the order found
+};
+
+// Environment variable naming the only configuration file to read.
+inline constexpr const char* kConfigFileEnvVar = "P11NETHSM_CONFIG_FILE";
+
+// Where loadConfig looks. Injectable so that tests never touch /etc or $HOME.
+struct ConfigSources {
+  std::vector<std::string> searchPath;  // merge order, least user-specific first
+  std::optional<std::string> onlyFile;  // set: read only this file (must exist)
+};
+
+// One YAML document and the name it is reported under (usually its path).
+struct ConfigText {
+  std::string origin;
+  std::string text;
 };
 
 // Reads P11NETHSM_CONFIG_FILE if set (only that file), else merges every existing
-// file of the search path. Errors name file, line and key.
+// file of the search path. Errors name file, line and key. Diagnostics are logged
+// (buffered by the log layer until log::configure) and returned in Config; a failure
+// is returned, not logged: the caller logs its message once (one clear line).
 Result<Config> loadConfig();
+// Same with explicit sources. No file found at all is an error that lists the path.
+Result<Config> loadConfig(const ConfigSources& sources);
+// The sources loadConfig() uses: P11NETHSM_CONFIG_FILE, else configSearchPath().
+ConfigSources configSourcesFromEnvironment();
+
+// Merges documents given in merge order (slots concatenated; a top-level option set
+// in several documents: the later, more user-specific one wins, noted at info).
+Result<Config> mergeConfigTexts(const std::vector<ConfigText>& documents);
 
 // Parses one YAML document; `origin` names it in error messages.
 Result<Config> parseConfig(const std::string& yamlText, const std::string& origin);
 
-// The search path, in merge order (least specific first).
+// The search path, in merge order (least specific first):
+// /etc/nitrokey, /usr/local/etc/nitrokey, $HOME/.config/nitrokey (if HOME is set).
 std::vector<std::string> configSearchPath();
+// The same under `rootPrefix` (prepended to the two system paths) with `home` as
+// $HOME (none: no user file). For tests and for staged installs.
+std::vector<std::string> configSearchPath(const std::string& rootPrefix,
+                                          const std::optional<std::string>& home);
+
+// Parses a log level name (trace, debug, info, warn/warning, error, off), any case.
+std::optional<LogLevel> parseLogLevel(std::string_view name);
 
 }  // namespace p11nethsm::config

@@ -24,6 +24,16 @@ struct ClusterOptions {
   std::string probePath = "/health/ready";
   // Interval at which working instances are probed too (silently dead ones).
   std::chrono::milliseconds workingProbeInterval{std::chrono::seconds(30)};
+  // Waits before re-probing a failed instance, by consecutive failed probes; the
+  // last value repeats. Tests shorten it.
+  std::vector<std::chrono::milliseconds> failedProbeBackoff = defaultProbeBackoff();
+  // Timeout of one background probe (capped by the slot's timeout_seconds).
+  std::chrono::milliseconds probeTimeout{std::chrono::seconds(5)};
+  // libcurl CURLOPT_RESOLVE entries "host:port:address" (tests connect to the
+  // loopback mock under another name to check host-name verification).
+  std::vector<std::string> resolveOverrides;
+
+  static std::vector<std::chrono::milliseconds> defaultProbeBackoff();  // 1,1,2,5,10,60,300 s
 };
 
 // Counters for tests and benchmarks.
@@ -31,8 +41,20 @@ struct ClusterStats {
   size_t requests = 0;
   size_t retries = 0;
   size_t handlesCreated = 0;  // curl easy handles ever created
+  size_t handlesDiscarded = 0;  // closed after a transport error or over the idle cap
+  size_t probes = 0;            // health probes sent (background and inline)
+  std::vector<size_t> requestsPerInstance;  // attempts sent to each instance
 };
 
+// Worst-case duration of one send() (docs/transport.md):
+//   (retries.count + 1) × timeout_seconds          attempts, each bounded by
+//                                                  CURLOPT_TIMEOUT_MS (connect included)
+// + retries.count × retries.delay_seconds          waits between attempts
+// + 3 × 1 s                                        inline probes, only without the
+//                                                  health-checker thread
+// e.g. defaults (0 retries, 30 s) → 30 s; count 2, delay 1, timeout 10 → 32 s (+3 s).
+// At most retries.count + 1 requests (+3 probes) are sent. Nothing waits on a lock
+// held by another thread's network I/O.
 class Cluster {
  public:
   Cluster(const config::SlotConfig& slot, ClusterOptions options);
@@ -57,6 +79,9 @@ class Cluster {
   bool anyInstanceUsable() const;  // not every instance kFailed
   size_t instanceCount() const;
   ClusterStats stats() const;
+  // The slot's retry policy (the NetHSM client bounds its verify-then-retry loops
+  // for key creation by it).
+  const config::RetryConfig& retryPolicy() const;
 
   // In a forked child: forget every pooled connection and thread without touching
   // them (they belong to the parent).

@@ -41,4 +41,8 @@ struct Response {
   size_t instanceIndex = 0;  // which instance answered (for logs and tests)
 };
 
+// Percent-encodes one path segment (libcurl's escaper), e.g. a user or key ID that
+// the caller did not validate. Unreserved characters pass unchanged.
+std::string escapePathSegment(const std::string& segment);
+
 }  // namespace p11nethsm::transport

@@ -19,6 +19,10 @@ struct MockOptions {
   std::string tlsKeyFile;
   std::string firmware = "4.0";
   int workerThreads = 16;
+  // Like a small appliance: each instance serves one /api/v1 request at a time and
+  // spends `serviceTime` on each (cluster benchmarks).
+  bool serial = false;
+  std::chrono::milliseconds serviceTime{0};
 };
 
 // Counters per instance, for tests and benchmarks.
@@ -82,6 +86,9 @@ class MockNetHsm {
   // Down: the instance's port refuses connections and open connections are closed.
   // Up again: listens on the same port.
   void setInstanceDown(size_t instance, bool down);
+  // Replaces the instance's TLS certificate by a fresh self-signed one (new
+  // connections see it); returns the new fingerprint, empty on failure.
+  std::string switchCertificate(size_t instance);
 
  private:
   struct Impl;

@@ -1,0 +1,279 @@
+#include "instance.hpp"
+
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <iostream>
+#include <mutex>
+
+#include "control.hpp"
+
+namespace p11nethsm::mock {
+namespace {
+
+// Per-SSL record of an open connection; freed with the SSL (before httplib closes the
+// socket), which keeps the fd registry free of reused descriptors.
+struct ConnRecord {
+  Instance* instance;
+  int fd;
+  bool handshakeCounted = false;
+};
+
+void freeConnRecord(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+  auto* rec = static_cast<ConnRecord*>(ptr);
+  if (rec == nullptr) return;
+  rec->instance->unregisterConnection(rec->fd);
+  delete rec;
+}
+
+int connIndex() {
+  static std::once_flag once;
+  static int index = -1;
+  std::call_once(once, [] { index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, freeConnRecord); });
+  return index;
+}
+
+void infoCallback(const SSL* ssl, int where, int) {
+  auto* instance = static_cast<Instance*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+  auto* rec = static_cast<ConnRecord*>(SSL_get_ex_data(ssl, connIndex()));
+  if ((where & SSL_CB_HANDSHAKE_START) && rec == nullptr) {
+    rec = new ConnRecord{instance, SSL_get_fd(ssl)};
+    SSL_set_ex_data(const_cast<SSL*>(ssl), connIndex(), rec);
+    instance->registerConnection(rec->fd);
+  }
+  // TLS 1.3 may report HANDSHAKE_DONE again after post-handshake messages: count once.
+  if ((where & SSL_CB_HANDSHAKE_DONE) && rec != nullptr && !rec->handshakeCounted) {
+    rec->handshakeCounted = true;
+    instance->countHandshake();
+  }
+}
+
+int certCallback(SSL* ssl, void* arg) { return static_cast<Instance*>(arg)->useIdentity(ssl) ? 1 : 0; }
+
+// Counts accepted TCP connections: httplib hands each accepted socket to the queue.
+class CountingPool : public httplib::TaskQueue {
+ public:
+  CountingPool(size_t workers, std::atomic<uint64_t>& counter) : pool_(workers), counter_(counter) {}
+  void enqueue(std::function<void()> fn) override {
+    counter_++;
+    pool_.enqueue(std::move(fn));
+  }
+  void shutdown() override { pool_.shutdown(); }
+
+ private:
+  httplib::ThreadPool pool_;
+  std::atomic<uint64_t>& counter_;
+};
+
+int sslFd(const httplib::Request& req) { return req.ssl != nullptr ? SSL_get_fd(req.ssl) : -1; }
+
+// RST instead of an answer: connect(AF_UNSPEC) disconnects a TCP socket with a reset
+// on Linux, and httplib's later writes fail.
+void resetConnection(int fd) {
+  if (fd < 0) return;
+  linger lg{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+  sockaddr sa{};
+  sa.sa_family = AF_UNSPEC;
+  connect(fd, &sa, sizeof(sa));
+}
+
+void closeConnection(int fd) {
+  if (fd >= 0) shutdown(fd, SHUT_RDWR);
+}
+
+}  // namespace
+
+Instance::Instance(SharedCore& core, const Router& router, InstanceState& state, TlsIdentity identity,
+                   std::string bindAddress, int workers)
+    : core_(core), router_(router), state_(state), bindAddress_(std::move(bindAddress)),
+      workers_(workers), identity_(std::move(identity)) {}
+
+Instance::~Instance() { stop(); }
+
+std::unique_ptr<httplib::SSLServer> Instance::makeServer() {
+  auto server = std::make_unique<httplib::SSLServer>([this](SSL_CTX& ctx) {
+    TlsIdentity id = identity();
+    SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+    SSL_CTX_set_app_data(&ctx, this);
+    SSL_CTX_set_info_callback(&ctx, infoCallback);
+    SSL_CTX_set_cert_cb(&ctx, certCallback, this);
+    return SSL_CTX_use_certificate(&ctx, id.cert.get()) == 1 &&
+           SSL_CTX_use_PrivateKey(&ctx, id.key.get()) == 1;
+  });
+  // One connection may carry any number of requests (a client does 10,000 on one).
+  server->set_keep_alive_max_count(1000000);
+  server->set_keep_alive_timeout(120);
+  server->set_read_timeout(60);
+  server->set_tcp_nodelay(true);
+  server->set_payload_max_length(68u << 20);
+  size_t workers = static_cast<size_t>(workers_ > 0 ? workers_ : 1);
+  server->new_task_queue = [this, workers] { return new CountingPool(workers, state_.tcpConnections); };
+  auto plain = [this](const httplib::Request& req, httplib::Response& res) { serve(req, res, req.body, {}); };
+  auto reader = [this](const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& read) {
+    std::string body;
+    std::vector<httplib::MultipartFormData> parts;
+    if (req.is_multipart_form_data()) {
+      read(
+          [&](const httplib::MultipartFormData& file) {
+            parts.push_back(file);
+            return true;
+          },
+          [&](const char* data, size_t len) {
+            parts.back().content.append(data, len);
+            return true;
+          });
+    } else {
+      read([&](const char* data, size_t len) {
+        body.append(data, len);
+        return true;
+      });
+    }
+    serve(req, res, std::move(body), std::move(parts));
+  };
+  server->Get(".*", plain);
+  server->Delete(".*", plain);
+  server->Options(".*", plain);
+  server->Post(".*", reader);
+  server->Put(".*", reader);
+  server->Patch(".*", reader);
+  return server;
+}
+
+bool Instance::bindAndRun(int port, std::string& error) {
+  server_ = makeServer();
+  if (!server_->is_valid()) {
+    error = "TLS set-up failed";
+    return false;
+  }
+  if (port == 0) {
+    port_ = server_->bind_to_any_port(bindAddress_);
+  } else {
+    port_ = server_->bind_to_port(bindAddress_, port) ? port : -1;
+  }
+  if (port_ <= 0) {
+    error = "cannot bind " + bindAddress_ + ":" + std::to_string(port);
+    port_ = port;
+    return false;
+  }
+  running_ = true;
+  thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    running_ = false;
+  });
+  return true;
+}
+
+bool Instance::start(int port, std::string& error) { return bindAndRun(port, error); }
+
+void Instance::halt() {
+  if (!server_) return;
+  state_.faults.wakeStalled();
+  server_->stop();
+  // Idle keep-alive connections would hold the workers for the keep-alive timeout:
+  // shut their sockets until the server thread (which joins the workers) is done.
+  while (running_) {
+    closeOpenConnections();
+    state_.faults.wakeStalled();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (thread_.joinable()) thread_.join();
+  server_.reset();
+}
+
+void Instance::stop() { halt(); }
+
+bool Instance::setDown(bool down) {
+  if (down == down_) return true;
+  down_ = down;
+  if (down) {
+    halt();
+    return true;
+  }
+  std::string error;
+  if (!bindAndRun(port_, error)) {
+    std::cerr << "mock-nethsm: instance up again: " << error << "\n";
+    return false;
+  }
+  return true;
+}
+
+void Instance::setIdentity(TlsIdentity identity) {
+  std::lock_guard<std::mutex> lock(identityMutex_);
+  identity_ = std::move(identity);
+}
+
+TlsIdentity Instance::identity() const {
+  std::lock_guard<std::mutex> lock(identityMutex_);
+  return identity_;
+}
+
+bool Instance::useIdentity(SSL* ssl) {
+  TlsIdentity id = identity();
+  return SSL_use_certificate(ssl, id.cert.get()) == 1 && SSL_use_PrivateKey(ssl, id.key.get()) == 1;
+}
+
+void Instance::registerConnection(int fd) {
+  std::lock_guard<std::mutex> lock(connMutex_);
+  openFds_.insert(fd);
+}
+
+void Instance::unregisterConnection(int fd) {
+  std::lock_guard<std::mutex> lock(connMutex_);
+  openFds_.erase(fd);
+}
+
+void Instance::closeOpenConnections() {
+  std::lock_guard<std::mutex> lock(connMutex_);
+  for (int fd : openFds_) closeConnection(fd);
+}
+
+void Instance::serve(const httplib::Request& req, httplib::Response& res, std::string body,
+                     std::vector<httplib::MultipartFormData> parts) {
+  state_.requests++;
+  if (req.path.rfind("/_mock/", 0) == 0) {
+    if (!isLoopback(req.remote_addr) || core_.control == nullptr) {
+      res.status = 403;
+      return;
+    }
+    return handleControl(req, res, *core_.control);
+  }
+  Ctx ctx{req, res, core_, state_, {}, {}, std::move(body), std::move(parts)};
+  if (req.path.rfind("/api/v1/", 0) != 0) {
+    state_.countEndpoint(req.method + " <unknown>");
+    return ctx.content(404, "Not found", "text/plain");
+  }
+  serveApi(req, res, ctx);
+  std::lock_guard<std::mutex> lock(core_.statusMutex);
+  core_.statusCounts[res.status]++;
+}
+
+void Instance::serveApi(const httplib::Request& req, httplib::Response& res, Ctx& ctx) {
+  const std::string path = req.path.substr(7);  // below /api/v1
+  state_.countEndpoint(router_.endpointKey(req.method, path, core_.fw));
+  auto fault = state_.faults.take(path);
+  state_.faults.applyLatency();
+  std::unique_lock<std::mutex> serial(state_.serialMutex, std::defer_lock);
+  if (state_.serial) {
+    serial.lock();
+    std::this_thread::sleep_for(state_.serviceTime);
+  }
+  if (fault) {
+    switch (fault->kind) {
+      case FaultKind::kFailStatus: return ctx.empty(fault->status);
+      case FaultKind::kReset: return resetConnection(sslFd(req));
+      case FaultKind::kStall:
+        if (serial.owns_lock()) serial.unlock();
+        state_.faults.stall();
+        return closeConnection(sslFd(req));
+      case FaultKind::kCloseAfterProcessing: break;
+    }
+  }
+  router_.dispatch(ctx, path);
+  if (fault && fault->kind == FaultKind::kCloseAfterProcessing) closeConnection(sslFd(req));
+  (void)res;
+}
+
+}  // namespace p11nethsm::mock

@@ -1,0 +1,42 @@
+#include "core/credentials.hpp"
+
+namespace p11nethsm::core {
+
+SlotCredentials::SlotCredentials(const config::SlotConfig& slot)
+    : operator_(slot.operatorUser), administrator_(slot.administrator) {}
+
+std::optional<transport::BasicAuth> SlotCredentials::credentialsFor(nethsm::Role role) const {
+  std::lock_guard lock(mutex_);
+  bool op = role == nethsm::Role::kOperator;
+  const auto& login = op ? operatorLogin_ : administratorLogin_;
+  if (login) return login;
+  const auto& user = op ? operator_ : administrator_;
+  if (user && user->password) return transport::BasicAuth{user->username, *user->password};
+  return std::nullopt;
+}
+
+std::optional<std::string> SlotCredentials::username(nethsm::Role role) const {
+  std::lock_guard lock(mutex_);
+  const auto& user = role == nethsm::Role::kOperator ? operator_ : administrator_;
+  if (user) return user->username;
+  return std::nullopt;
+}
+
+bool SlotCredentials::hasConfiguredPassword(nethsm::Role role) const {
+  std::lock_guard lock(mutex_);
+  const auto& user = role == nethsm::Role::kOperator ? operator_ : administrator_;
+  return user && user->password && !user->password->empty();
+}
+
+void SlotCredentials::setLogin(nethsm::Role role, transport::BasicAuth auth) {
+  std::lock_guard lock(mutex_);
+  (role == nethsm::Role::kOperator ? operatorLogin_ : administratorLogin_) = std::move(auth);
+}
+
+void SlotCredentials::clearLogins() {
+  std::lock_guard lock(mutex_);
+  operatorLogin_.reset();
+  administratorLogin_.reset();
+}
+
+}  // namespace p11nethsm::core

@@ -1,0 +1,36 @@
+#pragma once
+// A slot's credentials (seed 004 "Users", "Passwords"): passwords from the
+// configuration, replaced by those given to C_Login / C_LoginUser until C_Logout.
+// The NetHSM client asks for them per request; thread-safe.
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "config/config.hpp"
+#include "nethsm/client.hpp"
+
+namespace p11nethsm::core {
+
+class SlotCredentials : public nethsm::CredentialSource {
+ public:
+  explicit SlotCredentials(const config::SlotConfig& slot);
+
+  std::optional<transport::BasicAuth> credentialsFor(nethsm::Role role) const override;
+
+  // The user name C_Login uses for the role; nullopt when none is configured.
+  std::optional<std::string> username(nethsm::Role role) const;
+  // The configuration gives a password for the role.
+  bool hasConfiguredPassword(nethsm::Role role) const;
+
+  void setLogin(nethsm::Role role, transport::BasicAuth auth);
+  void clearLogins();
+
+ private:
+  mutable std::mutex mutex_;
+  std::optional<config::UserConfig> operator_;
+  std::optional<config::UserConfig> administrator_;
+  std::optional<transport::BasicAuth> operatorLogin_;
+  std::optional<transport::BasicAuth> administratorLogin_;
+};
+
+}  // namespace p11nethsm::core

@@ -1,0 +1,211 @@
+// PKCS#11 v2.40 §5.7 (C_CreateObject, C_DestroyObject, C_SetAttributeValue) and §5.14
+// (C_GenerateKeyPair, C_GenerateKey): templates become NetHSM requests in mech
+// (keygen.hpp); here the ID codec names the key, the client sends the request with
+// the administrator credentials (also after a CKU_USER login when the configuration
+// has them, client-quirks.md "keytool and EJBCA log in only as CKU_USER"), and the
+// object cache learns the result at once.
+#include "core/api.hpp"
+#include "core/certificate.hpp"
+#include "core/context.hpp"
+#include "core/id_codec.hpp"
+#include "core/object_lookup.hpp"
+#include "log/log.hpp"
+#include "mech/keygen.hpp"
+
+namespace p11nethsm::core {
+namespace {
+
+using Template = std::span<const CK_ATTRIBUTE>;
+
+const CK_ATTRIBUTE* attribute(Template tmpl, CK_ATTRIBUTE_TYPE type) {
+  for (const auto& a : tmpl)
+    if (a.type == type) return &a;
+  return nullptr;
+}
+
+Bytes valueOf(const CK_ATTRIBUTE& a) {
+  const auto* p = static_cast<const uint8_t*>(a.pValue);
+  return p ? Bytes(p, p + a.ulValueLen) : Bytes();
+}
+
+Result<SessionContext> writableContext(CK_SESSION_HANDLE handle) {
+  auto ctx = sessionContext(handle);
+  if (!ctx) return ctx.error();
+  if (!ctx->session->readWrite()) return ckError(CKR_SESSION_READ_ONLY, "read-only session");
+  return ctx;
+}
+
+// The NetHSM ID for new keys: CKA_ID, else CKA_LABEL, else the appliance picks
+// (competitor.md §1.9). In enable_set_attribute_value mode the names are ignored
+// (seed 004) and set later through aliases.
+Result<std::string> newKeyId(const SessionContext& ctx, std::initializer_list<Template> tmpls) {
+  if (ctx.module->config().enableSetAttributeValue) return std::string();
+  for (CK_ATTRIBUTE_TYPE type : {CKA_ID, CKA_LABEL}) {
+    for (Template t : tmpls) {
+      const CK_ATTRIBUTE* a = attribute(t, type);
+      if (!a || a->ulValueLen == 0) continue;
+      auto id = netHsmIdFromCkaId(valueOf(*a));
+      if (!id) return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_ID cannot name a NetHSM key");
+      return *id;
+    }
+  }
+  return std::string();
+}
+
+// CKA_LABEL becomes the key label on firmware 5.0 (GenerateKeyRequest::label).
+std::optional<std::string> newKeyLabel(std::initializer_list<Template> tmpls) {
+  for (Template t : tmpls)
+    if (const CK_ATTRIBUTE* a = attribute(t, CKA_LABEL); a && a->ulValueLen && a->pValue)
+      return std::string(static_cast<const char*>(a->pValue), a->ulValueLen);
+  return std::nullopt;
+}
+
+Result<CK_OBJECT_HANDLE> handleOfClass(const std::vector<ObjectPtr>& objects, CK_OBJECT_CLASS cls) {
+  for (const auto& o : objects)
+    if (o->objectClass == cls) return o->handle;
+  return ckError(CKR_GENERAL_ERROR, "created key not visible");
+}
+
+// CKO_CERTIFICATE: attached to the key with the same CKA_ID (or the alias set by
+// C_SetAttributeValue), stored in the slot's certificate_format.
+Result<CK_OBJECT_HANDLE> createCertificate(const SessionContext& ctx, Template tmpl) {
+  const CK_ATTRIBUTE* value = attribute(tmpl, CKA_VALUE);
+  const CK_ATTRIBUTE* id = attribute(tmpl, CKA_ID);
+  if (!value || !id || !value->pValue || !id->pValue)
+    return ckError(CKR_TEMPLATE_INCOMPLETE, "a certificate needs CKA_VALUE and CKA_ID");
+  if (const CK_ATTRIBUTE* type = attribute(tmpl, CKA_CERTIFICATE_TYPE);
+      type && type->pValue && *static_cast<const CK_CERTIFICATE_TYPE*>(type->pValue) != CKC_X_509)
+    return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "only X.509 certificates");
+  Bytes ckaId = valueOf(*id);
+  auto keyId = ctx.slot().aliasTarget(ckaId);
+  if (!keyId) keyId = netHsmIdFromCkaId(ckaId);
+  if (!keyId) return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_ID cannot name a NetHSM key");
+  Bytes der = valueOf(*value);
+  if (!parseCertificate(der)) return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_VALUE is not DER");
+  Bytes stored = der;
+  if (ctx.slot().config().certificateFormat == config::CertificateFormat::kPem) {
+    auto pem = certificateDerToPem(der);
+    if (!pem) return pem.error();
+    stored = std::move(pem).value();
+  }
+  auto put = ctx.slot().client().putCertificate(*keyId, stored);
+  if (!put) {
+    // NetHSM stores certificates per key: no key, no certificate (competitor #183).
+    if (put.error().kind == ErrorKind::kNotFound)
+      return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "no key with this CKA_ID for the certificate");
+    return put.error();
+  }
+  auto objects = ctx.slot().objects().reload(*keyId);
+  if (!objects) return objects.error();
+  return handleOfClass(objects.value(), CKO_CERTIFICATE);
+}
+
+Result<CK_OBJECT_HANDLE> importKey(const SessionContext& ctx, Template tmpl, CK_OBJECT_CLASS cls) {
+  auto& client = ctx.slot().client();
+  auto request = mech::keyImportRequest(tmpl, client.firmwareVersion());
+  if (!request) return request.error();
+  auto id = newKeyId(ctx, {tmpl});
+  if (!id) return id.error();
+  request->id = id.value();
+  if (client.firmwareVersion() >= nethsm::FirmwareVersion{5, 0}) request->label = newKeyLabel({tmpl});
+  auto imported = client.importKey(request.value());
+  if (!imported) return imported.error();
+  auto objects = ctx.slot().objects().reload(imported.value());
+  if (!objects) return objects.error();
+  return handleOfClass(objects.value(), cls);
+}
+
+}  // namespace
+
+Result<CK_OBJECT_HANDLE> createObject(CK_SESSION_HANDLE handle, Template tmpl) {
+  auto ctx = writableContext(handle);
+  if (!ctx) return ctx.error();
+  const CK_ATTRIBUTE* cls = attribute(tmpl, CKA_CLASS);
+  if (!cls || !cls->pValue || cls->ulValueLen != sizeof(CK_OBJECT_CLASS))
+    return ckError(CKR_TEMPLATE_INCOMPLETE, "CKA_CLASS missing");
+  CK_OBJECT_CLASS objectClass = *static_cast<const CK_OBJECT_CLASS*>(cls->pValue);
+  Result<CK_OBJECT_HANDLE> created = ckError(CKR_ATTRIBUTE_VALUE_INVALID, "object class");
+  if (objectClass == CKO_CERTIFICATE) {
+    created = createCertificate(ctx.value(), tmpl);
+  } else if (objectClass == CKO_PRIVATE_KEY || objectClass == CKO_SECRET_KEY) {
+    created = importKey(ctx.value(), tmpl, objectClass);
+  } else {
+    // A public key alone has nowhere to live on a NetHSM (keys are pairs).
+    log::warn("C_CreateObject: only private keys, secret keys and certificates");
+  }
+  return noteDeviceError(*ctx->session, std::move(created));
+}
+
+Status destroyObject(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE objectHandle) {
+  auto ctx = writableContext(handle);
+  if (!ctx) return ctx.error();
+  auto object = visibleObject(ctx.value(), objectHandle, CKR_OBJECT_HANDLE_INVALID);
+  if (!object) return object.error();
+  const std::string& id = object.value()->nethsmId;
+  auto& client = ctx->slot().client();
+  Status done = okStatus();
+  switch (object.value()->objectClass) {
+    case CKO_CERTIFICATE:
+      done = client.deleteCertificate(id);
+      if (done) (void)ctx->slot().objects().reload(id);  // a failure shows at the next search
+      break;
+    case CKO_PUBLIC_KEY:
+      // The public half cannot go without the private one on a NetHSM.
+      return ckError(CKR_ACTION_PROHIBITED, "delete the private key instead");
+    default:
+      done = client.deleteKey(id);
+      if (done || done.error().kind == ErrorKind::kNotFound) {
+        ctx->slot().objects().forget(id);
+        done = okStatus();
+      }
+  }
+  return noteDeviceError(*ctx->session, std::move(done));
+}
+
+Result<std::pair<CK_OBJECT_HANDLE, CK_OBJECT_HANDLE>> generateKeyPair(
+    CK_SESSION_HANDLE handle, const CK_MECHANISM* mechanism, Template publicTemplate,
+    Template privateTemplate) {
+  auto ctx = writableContext(handle);
+  if (!ctx) return ctx.error();
+  if (!mechanism) return ckError(CKR_ARGUMENTS_BAD, "no mechanism");
+  auto& client = ctx->slot().client();
+  auto request = mech::keyPairGenerateRequest(*mechanism, publicTemplate, privateTemplate,
+                                              client.firmwareVersion());
+  if (!request) return request.error();
+  auto id = newKeyId(ctx.value(), {privateTemplate, publicTemplate});
+  if (!id) return id.error();
+  request->id = id.value();
+  if (client.firmwareVersion() >= nethsm::FirmwareVersion{5, 0})
+    request->label = newKeyLabel({privateTemplate, publicTemplate});
+  auto generated = noteDeviceError(*ctx->session, client.generateKey(request.value()));
+  if (!generated) return generated.error();
+  ctx->slot().objects().noteGenerated(generated.value(), std::nullopt);
+  auto objects = ctx->slot().objects().reload(generated.value());
+  if (!objects) return objects.error();
+  auto pub = handleOfClass(objects.value(), CKO_PUBLIC_KEY);
+  auto priv = handleOfClass(objects.value(), CKO_PRIVATE_KEY);
+  if (!pub || !priv) return ckError(CKR_GENERAL_ERROR, "generated key pair not visible");
+  return std::make_pair(pub.value(), priv.value());
+}
+
+Result<CK_OBJECT_HANDLE> generateKey(CK_SESSION_HANDLE handle, const CK_MECHANISM* mechanism,
+                                     Template tmpl) {
+  auto ctx = writableContext(handle);
+  if (!ctx) return ctx.error();
+  if (!mechanism) return ckError(CKR_ARGUMENTS_BAD, "no mechanism");
+  auto& client = ctx->slot().client();
+  auto request = mech::secretKeyGenerateRequest(*mechanism, tmpl, client.firmwareVersion());
+  if (!request) return request.error();
+  auto id = newKeyId(ctx.value(), {tmpl});
+  if (!id) return id.error();
+  request->id = id.value();
+  if (client.firmwareVersion() >= nethsm::FirmwareVersion{5, 0}) request->label = newKeyLabel({tmpl});
+  auto generated = noteDeviceError(*ctx->session, client.generateKey(request.value()));
+  if (!generated) return generated.error();
+  ctx->slot().objects().noteGenerated(generated.value(), request->length);
+  auto objects = ctx->slot().objects().reload(generated.value());
+  if (!objects) return objects.error();
+  return handleOfClass(objects.value(), CKO_SECRET_KEY);
+}
+
+}  // namespace p11nethsm::core

@@ -1,0 +1,94 @@
+#pragma once
+// A slot's object cache (issue 5 §6): objects by handle, by NetHSM key, a full
+// listing refreshed after `refresh` and fetched in parallel with bounded concurrency,
+// concurrent listings sharing one fetch. Lookups by CKA_ID / CKA_LABEL cost one or
+// two requests. No lock is held during network I/O.
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/object.hpp"
+#include "nethsm/client.hpp"
+#include "util/result.hpp"
+
+namespace p11nethsm::core {
+
+using ObjectPtr = std::shared_ptr<const Object>;
+
+struct StoreOptions {
+  std::chrono::seconds refresh{60};
+  size_t concurrency = 8;  // parallel requests of a full listing
+  bool parallel = true;    // false: disable_threads / disable_thread_pool / no OS threads
+};
+
+class ObjectStore {
+ public:
+  ObjectStore(nethsm::Client& client, StoreOptions options);
+
+  // Every object matching the template (PKCS#11 v2.40 §5.7), private objects only
+  // when `includePrivate`.
+  Result<std::vector<ObjectPtr>> find(std::span<const CK_ATTRIBUTE> tmpl, bool includePrivate);
+
+  // nullptr when the handle names no object.
+  ObjectPtr get(CK_OBJECT_HANDLE handle) const;
+
+  // Fetches the key (and its certificate) again after our own change and returns
+  // its objects; an absent key removes its objects.
+  Result<std::vector<ObjectPtr>> reload(const std::string& id);
+  void forget(const std::string& id);
+  // The key was moved (POST /keys/{id}/move): its objects keep their handles.
+  void renameKey(const std::string& from, const std::string& to);
+  // Remembered for CKA_LOCAL / CKA_ALWAYS_SENSITIVE / CKA_VALUE_LEN.
+  void noteGenerated(const std::string& id, std::optional<unsigned> secretBits);
+  // Makes the next full listing fetch again (e.g. after C_Login).
+  void invalidateListing();
+
+  size_t cachedKeyCount() const;
+
+ private:
+  struct Entry {
+    KeySource source;
+    bool certificateKnown = false;
+    std::chrono::steady_clock::time_point fetched;
+    std::vector<ObjectPtr> objects;
+  };
+  struct Listing {
+    std::mutex mutex;
+    std::condition_variable done;
+    bool finished = false;
+    std::optional<Error> error;
+  };
+
+  Result<std::optional<KeySource>> fetchKey(const std::string& id, bool withCertificate);
+  Result<std::vector<std::optional<KeySource>>> fetchAll();
+  Result<std::vector<ObjectPtr>> entryObjects(const std::string& id, bool withCertificate);
+  Status refreshAll();
+  std::vector<ObjectPtr> allObjects() const;
+  Result<std::vector<ObjectPtr>> candidates(std::optional<CK_OBJECT_CLASS> cls,
+                                            const CK_ATTRIBUTE* id, const CK_ATTRIBUTE* label);
+
+  std::vector<ObjectPtr> installLocked(KeySource source, bool certificateKnown);
+  void eraseLocked(const std::string& id);
+  bool freshLocked(std::chrono::steady_clock::time_point t) const;
+
+  nethsm::Client& client_;
+  StoreOptions options_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Entry> entries_;
+  std::unordered_map<CK_OBJECT_HANDLE, ObjectPtr> byHandle_;
+  std::map<std::pair<std::string, CK_OBJECT_CLASS>, CK_OBJECT_HANDLE> handles_;
+  std::set<std::string> generated_;
+  std::map<std::string, unsigned> secretBits_;
+  std::optional<std::chrono::steady_clock::time_point> listedAt_;
+  std::shared_ptr<Listing> listing_;
+};
+
+}  // namespace p11nethsm::core

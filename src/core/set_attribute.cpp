@@ -1,0 +1,102 @@
+// PKCS#11 v2.40 §5.7 C_SetAttributeValue. The NetHSM can rename a key (POST
+// /keys/{id}/move, firmware ≥ 3.0) and, from 5.0, label it (PUT /keys/{id}/label);
+// nothing else about a key can change. With enable_set_attribute_value the EJBCA /
+// SunPKCS11 mode of the seed documentation keeps CKA_ID as an in-memory alias instead,
+// on every firmware version.
+#include "core/api.hpp"
+#include "core/context.hpp"
+#include "core/id_codec.hpp"
+#include "core/object_lookup.hpp"
+
+namespace p11nethsm::core {
+namespace {
+
+struct Change {
+  std::optional<Bytes> id;
+  std::optional<std::string> label;
+};
+
+Bytes bytesOf(const CK_ATTRIBUTE& a) {
+  const auto* p = static_cast<const uint8_t*>(a.pValue);
+  return Bytes(p, p + a.ulValueLen);
+}
+
+// Collects CKA_ID / CKA_LABEL; any other attribute may only restate its value.
+Result<Change> parseChange(const Object& object, std::span<const CK_ATTRIBUTE> tmpl) {
+  Change change;
+  for (const auto& a : tmpl) {
+    if (a.ulValueLen && !a.pValue) return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "no value");
+    if (a.type == CKA_ID || a.type == CKA_LABEL) {
+      if (a.type == CKA_ID) {
+        if (change.id) return ckError(CKR_TEMPLATE_INCONSISTENT, "CKA_ID twice");
+        change.id = bytesOf(a);
+      } else {
+        if (change.label) return ckError(CKR_TEMPLATE_INCONSISTENT, "CKA_LABEL twice");
+        change.label = toString(bytesOf(a));
+      }
+      continue;
+    }
+    auto it = object.attributes.find(a.type);
+    if (it == object.attributes.end() || object.sensitive.count(a.type))
+      return ckError(CKR_ATTRIBUTE_TYPE_INVALID, "attribute not on this object");
+    if (it->second != bytesOf(a)) return ckError(CKR_ATTRIBUTE_READ_ONLY, "attribute is read-only");
+  }
+  return change;
+}
+
+Status renameKey(Slot& slot, const std::string& from, const std::string& to) {
+  if (from == to) return okStatus();
+  auto& client = slot.client();
+  if (client.firmwareVersion() < nethsm::FirmwareVersion{3, 0})
+    return ckError(CKR_ATTRIBUTE_READ_ONLY, "renaming keys needs NetHSM firmware 3.0");
+  if (auto moved = client.moveKey(from, to); !moved) return moved;
+  slot.objects().renameKey(from, to);
+  if (auto reloaded = slot.objects().reload(to); !reloaded) return reloaded.error();
+  return okStatus();
+}
+
+Status applyChange(Slot& slot, const Object& object, const Change& change) {
+  auto& client = slot.client();
+  bool hasLabels = client.firmwareVersion() >= nethsm::FirmwareVersion{5, 0};
+  std::string id = object.nethsmId;
+  if (change.id) {
+    auto newId = netHsmIdFromCkaId(*change.id);
+    if (!newId) return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_ID cannot name a NetHSM key");
+    if (!hasLabels && change.label && *change.label != *newId)
+      return ckError(CKR_TEMPLATE_INCONSISTENT, "before firmware 5.0 CKA_LABEL is the key ID");
+    if (auto renamed = renameKey(slot, id, *newId); !renamed) return renamed;
+    id = *newId;
+  }
+  if (!change.label) return okStatus();
+  if (hasLabels) {
+    if (auto set = client.setLabel(id, *change.label); !set) return set;
+    auto reloaded = slot.objects().reload(id);
+    if (!reloaded) return reloaded.error();
+    return okStatus();
+  }
+  if (change.id) return okStatus();  // label equals the new ID (checked above)
+  // Before 5.0 the label is the NetHSM ID: setting it renames the key.
+  if (!isValidNetHsmId(*change.label))
+    return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_LABEL cannot name a NetHSM key");
+  return renameKey(slot, id, *change.label);
+}
+
+}  // namespace
+
+Status setAttributeValues(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE objectHandle,
+                          std::span<const CK_ATTRIBUTE> tmpl) {
+  auto ctx = sessionContext(handle);
+  if (!ctx) return ctx.error();
+  if (!ctx->session->readWrite()) return ckError(CKR_SESSION_READ_ONLY, "read-only session");
+  auto object = visibleObject(ctx.value(), objectHandle, CKR_OBJECT_HANDLE_INVALID);
+  if (!object) return object.error();
+  auto change = parseChange(*object.value(), tmpl);
+  if (!change) return change.error();
+  if (ctx->module->config().enableSetAttributeValue) {
+    if (change->id) ctx->slot().setAlias(*change->id, object.value()->nethsmId);
+    return okStatus();
+  }
+  return noteDeviceError(*ctx->session, applyChange(ctx->slot(), *object.value(), change.value()));
+}
+
+}  // namespace p11nethsm::core

@@ -1,0 +1,72 @@
+#include "core/slot.hpp"
+
+namespace p11nethsm::core {
+
+Slot::Slot(CK_SLOT_ID id, config::SlotConfig config, SlotOptions options)
+    : id_(id), config_(std::move(config)), credentials_(config_) {
+  transport::ClusterOptions clusterOptions;
+  clusterOptions.threadsAllowed = options.threadsAllowed;
+  cluster_ = std::make_unique<transport::Cluster>(config_, clusterOptions);
+  client_ = std::make_unique<nethsm::Client>(*cluster_, credentials_);
+  StoreOptions store;
+  store.refresh = std::chrono::seconds(
+      config_.cacheRefreshSeconds.value_or(config::kDefaultCacheRefreshSeconds));
+  store.parallel = options.parallelListing;
+  objects_ = std::make_unique<ObjectStore>(*client_, store);
+}
+
+Slot::~Slot() {
+  // The store and client refer to the cluster: release them first.
+  objects_.reset();
+  client_.reset();
+  if (cluster_) cluster_->stop();
+}
+
+bool Slot::tokenPresent() const { return cluster_->anyInstanceUsable(); }
+
+bool Slot::loginRequired() const {
+  using nethsm::Role;
+  if (credentials_.username(Role::kOperator))
+    return !credentials_.hasConfiguredPassword(Role::kOperator);
+  return !credentials_.hasConfiguredPassword(Role::kAdministrator);
+}
+
+bool Slot::privateAccess() const {
+  return loginState() != LoginState::kNone || !loginRequired();
+}
+
+LoginState Slot::loginState() const {
+  std::lock_guard lock(mutex_);
+  return login_;
+}
+
+void Slot::setLoginState(LoginState state) {
+  std::lock_guard lock(mutex_);
+  login_ = state;
+}
+
+std::string Slot::serialNumber() const {
+  std::lock_guard lock(mutex_);
+  return serial_;
+}
+
+void Slot::setSerialNumber(std::string serial) {
+  std::lock_guard lock(mutex_);
+  serial_ = std::move(serial);
+}
+
+void Slot::setAlias(const Bytes& alias, const std::string& nethsmId) {
+  std::lock_guard lock(mutex_);
+  aliases_[alias] = nethsmId;
+}
+
+std::optional<std::string> Slot::aliasTarget(const Bytes& alias) const {
+  std::lock_guard lock(mutex_);
+  auto it = aliases_.find(alias);
+  if (it == aliases_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Slot::abandonAfterFork() { cluster_->abandonAfterFork(); }
+
+}  // namespace p11nethsm::core

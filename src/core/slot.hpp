@@ -1,0 +1,76 @@
+#pragma once
+// One slot per configured slot (issue 5 §3): its cluster, NetHSM client,
+// credentials, object cache and the token-wide login state (PKCS#11 v2.40 §6.6:
+// login is per token and application, shared by every session).
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "config/config.hpp"
+#include "core/credentials.hpp"
+#include "core/object_store.hpp"
+#include "nethsm/client.hpp"
+#include "p11nethsm/pkcs11.hpp"
+#include "transport/cluster.hpp"
+
+namespace p11nethsm::core {
+
+// Who is logged in by C_Login / C_LoginUser; config passwords are not a login.
+enum class LoginState { kNone, kUser, kSecurityOfficer };
+
+struct SlotOptions {
+  bool threadsAllowed = true;
+  bool parallelListing = true;
+};
+
+class Slot {
+ public:
+  Slot(CK_SLOT_ID id, config::SlotConfig config, SlotOptions options);
+  ~Slot();
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+
+  CK_SLOT_ID id() const { return id_; }
+  const config::SlotConfig& config() const { return config_; }
+  transport::Cluster& cluster() { return *cluster_; }
+  SlotCredentials& credentials() { return credentials_; }
+  nethsm::Client& client() { return *client_; }
+  ObjectStore& objects() { return *objects_; }
+
+  // Last known health, no I/O: present unless every instance is known failed.
+  bool tokenPresent() const;
+  // A password must come from C_Login (CKF_LOGIN_REQUIRED, issue 5 §3).
+  bool loginRequired() const;
+  // Private objects are visible and usable: logged in, or passwords configured.
+  bool privateAccess() const;
+
+  LoginState loginState() const;
+  void setLoginState(LoginState state);
+
+  // Serial number (deviceId of /system/info) once learnt; empty until then.
+  std::string serialNumber() const;
+  void setSerialNumber(std::string serial);
+
+  // enable_set_attribute_value (seed 004): CKA_ID aliases set by C_SetAttributeValue,
+  // kept in memory and resolved when a certificate is uploaded.
+  void setAlias(const Bytes& alias, const std::string& nethsmId);
+  std::optional<std::string> aliasTarget(const Bytes& alias) const;
+
+  void abandonAfterFork();
+
+ private:
+  CK_SLOT_ID id_;
+  config::SlotConfig config_;
+  SlotCredentials credentials_;
+  std::unique_ptr<transport::Cluster> cluster_;
+  std::unique_ptr<nethsm::Client> client_;
+  std::unique_ptr<ObjectStore> objects_;
+  mutable std::mutex mutex_;
+  LoginState login_ = LoginState::kNone;
+  std::string serial_;
+  std::map<Bytes, std::string> aliases_;
+};
+
+}  // namespace p11nethsm::core

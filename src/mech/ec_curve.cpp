@@ -1,0 +1,177 @@
+// Curve table and ECDSA/EC DER conversions (see ec_curve.hpp). All DER goes through
+// OpenSSL's ASN.1 codecs.
+#include "mech/ec_curve.hpp"
+
+#include <openssl/asn1.h>
+#include <openssl/obj_mac.h>
+#include <openssl/objects.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+
+namespace p11nethsm::mech {
+namespace {
+
+using nethsm::FirmwareVersion;
+using nethsm::KeyType;
+
+constexpr FirmwareVersion kAny{0, 0};
+constexpr FirmwareVersion kV3{3, 0};
+constexpr FirmwareVersion kForever{999, 0};
+constexpr FirmwareVersion kLastWithP224{2, 99};
+
+constexpr std::array<CurveInfo, 9> kCurves{{
+    {KeyType::kEcP224, NID_secp224r1, "secp224r1", 224, 28, 28, kAny, kLastWithP224, false},
+    {KeyType::kEcP256, NID_X9_62_prime256v1, "prime256v1", 256, 32, 32, kAny, kForever,
+     false},
+    {KeyType::kEcP384, NID_secp384r1, "secp384r1", 384, 48, 48, kAny, kForever, false},
+    // The appliance pairs P-521 with a SHA-512-sized input, not 66 bytes (BEHAVIOUR §6).
+    {KeyType::kEcP521, NID_secp521r1, "secp521r1", 521, 66, 64, kAny, kForever, false},
+    {KeyType::kEcP256K1, NID_secp256k1, "secp256k1", 256, 32, 32, kV3, kForever, false},
+    {KeyType::kBrainpoolP256, NID_brainpoolP256r1, "brainpoolP256r1", 256, 32, 32, kV3,
+     kForever, false},
+    {KeyType::kBrainpoolP384, NID_brainpoolP384r1, "brainpoolP384r1", 384, 48, 48, kV3,
+     kForever, false},
+    {KeyType::kBrainpoolP512, NID_brainpoolP512r1, "brainpoolP512r1", 512, 64, 64, kV3,
+     kForever, false},
+    {KeyType::kCurve25519, NID_ED25519, "", 256, 32, 0, kAny, kForever, true},
+}};
+
+using Asn1TypePtr = std::unique_ptr<ASN1_TYPE, OsslFree<ASN1_TYPE_free>>;
+using Asn1ObjPtr = std::unique_ptr<ASN1_OBJECT, OsslFree<ASN1_OBJECT_free>>;
+using OctetPtr = std::unique_ptr<ASN1_OCTET_STRING, OsslFree<ASN1_OCTET_STRING_free>>;
+
+const CurveInfo* curveByNid(int nid) {
+  for (const auto& c : kCurves) {
+    if (c.nid == nid) return &c;
+  }
+  return nullptr;
+}
+
+// Curve names that tools put in a PrintableString: OpenSSL short/long names, NIST
+// names (P-256) and the two Edwards spellings.
+int nidFromCurveName(std::string name) {
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  if (lower == "edwards25519" || lower == "ed25519") return NID_ED25519;
+  if (lower == "secp256r1") return NID_X9_62_prime256v1;
+  if (int nid = EC_curve_nist2nid(name.c_str()); nid != NID_undef) return nid;
+  return OBJ_txt2nid(name.c_str());
+}
+
+template <class T, class Encode>
+Result<Bytes> encodeDer(T* object, Encode encode) {
+  int len = encode(object, nullptr);
+  if (len <= 0) return osslError("DER encode");
+  Bytes out(static_cast<size_t>(len));
+  unsigned char* p = out.data();
+  if (encode(object, &p) != len) return osslError("DER encode");
+  return out;
+}
+
+}  // namespace
+
+std::span<const CurveInfo> allCurves() { return kCurves; }
+
+const CurveInfo* curveForKeyType(KeyType type) {
+  for (const auto& c : kCurves) {
+    if (c.type == type) return &c;
+  }
+  return nullptr;
+}
+
+bool curveAvailable(const CurveInfo& curve, FirmwareVersion firmware) {
+  return firmware >= curve.minFirmware && firmware <= curve.maxFirmware;
+}
+
+Result<const CurveInfo*> curveFromEcParams(std::span<const uint8_t> ecParams) {
+  const unsigned char* p = ecParams.data();
+  Asn1TypePtr any(d2i_ASN1_TYPE(nullptr, &p, static_cast<long>(ecParams.size())));
+  if (!any || p != ecParams.data() + ecParams.size()) {
+    return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_EC_PARAMS is not DER");
+  }
+  int nid = NID_undef;
+  std::string shown;
+  if (any->type == V_ASN1_OBJECT) {
+    nid = OBJ_obj2nid(any->value.object);
+    char text[80] = {};
+    OBJ_obj2txt(text, sizeof text, any->value.object, 1);
+    shown = text;
+  } else if (any->type == V_ASN1_PRINTABLESTRING || any->type == V_ASN1_UTF8STRING) {
+    const ASN1_STRING* s = any->value.asn1_string;
+    shown.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                 static_cast<size_t>(ASN1_STRING_length(s)));
+    nid = nidFromCurveName(shown);
+  } else {
+    return ckError(CKR_ATTRIBUTE_VALUE_INVALID,
+                   "CKA_EC_PARAMS must be a named curve (OID or curve name)");
+  }
+  if (nid == NID_ED448 || shown == "edwards448" || shown == "1.3.101.113") {
+    return ckError(CKR_CURVE_NOT_SUPPORTED, "Ed448 is not offered by the NetHSM");
+  }
+  const CurveInfo* curve = curveByNid(nid);
+  if (!curve) return ckError(CKR_CURVE_NOT_SUPPORTED, "curve " + shown + " not offered");
+  return curve;
+}
+
+Result<Bytes> ecParamsDer(const CurveInfo& curve) {
+  Asn1ObjPtr oid(OBJ_nid2obj(curve.nid));
+  if (!oid) return osslError("OBJ_nid2obj");
+  return encodeDer(oid.get(), [](ASN1_OBJECT* o, unsigned char** out) {
+    return i2d_ASN1_OBJECT(o, out);
+  });
+}
+
+Result<Bytes> octetStringDer(std::span<const uint8_t> point) {
+  OctetPtr os(ASN1_OCTET_STRING_new());
+  if (!os || ASN1_OCTET_STRING_set(os.get(), point.data(), static_cast<int>(point.size())) != 1) {
+    return osslError("ASN1_OCTET_STRING_set");
+  }
+  return encodeDer(os.get(), [](ASN1_OCTET_STRING* o, unsigned char** out) {
+    return i2d_ASN1_OCTET_STRING(o, out);
+  });
+}
+
+Result<Bytes> ecdsaDerToRaw(std::span<const uint8_t> der, size_t fieldBytes) {
+  const unsigned char* p = der.data();
+  EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
+  if (!sig) {
+    return ckError(CKR_DEVICE_ERROR, "the appliance returned a malformed ECDSA signature");
+  }
+  const BIGNUM* r = nullptr;
+  const BIGNUM* s = nullptr;
+  ECDSA_SIG_get0(sig.get(), &r, &s);
+  Bytes raw(2 * fieldBytes);
+  int fb = static_cast<int>(fieldBytes);
+  if (BN_bn2binpad(r, raw.data(), fb) != fb || BN_bn2binpad(s, raw.data() + fieldBytes, fb) != fb) {
+    return ckError(CKR_DEVICE_ERROR, "ECDSA signature wider than the curve");
+  }
+  return raw;
+}
+
+Result<Bytes> ecdsaRawToDer(std::span<const uint8_t> raw) {
+  int half = static_cast<int>(raw.size() / 2);
+  BnPtr r(BN_bin2bn(raw.data(), half, nullptr));
+  BnPtr s(BN_bin2bn(raw.data() + half, half, nullptr));
+  EcdsaSigPtr sig(ECDSA_SIG_new());
+  if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) {
+    return osslError("ECDSA_SIG_set0");
+  }
+  r.release();  // owned by sig now
+  s.release();
+  return encodeDer(sig.get(), [](ECDSA_SIG* o, unsigned char** out) {
+    return i2d_ECDSA_SIG(o, out);
+  });
+}
+
+Bytes fitEcdsaInput(std::span<const uint8_t> input, size_t length) {
+  if (input.size() >= length) return Bytes(input.begin(), input.begin() + static_cast<std::ptrdiff_t>(length));
+  Bytes out(length - input.size(), 0);
+  out.insert(out.end(), input.begin(), input.end());
+  return out;
+}
+
+}  // namespace p11nethsm::mech

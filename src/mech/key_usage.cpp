@@ -1,0 +1,118 @@
+// Template rules shared by key generation and import (see key_usage.hpp).
+#include "mech/key_usage.hpp"
+
+#include <algorithm>
+
+namespace p11nethsm::mech {
+namespace {
+
+using nethsm::KeyMechanism;
+using nethsm::KeyType;
+
+struct Usage {
+  CK_ATTRIBUTE_TYPE attribute;
+  std::vector<KeyMechanism> mechanisms;
+};
+
+std::vector<Usage> usagesFor(KeyType type) {
+  if (type == KeyType::kRsa) {
+    return {{CKA_SIGN,
+             {KeyMechanism::kRsaSignaturePkcs1, KeyMechanism::kRsaSignaturePssSha1,
+              KeyMechanism::kRsaSignaturePssSha224, KeyMechanism::kRsaSignaturePssSha256,
+              KeyMechanism::kRsaSignaturePssSha384, KeyMechanism::kRsaSignaturePssSha512}},
+            {CKA_DECRYPT,
+             {KeyMechanism::kRsaDecryptionRaw, KeyMechanism::kRsaDecryptionPkcs1,
+              KeyMechanism::kRsaDecryptionOaepSha1, KeyMechanism::kRsaDecryptionOaepSha224,
+              KeyMechanism::kRsaDecryptionOaepSha256, KeyMechanism::kRsaDecryptionOaepSha384,
+              KeyMechanism::kRsaDecryptionOaepSha512}}};
+  }
+  if (type == KeyType::kGeneric) {
+    return {{CKA_ENCRYPT, {KeyMechanism::kAesEncryptionCbc}},
+            {CKA_DECRYPT, {KeyMechanism::kAesDecryptionCbc}}};
+  }
+  if (type == KeyType::kCurve25519) return {{CKA_SIGN, {KeyMechanism::kEdDsaSignature}}};
+  // Weierstrass curves: ECDSA only. BIP340 (secp256k1) has no PKCS#11 mechanism, so
+  // granting it would be privilege nobody asked for.
+  return {{CKA_SIGN, {KeyMechanism::kEcdsaSignature}}};
+}
+
+}  // namespace
+
+Result<std::vector<KeyMechanism>> grantedMechanisms(KeyType type, const TemplateReader& keyTemplate) {
+  auto usages = usagesFor(type);
+  bool anyTrue = false;
+  std::vector<std::optional<bool>> values;
+  for (const auto& u : usages) {
+    auto v = keyTemplate.boolean(u.attribute);
+    if (!v) return v.error();
+    anyTrue = anyTrue || v->value_or(false);
+    values.push_back(*v);
+  }
+  std::vector<KeyMechanism> granted;
+  for (size_t i = 0; i < usages.size(); ++i) {
+    if (!values[i].value_or(!anyTrue)) continue;
+    granted.insert(granted.end(), usages[i].mechanisms.begin(), usages[i].mechanisms.end());
+  }
+  if (granted.empty()) {
+    return ckError(CKR_TEMPLATE_INCONSISTENT,
+                   "the template allows no operation the NetHSM offers for this key type");
+  }
+  return granted;
+}
+
+// Decision (issue 6 §7): the NetHSM never exports a private or secret key: there is
+// no endpoint that returns key material and no wrapping mechanism. A key created
+// with CKA_EXTRACTABLE=TRUE would promise C_WrapKey or a readable CKA_VALUE that can
+// never work, so the request is refused at once with CKR_ATTRIBUTE_VALUE_INVALID and
+// a message, instead of silently creating a key that is not what the caller asked for
+// (an application that probes for exportable keys, such as Venafi's, learns at once
+// that this token keeps keys inside).
+Status refuseExtractable(const TemplateReader& keyTemplate) {
+  auto extractable = keyTemplate.boolean(CKA_EXTRACTABLE);
+  if (!extractable) return extractable.error();
+  if (extractable->value_or(false)) {
+    return ckError(CKR_ATTRIBUTE_VALUE_INVALID,
+                   "CKA_EXTRACTABLE=TRUE: keys on the NetHSM can never be exported");
+  }
+  return okStatus();
+}
+
+Status expectClassAndType(const TemplateReader& keyTemplate, CK_OBJECT_CLASS objectClass,
+                          std::optional<CK_KEY_TYPE> keyType) {
+  auto cls = keyTemplate.ulong(CKA_CLASS);
+  if (!cls) return cls.error();
+  if (cls->has_value() && **cls != objectClass) {
+    return ckError(CKR_TEMPLATE_INCONSISTENT, "CKA_CLASS does not fit the mechanism");
+  }
+  auto type = keyTemplate.ulong(CKA_KEY_TYPE);
+  if (!type) return type.error();
+  if (keyType && type->has_value() && **type != *keyType) {
+    return ckError(CKR_TEMPLATE_INCONSISTENT, "CKA_KEY_TYPE does not fit the mechanism");
+  }
+  return okStatus();
+}
+
+std::optional<std::string> nethsmLabel(const TemplateReader& keyTemplate,
+                                       nethsm::FirmwareVersion firmware) {
+  constexpr size_t kMaxLabelBytes = 32;  // POST /keys/generate "label", v5.0
+  if (firmware < nethsm::FirmwareVersion{5, 0}) return std::nullopt;
+  auto label = keyTemplate.bytes(CKA_LABEL);
+  if (!label || label->empty() || label->size() > kMaxLabelBytes) return std::nullopt;
+  return toString(*label);
+}
+
+Result<const CurveInfo*> curveForFirmware(const Bytes& ecParams, nethsm::FirmwareVersion firmware) {
+  auto curve = curveFromEcParams(ecParams);
+  if (!curve) return curve.error();
+  if (!curveAvailable(**curve, firmware)) {
+    return ckError(CKR_CURVE_NOT_SUPPORTED, "this NetHSM firmware does not offer the curve");
+  }
+  return curve;
+}
+
+Bytes stripLeadingZeros(const Bytes& value) {
+  auto first = std::find_if(value.begin(), value.end(), [](uint8_t b) { return b != 0; });
+  return Bytes(first, value.end());
+}
+
+}  // namespace p11nethsm::mech

@@ -1,0 +1,37 @@
+#pragma once
+// Shared template rules of key generation and import (keygen.cpp, key_import.cpp).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mech/ec_curve.hpp"
+#include "mech/template_reader.hpp"
+
+namespace p11nethsm::mech {
+
+// The NetHSM mechanisms a new key gets, from the template's usage attributes: an
+// attribute that is present decides; absent ones count as TRUE only when the template
+// sets no usage attribute to TRUE (least privilege, everything of the type when the
+// template says nothing). CKR_TEMPLATE_INCONSISTENT when nothing is left.
+Result<std::vector<nethsm::KeyMechanism>> grantedMechanisms(nethsm::KeyType type,
+                                                            const TemplateReader& keyTemplate);
+
+// CKA_EXTRACTABLE=TRUE is refused: see the comment in key_usage.cpp.
+Status refuseExtractable(const TemplateReader& keyTemplate);
+
+// CKA_CLASS / CKA_KEY_TYPE, when present, must be the expected ones.
+Status expectClassAndType(const TemplateReader& keyTemplate, CK_OBJECT_CLASS objectClass,
+                          std::optional<CK_KEY_TYPE> keyType);
+
+// CKA_LABEL as NetHSM 5.0 label (UTF-8, ≤ 32 bytes); nullopt for older firmware or
+// labels the appliance cannot hold (core then keeps the label by its own means).
+std::optional<std::string> nethsmLabel(const TemplateReader& keyTemplate,
+                                       nethsm::FirmwareVersion firmware);
+
+// CKA_EC_PARAMS → curve offered by `firmware` (CKR_CURVE_NOT_SUPPORTED otherwise).
+Result<const CurveInfo*> curveForFirmware(const Bytes& ecParams, nethsm::FirmwareVersion firmware);
+
+// Big-endian integer without leading zero bytes.
+Bytes stripLeadingZeros(const Bytes& value);
+
+}  // namespace p11nethsm::mech

@@ -1,0 +1,40 @@
+#pragma once
+// Public keys: NetHSM key data (GET /keys/{id} "public") → the PKCS#11 attributes core
+// reports (CKA_PUBLIC_KEY_INFO = SubjectPublicKeyInfo DER, CKA_EC_PARAMS, CKA_EC_POINT,
+// CKA_MODULUS, CKA_PUBLIC_EXPONENT, CKA_MODULUS_BITS) and SPKI DER → EVP_PKEY for the
+// local operations (verify, RSA encrypt). Built with EVP_PKEY_fromdata, never by hand.
+#include <span>
+
+#include "mech/ossl.hpp"
+#include "nethsm/types.hpp"
+#include "util/encoding.hpp"
+
+namespace p11nethsm::mech {
+
+struct PublicKeyAttributes {
+  Bytes spkiDer;         // CKA_PUBLIC_KEY_INFO; also KeyView::publicKeyDer
+  unsigned bits = 0;     // RSA modulus bits / curve bits (KeyView::bits)
+  Bytes modulus;         // RSA: CKA_MODULUS (big-endian, no leading zero)
+  Bytes publicExponent;  // RSA: CKA_PUBLIC_EXPONENT
+  Bytes ecParams;        // EC/Ed25519: CKA_EC_PARAMS (DER OID)
+  Bytes ecPoint;         // EC/Ed25519: CKA_EC_POINT (DER OCTET STRING of the point)
+};
+
+// For RSA, EC and Curve25519 keys; Generic keys have no public part
+// (CKR_KEY_TYPE_INCONSISTENT).
+Result<PublicKeyAttributes> publicKeyAttributes(nethsm::KeyType type,
+                                                const nethsm::PublicKeyData& data);
+inline Result<PublicKeyAttributes> publicKeyAttributes(const nethsm::KeyInfo& key) {
+  return publicKeyAttributes(key.type, key.publicKey);
+}
+
+// NetHSM public data → EVP_PKEY.
+Result<PkeyPtr> publicKeyFromNetHsm(nethsm::KeyType type, const nethsm::PublicKeyData& data);
+// SubjectPublicKeyInfo DER → EVP_PKEY / back.
+Result<PkeyPtr> publicKeyFromDer(std::span<const uint8_t> spkiDer);
+Result<Bytes> publicKeyToDer(EVP_PKEY* key);
+
+// Bytes of the RSA modulus of `key` (k in RFC 8017).
+size_t rsaModulusBytes(const EVP_PKEY* key);
+
+}  // namespace p11nethsm::mech

@@ -1,0 +1,60 @@
+#pragma once
+// Internal state and helpers of nethsm::Client, shared by client.cpp (reads,
+// crypto, users) and key_management.cpp (retry-safe changes).
+#include <chrono>
+#include <functional>
+#include <initializer_list>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "nethsm/client.hpp"
+#include "nethsm/error.hpp"
+
+namespace p11nethsm::nethsm {
+
+inline constexpr const char* kJson = "application/json";
+inline constexpr FirmwareVersion kAssumedFirmware{4, 0};
+
+// Which credentials an endpoint takes (BEHAVIOUR.md §2 "Who may call what").
+enum class Access {
+  kPublic,         // /info, /health/*
+  kOperator,       // sign, decrypt, encrypt, random
+  kAdministrator,  // key changes, /system/info
+  kRead,           // key list/get/public.pem/cert: Operator, else Administrator
+};
+
+struct Client::Impl {
+  Impl(transport::Cluster& c, const CredentialSource& s) : cluster(c), credentials(s) {}
+
+  // The credentials for `access`; kNoCredentials when the role has none.
+  Result<std::optional<transport::BasicAuth>> authFor(Access access) const;
+
+  // Sends with the credentials of `access`; a status outside `ok` becomes an Error
+  // through mapFailure. `operation` names the endpoint for messages.
+  Result<transport::Response> call(Access access, transport::Request request,
+                                   std::initializer_list<long> ok, std::string_view operation);
+
+  // For requests that must not be repeated blindly (key creation, deletion, ...):
+  // after an ambiguous failure (transport error or 5xx: the request may have taken
+  // effect), asks `isDone` whether it did; if not, sends again on the next instance,
+  // at most retries.count + 1 rounds. A clear refusal is returned at once.
+  Status sendChecked(Access access, transport::Request request, std::initializer_list<long> ok,
+                     std::string_view operation, const std::function<Result<bool>()>& isDone);
+
+  Result<bool> keyExists(const std::string& id);
+  std::optional<FirmwareVersion> knownFirmware() const;
+  void learnFirmware(FirmwareVersion v);
+
+  transport::Cluster& cluster;
+  const CredentialSource& credentials;
+
+  mutable std::mutex mutex;  // guards the firmware fields; never held across I/O
+  std::optional<FirmwareVersion> firmware;
+  std::optional<std::chrono::steady_clock::time_point> lastFirmwareQuery;
+};
+
+// "/keys/<escaped id><suffix>"
+std::string keyPath(const std::string& id, const char* suffix = "");
+
+}  // namespace p11nethsm::nethsm

@@ -1,0 +1,180 @@
+// Key and certificate changes (Administrator, BEHAVIOUR.md §5). None of them is
+// repeated blindly: a key generation whose answer was lost may have committed the
+// key, and sending it again would create a duplicate (competitor.md §3). So the
+// client picks the key ID itself and, after an ambiguous failure, looks whether the
+// change took effect before sending it again (issue 4 §4).
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+
+#include "log/log.hpp"
+#include "nethsm/client_impl.hpp"
+#include "nethsm/json_codec.hpp"
+
+namespace p11nethsm::nethsm {
+
+namespace codec = json_codec;
+using transport::Idempotency;
+using transport::Method;
+using transport::Request;
+
+namespace {
+
+// Like the firmware's own IDs: 20 lowercase hex characters (10 random bytes), valid
+// on every firmware (alphanumeric only before 3.0).
+Result<std::string> randomKeyId() {
+  unsigned char bytes[10];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+    return makeError(ErrorKind::kInternal, "OpenSSL RAND_bytes failed");
+  }
+  return hexEncode(bytes, sizeof(bytes));
+}
+
+Request unsafeRequest(Method method, std::string path, std::string body,
+                      const char* contentType) {
+  Request r;
+  r.method = method;
+  r.path = std::move(path);
+  r.body = std::move(body);
+  if (contentType != nullptr) r.contentType = contentType;
+  r.idempotency = Idempotency::kUnsafe;
+  return r;
+}
+
+bool ambiguous(const Result<transport::Response>& outcome) {
+  return !outcome || outcome->status >= 500;
+}
+
+}  // namespace
+
+Status Client::Impl::sendChecked(Access access, Request request, std::initializer_list<long> ok,
+                                 std::string_view operation,
+                                 const std::function<Result<bool>()>& isDone) {
+  auto auth = authFor(access);
+  if (!auth) return auth.error();
+  request.auth = std::move(*auth);
+  const unsigned rounds = cluster.retryPolicy().count + 1;
+  bool earlierAmbiguous = false;
+  std::optional<Error> last;
+  for (unsigned round = 0; round < rounds; ++round) {
+    auto outcome = cluster.send(request);
+    if (outcome && std::find(ok.begin(), ok.end(), outcome->status) != ok.end()) return okStatus();
+    Error error = mapFailure(outcome, operation);
+    const bool unclear = ambiguous(outcome);
+    // A clear refusal ("exists", "not found") of a first attempt is the answer; after
+    // an ambiguous attempt it may be our own earlier attempt showing, so look.
+    if (!unclear && !earlierAmbiguous) return error;
+    auto done = isDone();
+    if (done && *done) {
+      log::info(std::string(operation) + ": took effect despite a lost answer; not repeated");
+      return okStatus();
+    }
+    if (!done || !unclear) return error;
+    log::warn(std::string(operation) + ": no effect after an ambiguous failure; sending again");
+    earlierAmbiguous = true;
+    last = std::move(error);
+  }
+  return *last;
+}
+
+Result<std::string> Client::generateKey(const GenerateKeyRequest& request) {
+  std::string id = request.id;
+  if (id.empty()) {
+    auto chosen = randomKeyId();
+    if (!chosen) return chosen.error();
+    id = std::move(*chosen);
+  }
+  const bool withLabel = request.label && firmwareVersion() >= FirmwareVersion{5, 0};
+  Request http = unsafeRequest(Method::kPost, "/keys/generate",
+                               codec::generateKeyBody(request, id, withLabel), kJson);
+  Status st = impl_->sendChecked(Access::kAdministrator, std::move(http), {201},
+                                 "POST /keys/generate", [&] { return impl_->keyExists(id); });
+  if (!st) return st.error();
+  return id;
+}
+
+// PUT /keys/{id} with a client-chosen ID rather than POST /keys, so that a lost
+// answer can be checked with GET /keys/{id}.
+Result<std::string> Client::importKey(const ImportKeyRequest& request) {
+  std::string id = request.id;
+  if (id.empty()) {
+    auto chosen = randomKeyId();
+    if (!chosen) return chosen.error();
+    id = std::move(*chosen);
+  }
+  const bool withLabel = request.label && firmwareVersion() >= FirmwareVersion{5, 0};
+  Request http =
+      unsafeRequest(Method::kPut, keyPath(id), codec::importKeyBody(request, withLabel), kJson);
+  Status st = impl_->sendChecked(Access::kAdministrator, http, {204}, "PUT /keys/{id}",
+                                 [&] { return impl_->keyExists(id); });
+  OPENSSL_cleanse(http.body.data(), http.body.size());  // private key material
+  if (!st) return st.error();
+  return id;
+}
+
+Status Client::deleteKey(const std::string& id) {
+  return impl_->sendChecked(Access::kAdministrator,
+                            unsafeRequest(Method::kDelete, keyPath(id), {}, nullptr), {204},
+                            "DELETE /keys/{id}", [&]() -> Result<bool> {
+                              auto exists = impl_->keyExists(id);
+                              if (!exists) return exists.error();
+                              return !*exists;
+                            });
+}
+
+Status Client::moveKey(const std::string& id, const std::string& newId) {
+  if (firmwareVersion() < FirmwareVersion{3, 0}) {
+    return makeError(ErrorKind::kUnsupported, "renaming keys needs NetHSM firmware 3.0");
+  }
+  return impl_->sendChecked(Access::kAdministrator,
+                            unsafeRequest(Method::kPost, keyPath(id, "/move"),
+                                          codec::moveBody(newId), kJson),
+                            {200}, "POST /keys/{id}/move", [&]() -> Result<bool> {
+                              auto target = impl_->keyExists(newId);
+                              if (!target || !*target) return target;
+                              auto source = impl_->keyExists(id);
+                              if (!source) return source.error();
+                              return !*source;
+                            });
+}
+
+Status Client::setLabel(const std::string& id, const std::string& label) {
+  if (firmwareVersion() < FirmwareVersion{5, 0}) {
+    return makeError(ErrorKind::kUnsupported, "key labels need NetHSM firmware 5.0");
+  }
+  Request request;
+  request.method = Method::kPut;
+  request.path = keyPath(id, "/label");
+  request.body = codec::labelBody(label);
+  request.contentType = kJson;  // setting the same label again is harmless: kSafe
+  auto r = impl_->call(Access::kAdministrator, std::move(request), {204, 304},
+                       "PUT /keys/{id}/label");
+  if (!r) return r.error();
+  return okStatus();
+}
+
+Status Client::putCertificate(const std::string& id, const Bytes& certificate) {
+  // /cert takes only application/octet-stream (BEHAVIOUR.md §5).
+  return impl_->sendChecked(
+      Access::kAdministrator,
+      unsafeRequest(Method::kPut, keyPath(id, "/cert"), p11nethsm::toString(certificate),
+                    "application/octet-stream"),
+      {201}, "PUT /keys/{id}/cert", [&]() -> Result<bool> {
+        auto stored = getCertificate(id);
+        if (!stored) return stored.error();
+        return stored->has_value() && **stored == certificate;
+      });
+}
+
+Status Client::deleteCertificate(const std::string& id) {
+  return impl_->sendChecked(Access::kAdministrator,
+                            unsafeRequest(Method::kDelete, keyPath(id, "/cert"), {}, nullptr),
+                            {204}, "DELETE /keys/{id}/cert", [&]() -> Result<bool> {
+                              auto stored = getCertificate(id);
+                              if (!stored) return stored.error();
+                              return !stored->has_value();
+                            });
+}
+
+}  // namespace p11nethsm::nethsm

@@ -1,0 +1,217 @@
+#include "transport/cluster.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "log/log.hpp"
+#include "transport/cluster_impl.hpp"
+#include "transport/exchange.hpp"
+
+namespace p11nethsm::transport {
+
+namespace {
+
+// 412 (appliance locked or not ready) and gateway-style 5xx mean "this instance
+// cannot serve now": it leaves the rotation until a probe says otherwise.
+bool instanceUnavailable(long status) {
+  return status == 412 || status == 502 || status == 503 || status == 504;
+}
+
+// Statuses after which a request goes to the next instance. 412 is answered before
+// the request is processed (BEHAVIOUR.md §3: the state check runs first), so even a
+// key generation may move on; a 5xx may come after processing, so only kSafe ones.
+bool retryableStatus(long status, Idempotency idempotency) {
+  if (status == 412) return true;
+  if (idempotency != Idempotency::kSafe) return false;
+  return status == 500 || instanceUnavailable(status);
+}
+
+long millis(unsigned seconds) { return static_cast<long>(seconds) * 1000L; }
+
+}  // namespace
+
+Cluster::Impl::Impl(const config::SlotConfig& slotConfig, ClusterOptions clusterOptions)
+    : slot(slotConfig), options(std::move(clusterOptions)) {
+  pools.reserve(slot.instances.size());
+  trackers.reserve(slot.instances.size());
+  for (size_t i = 0; i < slot.instances.size(); ++i) {
+    pools.push_back(std::make_unique<HandlePool>(
+        PoolSettings::forInstance(slot, i, options.resolveOverrides)));
+    trackers.emplace_back(options.failedProbeBackoff, options.workingProbeInterval);
+  }
+  attemptsPerInstance.assign(slot.instances.size(), 0);
+}
+
+// Round robin over instances not known to have failed; when all have failed, the
+// next one in turn is tried anyway rather than failing without trying.
+size_t Cluster::Impl::pickInstance() {
+  std::lock_guard lock(mutex);
+  const size_t n = trackers.size();
+  for (size_t k = 0; k < n; ++k) {
+    const size_t i = (next + k) % n;
+    if (trackers[i].state() != InstanceHealth::kFailed) {
+      next = i + 1;
+      return i;
+    }
+  }
+  const size_t i = next % n;
+  next = i + 1;
+  return i;
+}
+
+void Cluster::Impl::recordOutcomeLocked(size_t instance, bool failed, const std::string& reason) {
+  const auto now = Clock::now();
+  const std::string& url = slot.instances[instance].url;
+  if (failed) {
+    if (trackers[instance].recordFailure(now, false)) {
+      log::warn("instance " + url + " taken out of rotation: " + reason);
+      wake.notify_all();  // the health checker schedules its first re-probe
+    }
+  } else if (trackers[instance].recordSuccess(now)) {
+    log::info("instance " + url + " answers again");
+  }
+}
+
+Result<Response> Cluster::Impl::attempt(size_t instance, const Request& request,
+                                        bool& neverSent) {
+  neverSent = false;
+  HandlePool& pool = *pools[instance];
+  auto lease = pool.borrow();
+  if (!lease) return lease.error();
+  {
+    std::lock_guard lock(mutex);
+    ++attemptsPerInstance[instance];
+  }
+  ExchangeLimits limits;
+  limits.totalTimeoutMs =
+      request.timeoutMs != 0 ? static_cast<long>(request.timeoutMs) : millis(slot.timeoutSeconds);
+  limits.connectTimeoutMs = millis(slot.connectTimeoutSeconds);
+  ExchangeOutcome outcome = performExchange(lease->get(), pool.settings().baseUrl, request, limits);
+  if (!outcome.result) {
+    lease->markBroken();  // this handle only; its siblings keep their connections
+    neverSent = outcome.neverSent;
+    std::lock_guard lock(mutex);
+    recordOutcomeLocked(instance, true, outcome.result.error().message);
+    return outcome.result;
+  }
+  outcome.result->instanceIndex = instance;
+  const long status = outcome.result->status;
+  if (log::enabled(log::Level::kDebug)) {
+    log::debug("instance " + std::to_string(instance) + ": " + request.path + " -> " +
+               std::to_string(status));
+  }
+  std::lock_guard lock(mutex);
+  recordOutcomeLocked(instance, instanceUnavailable(status),
+                      "HTTP " + std::to_string(status));
+  return outcome.result;
+}
+
+Cluster::Cluster(const config::SlotConfig& slot, ClusterOptions options)
+    : impl_(std::make_unique<Impl>(slot, std::move(options))) {}
+
+Cluster::~Cluster() {
+  if (impl_) stop();
+}
+
+// Worst case documented in cluster.hpp: (count+1) attempts, each bounded by the
+// total timeout, count delays, and at most 3 inline probes of 1 s.
+Result<Response> Cluster::send(const Request& request) {
+  Impl& d = *impl_;
+  d.requests.fetch_add(1);
+  if (d.pools.empty()) return makeError(ErrorKind::kConfig, "slot has no instances");
+  const unsigned attempts = d.slot.retries.count + 1;
+  unsigned probeBudget = kInlineProbesPerCall;
+  std::optional<Result<Response>> last;
+  for (unsigned a = 0; a < attempts; ++a) {
+    if (a > 0) {
+      d.retries.fetch_add(1);
+      if (d.slot.retries.delaySeconds > 0) {
+        std::this_thread::sleep_for(std::chrono::seconds(d.slot.retries.delaySeconds));
+      }
+    }
+    if (!d.threadRunning()) d.inlineProbes(probeBudget);
+    const size_t instance = d.pickInstance();
+    bool neverSent = false;
+    Result<Response> result = d.attempt(instance, request, neverSent);
+    if (!result) {
+      // The request may have reached the appliance: only a kSafe one is repeated.
+      if (!neverSent && request.idempotency == Idempotency::kUnsafe) return result;
+    } else if (!retryableStatus(result->status, request.idempotency)) {
+      return result;
+    }
+    last.emplace(std::move(result));
+  }
+  return std::move(*last);
+}
+
+void Cluster::start() {
+  Impl& d = *impl_;
+  if (!d.options.threadsAllowed || d.pools.empty()) return;
+  std::lock_guard lock(d.mutex);
+  if (d.running) return;
+  try {
+    d.thread = std::thread([&d] { d.healthLoop(); });
+    d.running = true;
+  } catch (const std::system_error& e) {
+    // Without the thread, failed instances are probed inline (still correct).
+    log::warn(std::string("cannot start the health checker thread: ") + e.what());
+  }
+}
+
+void Cluster::stop() {
+  Impl& d = *impl_;
+  {
+    std::lock_guard lock(d.mutex);
+    if (!d.running) return;
+    d.stopping = true;
+    d.abortProbes.store(true);  // a probe in flight gives up at its next progress tick
+  }
+  d.wake.notify_all();
+  d.thread.join();
+  std::lock_guard lock(d.mutex);
+  d.running = false;
+  d.stopping = false;
+  d.abortProbes.store(false);
+}
+
+std::vector<InstanceHealth> Cluster::health() const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<InstanceHealth> out;
+  for (const auto& t : impl_->trackers) out.push_back(t.state());
+  return out;
+}
+
+bool Cluster::anyInstanceUsable() const {
+  auto states = health();
+  return std::any_of(states.begin(), states.end(),
+                     [](InstanceHealth h) { return h != InstanceHealth::kFailed; });
+}
+
+size_t Cluster::instanceCount() const { return impl_->pools.size(); }
+
+const config::RetryConfig& Cluster::retryPolicy() const { return impl_->slot.retries; }
+
+ClusterStats Cluster::stats() const {
+  const Impl& d = *impl_;
+  ClusterStats s;
+  s.requests = d.requests.load();
+  s.retries = d.retries.load();
+  s.probes = d.probes.load();
+  for (const auto& pool : d.pools) {
+    s.handlesCreated += pool->created();
+    s.handlesDiscarded += pool->discarded();
+  }
+  std::lock_guard lock(d.mutex);
+  s.requestsPerInstance = d.attemptsPerInstance;
+  return s;
+}
+
+void Cluster::abandonAfterFork() {
+  // The parent's handles, sockets, TLS state, mutexes and thread are not ours:
+  // the old state is leaked untouched (no destructor, no join, no unlock) and a
+  // fresh one built from the same configuration; start() may follow.
+  Impl* inherited = impl_.release();
+  impl_ = std::make_unique<Impl>(inherited->slot, inherited->options);
+}
+
+}  // namespace p11nethsm::transport

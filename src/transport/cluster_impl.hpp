@@ -1,0 +1,60 @@
+#pragma once
+// Internal state of a Cluster, shared by cluster.cpp (routing, retries) and
+// health_checker.cpp (the background thread and the probes).
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "transport/cluster.hpp"
+#include "transport/handle_pool.hpp"
+#include "transport/instance_health.hpp"
+
+namespace p11nethsm::transport {
+
+using Clock = std::chrono::steady_clock;
+using Millis = std::chrono::milliseconds;
+
+// Inline probes when no health thread runs (issue 4 §4, seed 004 "Retries").
+inline constexpr Millis kInlineProbeTimeout{1000};
+inline constexpr unsigned kInlineProbesPerCall = 3;
+
+struct Cluster::Impl {
+  Impl(const config::SlotConfig& slotConfig, ClusterOptions clusterOptions);
+
+  // --- routing (cluster.cpp)
+  size_t pickInstance();
+  // One attempt on one instance; updates health. `neverSent` as in ExchangeOutcome.
+  Result<Response> attempt(size_t instance, const Request& request, bool& neverSent);
+  void recordOutcomeLocked(size_t instance, bool failed, const std::string& reason);
+
+  // --- health (health_checker.cpp)
+  bool probe(size_t instance, Millis timeout, const std::atomic<bool>* abort);
+  void finishProbe(size_t instance, bool ok);
+  void inlineProbes(unsigned& budget);
+  void healthLoop();
+  bool threadRunning() const;
+  Millis backgroundProbeTimeout() const;
+
+  const config::SlotConfig slot;
+  const ClusterOptions options;
+  std::vector<std::unique_ptr<HandlePool>> pools;  // immutable after construction
+
+  mutable std::mutex mutex;  // guards everything below; never held across I/O
+  std::vector<InstanceHealthTracker> trackers;
+  size_t next = 0;  // round-robin position
+  std::vector<size_t> attemptsPerInstance;
+  bool running = false;
+  bool stopping = false;
+  std::condition_variable wake;
+  std::thread thread;
+
+  std::atomic<bool> abortProbes{false};
+  std::atomic<size_t> requests{0};
+  std::atomic<size_t> retries{0};
+  std::atomic<size_t> probes{0};
+};
+
+}  // namespace p11nethsm::transport

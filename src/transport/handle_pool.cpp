@@ -1,0 +1,176 @@
+#include "transport/handle_pool.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "log/log.hpp"
+
+namespace p11nethsm::transport {
+
+namespace {
+
+// curl_global_init is thread-safe in libcurl ≥ 7.84 (Debian 12 ships 7.88); we call
+// it once and never curl_global_cleanup, which would break a host program that
+// uses libcurl itself. std::once_flag is trivially destructible (no static dtor).
+std::once_flag gCurlInitOnce;
+
+void ensureCurlGlobalInit() {
+  std::call_once(gCurlInitOnce, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// CURLOPT_SOCKOPTFUNCTION: libcurl sets TCP_KEEPIDLE/KEEPINTVL itself but has no
+// option for the probe count, so TCP_KEEPCNT is set here (Linux).
+int setKeepaliveCount(void* clientp, curl_socket_t fd, curlsocktype purpose) {
+  const auto* settings = static_cast<const PoolSettings*>(clientp);
+  if (purpose == CURLSOCKTYPE_IPCXN && settings->keepalive) {
+    int count = static_cast<int>(settings->keepalive->retries);
+    if (count > 0) setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+  }
+  return CURL_SOCKOPT_OK;
+}
+
+}  // namespace
+
+size_t defaultMaxIdleConnections() {
+  size_t threads = std::thread::hardware_concurrency();
+  return std::max<size_t>(4, 2 * threads);
+}
+
+PoolSettings PoolSettings::forInstance(const config::SlotConfig& slot, size_t instance,
+                                       const std::vector<std::string>& resolveOverrides) {
+  const config::InstanceConfig& cfg = slot.instances.at(instance);
+  PoolSettings s;
+  s.baseUrl = cfg.url;
+  while (!s.baseUrl.empty() && s.baseUrl.back() == '/') s.baseUrl.pop_back();
+  s.maxIdle = cfg.maxIdleConnections.value_or(defaultMaxIdleConnections());
+  s.tls = TlsPolicy::fromInstance(cfg);
+  s.keepalive = slot.tcpKeepalive;
+  s.maxIdleSeconds = slot.connectionsMaxIdleSeconds;
+  s.resolveOverrides = resolveOverrides;
+  return s;
+}
+
+HandlePool::HandlePool(PoolSettings settings) : settings_(std::move(settings)) {
+  ensureCurlGlobalInit();
+  share_ = curl_share_init();
+  if (share_ != nullptr) {
+    curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, &HandlePool::lockShare);
+    curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, &HandlePool::unlockShare);
+    curl_share_setopt(share_, CURLSHOPT_USERDATA, this);
+    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  }
+  for (const std::string& entry : settings_.resolveOverrides) {
+    resolve_ = curl_slist_append(resolve_, entry.c_str());
+  }
+  if (settings_.tls.insecure) {
+    log::warn("TLS verification disabled (danger_insecure_cert) for " + settings_.baseUrl);
+  }
+}
+
+HandlePool::~HandlePool() {
+  clearIdle();
+  if (share_ != nullptr) curl_share_cleanup(share_);
+  curl_slist_free_all(resolve_);
+}
+
+void HandlePool::lockShare(CURL*, curl_lock_data data, curl_lock_access, void* self) {
+  static_cast<HandlePool*>(self)->shareLocks_.at(static_cast<size_t>(data)).lock();
+}
+
+void HandlePool::unlockShare(CURL*, curl_lock_data data, void* self) {
+  static_cast<HandlePool*>(self)->shareLocks_.at(static_cast<size_t>(data)).unlock();
+}
+
+// Options that stay for the handle's life; per-request ones are set in exchange.cpp.
+CURL* HandlePool::createHandle() {
+  CURL* h = curl_easy_init();
+  if (h == nullptr) return nullptr;
+  CURLcode rc = CURLE_OK;
+  auto set = [&rc](CURLcode r) {
+    if (rc == CURLE_OK) rc = r;
+  };
+  set(curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L));  // no SIGALRM in a host process
+  set(curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 1L));  // one connection per handle
+  set(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https"));  // never Basic auth in clear
+  set(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L));
+  if (share_ != nullptr) set(curl_easy_setopt(h, CURLOPT_SHARE, share_));
+  if (resolve_ != nullptr) set(curl_easy_setopt(h, CURLOPT_RESOLVE, resolve_));
+  if (settings_.maxIdleSeconds) {
+    set(curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, static_cast<long>(*settings_.maxIdleSeconds)));
+  }
+  if (settings_.keepalive) {
+    set(curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L));
+    set(curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, static_cast<long>(settings_.keepalive->timeSeconds)));
+    set(curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL,
+                         static_cast<long>(settings_.keepalive->intervalSeconds)));
+    set(curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, &setKeepaliveCount));
+    set(curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, const_cast<PoolSettings*>(&settings_)));
+  }
+  set(applyTlsPolicy(h, settings_.tls));
+  if (rc != CURLE_OK) {
+    log::error(std::string("curl handle set-up failed: ") + curl_easy_strerror(rc));
+    curl_easy_cleanup(h);
+    return nullptr;
+  }
+  created_.fetch_add(1);
+  return h;
+}
+
+Result<HandlePool::Lease> HandlePool::borrow() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      CURL* h = idle_.back();  // most recently used: its connection is the warmest
+      idle_.pop_back();
+      return Lease(this, h);
+    }
+  }
+  CURL* h = createHandle();  // outside the lock: curl_easy_init allocates
+  if (h == nullptr) return makeError(ErrorKind::kInternal, "cannot create a curl handle");
+  return Lease(this, h);
+}
+
+void HandlePool::giveBack(CURL* handle, bool broken) {
+  if (!broken) {
+    std::lock_guard lock(mutex_);
+    if (idle_.size() < settings_.maxIdle) {
+      idle_.push_back(handle);
+      return;
+    }
+  }
+  discarded_.fetch_add(1);
+  curl_easy_cleanup(handle);  // closes its connection; no lock held
+}
+
+void HandlePool::clearIdle() {
+  std::vector<CURL*> victims;
+  {
+    std::lock_guard lock(mutex_);
+    victims.swap(idle_);
+  }
+  for (CURL* h : victims) {
+    discarded_.fetch_add(1);
+    curl_easy_cleanup(h);
+  }
+}
+
+size_t HandlePool::idleCount() const {
+  std::lock_guard lock(mutex_);
+  return idle_.size();
+}
+
+HandlePool::Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_), handle_(other.handle_), broken_(other.broken_) {
+  other.handle_ = nullptr;
+}
+
+HandlePool::Lease::~Lease() {
+  if (handle_ != nullptr) pool_->giveBack(handle_, broken_);
+}
+
+}  // namespace p11nethsm::transport

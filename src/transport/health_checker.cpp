@@ -1,0 +1,117 @@
+// Instance probes (GET probePath, a 2xx answer means working) and the background
+// health-checker thread of a cluster (issue 4 §4). One thread per cluster; it sleeps
+// on a condition variable until the next probe is due, so stop() wakes it at once.
+#include <algorithm>
+#include <optional>
+
+#include "log/log.hpp"
+#include "transport/cluster_impl.hpp"
+#include "transport/exchange.hpp"
+
+namespace p11nethsm::transport {
+
+bool Cluster::Impl::probe(size_t instance, Millis timeout, const std::atomic<bool>* abort) {
+  probes.fetch_add(1);
+  HandlePool& pool = *pools[instance];
+  auto lease = pool.borrow();
+  if (!lease) return false;
+  Request request;
+  request.method = Method::kGet;
+  request.path = options.probePath;
+  ExchangeLimits limits;
+  limits.totalTimeoutMs = static_cast<long>(timeout.count());
+  limits.connectTimeoutMs = limits.totalTimeoutMs;
+  limits.abort = abort;
+  ExchangeOutcome outcome = performExchange(lease->get(), pool.settings().baseUrl, request, limits);
+  if (!outcome.result) {
+    lease->markBroken();
+    log::debug("probe of " + pool.settings().baseUrl + " failed: " +
+               outcome.result.error().message);
+    return false;
+  }
+  const long status = outcome.result->status;
+  return status >= 200 && status < 300;
+}
+
+void Cluster::Impl::finishProbe(size_t instance, bool ok) {
+  std::lock_guard lock(mutex);
+  InstanceHealthTracker& tracker = trackers[instance];
+  tracker.setProbing(false);
+  const std::string& url = slot.instances[instance].url;
+  if (ok) {
+    if (tracker.recordSuccess(Clock::now())) log::info("instance " + url + " is working again");
+  } else {
+    if (tracker.recordFailure(Clock::now(), true)) {
+      log::warn("instance " + url + " failed its health probe; taken out of rotation");
+    }
+  }
+  if (!ok) pools[instance]->clearIdle();  // its idle connections are presumably dead
+}
+
+// No health thread: probe due failed instances on the caller's thread, 1 s each,
+// at most `budget` per call (seed 004: "inline" health checks).
+void Cluster::Impl::inlineProbes(unsigned& budget) {
+  while (budget > 0) {
+    std::optional<size_t> due;
+    {
+      std::lock_guard lock(mutex);
+      const auto now = Clock::now();
+      for (size_t i = 0; i < trackers.size(); ++i) {
+        if (trackers[i].state() == InstanceHealth::kFailed && trackers[i].probeDue(now)) {
+          trackers[i].setProbing(true);
+          due = i;
+          break;
+        }
+      }
+    }
+    if (!due) return;
+    --budget;
+    finishProbe(*due, probe(*due, kInlineProbeTimeout, nullptr));
+  }
+}
+
+bool Cluster::Impl::threadRunning() const {
+  std::lock_guard lock(mutex);
+  return running;
+}
+
+Millis Cluster::Impl::backgroundProbeTimeout() const {
+  Millis timeout = options.probeTimeout;
+  if (slot.timeoutSeconds > 0) timeout = std::min<Millis>(timeout, std::chrono::seconds(slot.timeoutSeconds));
+  return timeout;
+}
+
+void Cluster::Impl::healthLoop() {
+  std::unique_lock lock(mutex);
+  while (!stopping) {
+    const auto now = Clock::now();
+    std::optional<size_t> due;
+    auto earliest = now + std::chrono::hours(1);
+    for (size_t i = 0; i < trackers.size(); ++i) {
+      if (trackers[i].probing()) continue;
+      const auto at = trackers[i].nextProbe();
+      if (at <= now) {
+        due = i;
+        break;
+      }
+      earliest = std::min(earliest, at);
+    }
+    if (!due) {
+      wake.wait_until(lock, earliest);
+      continue;
+    }
+    trackers[*due].setProbing(true);
+    lock.unlock();
+    const bool ok = probe(*due, backgroundProbeTimeout(), &abortProbes);
+    if (abortProbes.load()) {
+      // stop(): a probe cut short says nothing about the instance.
+      lock.lock();
+      trackers[*due].setProbing(false);
+      break;
+    }
+    finishProbe(*due, ok);
+    lock.lock();
+  }
+}
+
+}  // namespace p11nethsm::transport

@@ -1,0 +1,150 @@
+// Connection reuse (issue 4 §3 acceptance): 10,000 sequential signs cost no more TLS
+// handshakes than there are pooled handles; a failing instance does not disturb the
+// connections to a healthy one; inline probes without the health thread.
+#include <gtest/gtest.h>
+
+#include "integration/cluster/mock_cluster.hpp"
+
+namespace p11nethsm::testing {
+namespace {
+
+std::string makeEdKey(nethsm::Client& client) {
+  nethsm::GenerateKeyRequest request;
+  request.type = nethsm::KeyType::kCurve25519;
+  request.mechanisms = {nethsm::KeyMechanism::kEdDsaSignature};
+  auto id = client.generateKey(request);
+  EXPECT_TRUE(id.ok()) << id.error().message;
+  return id.ok() ? *id : std::string();
+}
+
+TEST(ConnectionPool, TenThousandSequentialSignsReuseTheConnection) {
+  auto hsm = startMock(1);
+  ASSERT_NE(hsm, nullptr);
+  transport::Cluster cluster(slotFor(*hsm), transport::ClusterOptions{});
+  cluster.start();
+  TestCredentials credentials;
+  nethsm::Client client(cluster, credentials);
+  const std::string keyId = makeEdKey(client);
+  ASSERT_FALSE(keyId.empty());
+  hsm->resetCounters();
+  const auto start = std::chrono::steady_clock::now();
+  size_t failures = 0;
+  const Bytes message = toBytes("message");
+  for (int i = 0; i < 10000; ++i) {
+    if (!client.sign(keyId, nethsm::SignMode::kEdDsa, message).ok()) ++failures;
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  const auto counters = hsm->counters(0);
+  const auto stats = cluster.stats();
+  std::cout << "[ measured ] 10000 signs in " << ms << " ms; TLS handshakes "
+            << counters.tlsHandshakes << ", TCP connections " << counters.tcpConnections
+            << ", handles created " << stats.handlesCreated << "\n";
+  EXPECT_EQ(failures, 0u);
+  EXPECT_GE(counters.requests, 10000u);
+  EXPECT_LE(counters.tlsHandshakes, stats.handlesCreated);
+  EXPECT_LE(counters.tlsHandshakes, 2u);  // the generate's fresh connection + one pooled
+}
+
+TEST(ConnectionPool, ConcurrentUseIsBoundedByThePool) {
+  auto hsm = startMock(1);
+  ASSERT_NE(hsm, nullptr);
+  config::SlotConfig slot = slotFor(*hsm);
+  slot.instances[0].maxIdleConnections = 4;
+  transport::Cluster cluster(slot, transport::ClusterOptions{});
+  TestCredentials credentials;
+  nethsm::Client client(cluster, credentials);
+  const std::string keyId = makeEdKey(client);
+  hsm->resetCounters();
+  std::vector<std::thread> threads;
+  std::atomic<size_t> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 250; ++i) {
+        if (!client.sign(keyId, nethsm::SignMode::kEdDsa, toBytes("x")).ok()) failures++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const auto counters = hsm->counters(0);
+  std::cout << "[ measured ] 4 threads x 250 signs: TLS handshakes " << counters.tlsHandshakes
+            << ", handles created " << cluster.stats().handlesCreated << "\n";
+  EXPECT_EQ(failures.load(), 0u);
+  EXPECT_LE(counters.tlsHandshakes, 4u);
+  EXPECT_EQ(cluster.stats().handlesDiscarded, 0u);
+}
+
+TEST(ConnectionPool, FailingInstanceLeavesHealthyConnectionsAlone) {
+  auto hsm = startMock(2);
+  ASSERT_NE(hsm, nullptr);
+  config::SlotConfig slot = slotFor(*hsm);
+  slot.retries.count = 1;
+  transport::ClusterOptions options = fastOptions();
+  options.threadsAllowed = false;
+  options.failedProbeBackoff = {std::chrono::seconds(60)};
+  transport::Cluster cluster(slot, options);
+  transport::Request info;
+  info.path = "/info";
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(cluster.send(info).ok());  // warm both
+  const auto before = hsm->counters(0);
+  hsm->setInstanceDown(1, true);
+  for (int i = 0; i < 50; ++i) {
+    auto r = cluster.send(info);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->instanceIndex, 0u);
+  }
+  const auto after = hsm->counters(0);
+  EXPECT_EQ(after.tlsHandshakes, before.tlsHandshakes);
+  EXPECT_EQ(after.tcpConnections, before.tcpConnections);
+}
+
+TEST(ConnectionPool, WithoutThreadsFailedInstancesAreProbedInlineAtMostThreePerCall) {
+  auto hsm = startMock(1);
+  ASSERT_NE(hsm, nullptr);
+  config::SlotConfig slot = slotFor(*hsm);
+  // Four instances that refuse connections (nothing listens on port 1), one real.
+  for (int i = 0; i < 4; ++i) {
+    config::InstanceConfig dead;
+    dead.url = "https://127.0.0.1:1/api/v1";
+    dead.dangerInsecureCert = true;
+    slot.instances.push_back(dead);
+  }
+  slot.retries.count = 4;
+  transport::ClusterOptions options = fastOptions();
+  options.threadsAllowed = false;
+  options.failedProbeBackoff = {std::chrono::milliseconds(100)};
+  transport::Cluster cluster(slot, options);
+  cluster.start();  // no thread: threadsAllowed is false
+  transport::Request info;
+  info.path = "/info";
+  // Round robin starts at the real one; then each dead one fails once.
+  for (int i = 0; i < 5; ++i) (void)cluster.send(info);
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  const size_t probesBefore = cluster.stats().probes;
+  auto r = cluster.send(info);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(cluster.stats().probes - probesBefore, 3u);
+}
+
+TEST(ConnectionPool, StopJoinsTheHealthCheckerPromptly) {
+  auto hsm = startMock(1);
+  ASSERT_NE(hsm, nullptr);
+  transport::ClusterOptions options;
+  options.workingProbeInterval = std::chrono::hours(1);
+  transport::Cluster cluster(slotFor(*hsm), options);
+  cluster.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // first probe done, sleeping
+  const auto start = std::chrono::steady_clock::now();
+  cluster.stop();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  EXPECT_LT(ms, 500);
+  EXPECT_EQ(cluster.health()[0], transport::InstanceHealth::kWorking);
+  cluster.start();  // C_Initialize after C_Finalize
+  cluster.stop();
+}
+
+}  // namespace
+}  // namespace p11nethsm::testing

@@ -1,0 +1,142 @@
+#pragma once
+// A small HTTPS client for the mock tests: one keep-alive httplib connection, Basic
+// auth, JSON helpers, and OpenSSL verification of signatures against public.pem.
+#include <httplib.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+#include "codec.hpp"
+#include "mock_nethsm/mock.hpp"
+
+namespace p11nethsm::mock::testing {
+
+inline const char* kAdminPass = "adminadmin1";
+inline const char* kOperatorPass = "operator-pass";
+
+struct Reply {
+  int status = -1;  // -1: transport error (reset, closed, refused, timeout)
+  std::string body;
+  httplib::Headers headers;
+  nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+class Client {
+ public:
+  Client(const MockNetHsm& mock, size_t instance = 0) : client_("127.0.0.1", mock.port(instance)) {
+    client_.enable_server_certificate_verification(false);
+    client_.set_keep_alive(true);
+    client_.set_read_timeout(5, 0);
+    client_.set_connection_timeout(2, 0);
+  }
+  Client& as(const std::string& user, const std::string& pass) {
+    client_.set_basic_auth(user.c_str(), pass.c_str());
+    return *this;
+  }
+  Client& admin() { return as("admin", kAdminPass); }
+  Client& op() { return as("operator", kOperatorPass); }
+  Client& anonymous() {
+    client_.set_basic_auth("", "");
+    client_.set_default_headers({});
+    anon_ = true;
+    return *this;
+  }
+  void setReadTimeout(int seconds) { client_.set_read_timeout(seconds, 0); }
+
+  Reply get(const std::string& path, httplib::Headers headers = {}) {
+    return wrap(client_.Get(full(path).c_str(), prep(headers)));
+  }
+  Reply del(const std::string& path) { return wrap(client_.Delete(full(path).c_str(), prep({}))); }
+  Reply post(const std::string& path, const nlohmann::json& body) {
+    return wrap(client_.Post(full(path).c_str(), prep({}), body.dump(), "application/json"));
+  }
+  Reply put(const std::string& path, const nlohmann::json& body) {
+    return wrap(client_.Put(full(path).c_str(), prep({}), body.dump(), "application/json"));
+  }
+  Reply raw(const std::string& method, const std::string& path, const std::string& body,
+            const std::string& contentType, httplib::Headers headers = {}) {
+    httplib::Request req;
+    req.method = method;
+    req.path = full(path);
+    req.headers = prep(headers);
+    req.body = body;
+    if (!contentType.empty()) req.set_header("Content-Type", contentType);
+    return wrap(client_.send(req));
+  }
+
+ private:
+  static std::string full(const std::string& path) { return path.rfind("/_mock", 0) == 0 ? path : "/api/v1" + path; }
+  httplib::Headers prep(httplib::Headers h) {
+    if (anon_) h.erase("Authorization");
+    return h;
+  }
+  static Reply wrap(const httplib::Result& r) {
+    Reply out;
+    if (!r) return out;
+    out.status = r->status;
+    out.body = r->body;
+    out.headers = r->headers;
+    return out;
+  }
+  httplib::SSLClient client_;
+  bool anon_ = false;
+};
+
+// Starts an in-process mock; `provisioned` adds admin and operator users.
+inline std::unique_ptr<MockNetHsm> startMock(MockOptions options = {}, bool provisioned = true) {
+  auto mock = std::make_unique<MockNetHsm>(options);
+  if (!mock->start()) return nullptr;
+  if (provisioned) {
+    mock->provision(kAdminPass, "unlock-passphrase");
+    mock->addUser("operator", "Operator", kOperatorPass);
+  }
+  return mock;
+}
+
+// Verifies `sig` over `data` with the SPKI PEM. `md` nullptr: raw (Ed25519 / digest).
+inline bool verifySignature(const std::string& pem, const Bytes& data, const Bytes& sig,
+                            int padding = 0, const EVP_MD* md = nullptr) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  EVP_PKEY* pkey = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (pkey == nullptr) return false;
+  bool ok = false;
+  if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_ED25519) {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ok = EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey) == 1 &&
+         EVP_DigestVerify(ctx, sig.data(), sig.size(), data.data(), data.size()) == 1;
+    EVP_MD_CTX_free(ctx);
+  } else {
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(pkey, nullptr);
+    ok = EVP_PKEY_verify_init(ctx) == 1;
+    if (ok && padding != 0) ok = EVP_PKEY_CTX_set_rsa_padding(ctx, padding) == 1;
+    if (ok && md != nullptr) {
+      ok = EVP_PKEY_CTX_set_signature_md(ctx, md) == 1 &&
+           (padding != RSA_PKCS1_PSS_PADDING || EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) == 1);
+    }
+    ok = ok && EVP_PKEY_verify(ctx, sig.data(), sig.size(), data.data(), data.size()) == 1;
+    EVP_PKEY_CTX_free(ctx);
+  }
+  EVP_PKEY_free(pkey);
+  return ok;
+}
+
+inline Bytes digest(const EVP_MD* md, const std::string& text) {
+  Bytes out(EVP_MAX_MD_SIZE);
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), out.data(), &len, md, nullptr);
+  out.resize(len);
+  return out;
+}
+
+}  // namespace p11nethsm::mock::testing

@@ -1,0 +1,124 @@
+#include "p11nethsm_test/mock_environment.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "util/encoding.hpp"
+
+namespace p11nethsm::testing {
+
+struct MockEnvironment::FixedCredentials : nethsm::CredentialSource {
+  std::optional<transport::BasicAuth> credentialsFor(nethsm::Role role) const override {
+    if (role != nethsm::Role::kAdministrator) return std::nullopt;
+    return transport::BasicAuth{"admin", SecretString(kAdminPassword)};
+  }
+};
+
+MockEnvironment::MockEnvironment(EnvironmentOptions options) {
+  mock::MockOptions mo;
+  mo.instances = options.instances;
+  mo.firmware = options.firmware;
+  mock_ = std::make_unique<mock::MockNetHsm>(mo);
+  if (!mock_->start()) return;
+  mock_->provision(kAdminPassword, kUnlockPassphrase);
+  mock_->addUser("operator", "Operator", kOperatorPassword);
+  char path[] = "/tmp/p11nethsm-test-XXXXXX.conf";
+  int fd = mkstemps(path, 5);
+  if (fd < 0) return;
+  close(fd);
+  configPath_ = path;
+  writeConfig(options);
+
+  adminSlot_.label = options.label;
+  for (int i = 0; i < options.instances; ++i) {
+    config::InstanceConfig instance;
+    instance.url = mock_->baseUrl(static_cast<size_t>(i));
+    auto fp = hexDecode(mock_->certificateFingerprint(static_cast<size_t>(i)), true);
+    if (fp && fp->size() == 32) {
+      config::Sha256Fingerprint pin{};
+      std::copy(fp->begin(), fp->end(), pin.begin());
+      instance.sha256Fingerprints.push_back(pin);
+    }
+    adminSlot_.instances.push_back(instance);
+  }
+  transport::ClusterOptions co;
+  co.threadsAllowed = false;
+  cluster_ = std::make_unique<transport::Cluster>(adminSlot_, co);
+  credentials_ = std::make_unique<FixedCredentials>();
+  adminClient_ = std::make_unique<nethsm::Client>(*cluster_, *credentials_);
+  adminClient_->setFirmwareVersion(
+      nethsm::parseFirmwareVersion(options.firmware).value_or(nethsm::FirmwareVersion{4, 0}));
+  ok_ = true;
+}
+
+MockEnvironment::~MockEnvironment() {
+  adminClient_.reset();
+  cluster_.reset();
+  if (!configPath_.empty()) {
+    unsetenv("P11NETHSM_CONFIG_FILE");
+    std::remove(configPath_.c_str());
+  }
+  if (mock_) mock_->stop();
+}
+
+void MockEnvironment::writeConfig(const EnvironmentOptions& o) {
+  std::ofstream out(configPath_, std::ios::trunc);
+  out << o.extraTopLevelYaml;
+  out << "slots:\n  - label: \"" << o.label << "\"\n";
+  out << "    operator:\n      username: \"operator\"\n";
+  if (o.operatorPasswordInConfig) out << "      password: \"" << kOperatorPassword << "\"\n";
+  if (o.adminInConfig) {
+    out << "    administrator:\n      username: \"admin\"\n";
+    if (o.adminPasswordInConfig) out << "      password: \"" << kAdminPassword << "\"\n";
+  }
+  out << "    instances:\n";
+  for (int i = 0; i < o.instances; ++i) {
+    out << "      - url: \"" << mock_->baseUrl(static_cast<size_t>(i)) << "\"\n";
+    out << "        sha256_fingerprints:\n          - \""
+        << mock_->certificateFingerprint(static_cast<size_t>(i)) << "\"\n";
+  }
+  out << o.extraSlotYaml;
+  out.close();
+  setenv("P11NETHSM_CONFIG_FILE", configPath_.c_str(), 1);
+}
+
+std::string MockEnvironment::generateKey(nethsm::KeyType type, const std::string& id,
+                                         unsigned length) {
+  nethsm::GenerateKeyRequest request;
+  request.type = type;
+  request.mechanisms = nethsm::mechanismsAllowedFor(type);
+  request.length = length;
+  request.id = id;
+  auto generated = adminClient_->generateKey(request);
+  return generated ? generated.value() : std::string();
+}
+
+}  // namespace p11nethsm::testing
+
+namespace p11nethsm::testing {
+
+long MockEnvironment::adminRequest(transport::Method method, const std::string& path,
+                                   const std::string& body) {
+  transport::Request request;
+  request.method = method;
+  request.path = path;
+  request.body = body;
+  if (!body.empty()) request.contentType = "application/json";
+  request.auth = transport::BasicAuth{"admin", SecretString(kAdminPassword)};
+  request.idempotency = transport::Idempotency::kUnsafe;
+  auto response = cluster_->send(request);
+  return response ? response->status : 0;
+}
+
+bool MockEnvironment::addNamespacedOperator(const std::string& ns, const std::string& user,
+                                            const std::string& passphrase) {
+  std::string body = "{\"realName\":\"" + user + "\",\"role\":\"Operator\",\"passphrase\":\"" +
+                     passphrase + "\"}";
+  long created = adminRequest(transport::Method::kPut, "/users/" + ns + "~" + user, body);
+  long nsCreated = adminRequest(transport::Method::kPut, "/namespaces/" + ns, "");
+  return created == 201 && (nsCreated == 204 || nsCreated == 201);
+}
+
+}  // namespace p11nethsm::testing
