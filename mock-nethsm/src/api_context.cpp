@@ -12,6 +12,11 @@ void Ctx::json(int status, const nlohmann::json& body) {
   res.set_content(body.dump(), "application/json");
 }
 
+void Ctx::orderedJson(int status, const nlohmann::ordered_json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
 void Ctx::message(int status, const std::string& text) {
   json(status, nlohmann::json{{"message", text}});
 }
@@ -42,6 +47,15 @@ std::optional<nlohmann::json> Ctx::jsonBody(std::initializer_list<const char*> a
     }
   }
   return parsed;
+}
+
+std::optional<std::string> Ctx::passphrase(const nlohmann::json& body, const char* field) {
+  if (body.contains(field) && body[field].is_string()) {
+    std::string value = body[field].get<std::string>();
+    if (value.size() >= 10 && value.size() <= 200) return value;
+  }
+  message(400, "Passphrase must be between 10 and 200 characters.");
+  return std::nullopt;
 }
 
 bool Ctx::checkId(const std::string& id) {

@@ -19,6 +19,7 @@
 #include "faults.hpp"
 #include "firmware.hpp"
 #include "store.hpp"
+#include "tls_identity.hpp"
 
 namespace p11nethsm::mock {
 
@@ -51,6 +52,9 @@ struct InstanceState {
   std::mutex serialMutex;
 
   void countEndpoint(const std::string& key);
+  // The instance's TLS identity (/config/tls/*), wired by Instance.
+  std::function<TlsIdentity()> identity;
+  std::function<void(TlsIdentity)> setIdentity;
 };
 
 struct Ctx {
@@ -67,6 +71,7 @@ struct Ctx {
   const Firmware& fw() const { return core.fw; }
 
   void json(int status, const nlohmann::json& body);
+  void orderedJson(int status, const nlohmann::ordered_json& body);  // firmware member order
   // Handler errors: {"message": text}, application/json (BEHAVIOUR.md §4).
   void message(int status, const std::string& text);
   void empty(int status);
@@ -76,6 +81,8 @@ struct Ctx {
   std::optional<nlohmann::json> jsonBody(std::initializer_list<const char*> allowed);
   // Validates an ID from the path or body; answers 400 when invalid.
   bool checkId(const std::string& id);
+  // A passphrase field of 10–200 characters; nullopt after answering 400.
+  std::optional<std::string> passphrase(const nlohmann::json& body, const char* field);
 };
 
 using Handler = std::function<void(Ctx&)>;

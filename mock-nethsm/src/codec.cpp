@@ -1,5 +1,6 @@
 #include "codec.hpp"
 
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -80,6 +81,14 @@ Bytes randomBytes(size_t length) {
 }
 
 std::string generateId() { return hexEncode(randomBytes(10)); }
+
+std::string drainBio(BIO* bio) {
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<size_t>(len > 0 ? len : 0));
+  BIO_free(bio);
+  return out;
+}
 
 Bytes toBytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
 std::string toString(const Bytes& b) { return std::string(b.begin(), b.end()); }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <openssl/types.h>
+
 namespace p11nethsm::mock {
 
 using Bytes = std::vector<uint8_t>;
@@ -22,6 +24,9 @@ std::optional<Bytes> hexDecode(const std::string& text);
 Bytes randomBytes(size_t length);
 // Server-generated key and user IDs: 20 lowercase hex characters (10 random bytes).
 std::string generateId();
+
+// The bytes written to a memory BIO (PEM output), which is then freed.
+std::string drainBio(BIO* bio);
 
 Bytes toBytes(const std::string& s);
 std::string toString(const Bytes& b);

@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <ctime>
 #include <iostream>
 #include <mutex>
 
@@ -66,6 +67,16 @@ class CountingPool : public httplib::TaskQueue {
   std::atomic<uint64_t>& counter_;
 };
 
+// RFC 7231 IMF-fixdate; the firmware sends Date on every answer.
+std::string httpDate() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
 int sslFd(const httplib::Request& req) { return req.ssl != nullptr ? SSL_get_fd(req.ssl) : -1; }
 
 // RST instead of an answer: connect(AF_UNSPEC) disconnects a TCP socket with a reset
@@ -88,7 +99,10 @@ void closeConnection(int fd) {
 Instance::Instance(SharedCore& core, const Router& router, InstanceState& state, TlsIdentity identity,
                    std::string bindAddress, int workers)
     : core_(core), router_(router), state_(state), bindAddress_(std::move(bindAddress)),
-      workers_(workers), identity_(std::move(identity)) {}
+      workers_(workers), identity_(std::move(identity)) {
+  state_.identity = [this] { return this->identity(); };
+  state_.setIdentity = [this](TlsIdentity id) { this->setIdentity(std::move(id)); };
+}
 
 Instance::~Instance() { stop(); }
 
@@ -115,7 +129,12 @@ std::unique_ptr<httplib::SSLServer> Instance::makeServer() {
                        const httplib::ContentReader& read) {
     std::string body;
     std::vector<httplib::MultipartFormData> parts;
-    if (req.is_multipart_form_data()) {
+    // RFC 7230 §3.3.3: without Content-Length or Transfer-Encoding a request has no
+    // body (`curl -X POST .../lock`); httplib would wait for the peer to close.
+    bool hasBody = req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
+    if (!hasBody) {
+      // nothing to read
+    } else if (req.is_multipart_form_data()) {
       read(
           [&](const httplib::MultipartFormData& file) {
             parts.push_back(file);
@@ -166,7 +185,10 @@ bool Instance::bindAndRun(int port, std::string& error) {
   return true;
 }
 
-bool Instance::start(int port, std::string& error) { return bindAndRun(port, error); }
+bool Instance::start(int port, std::string& error) {
+  std::lock_guard<std::mutex> lock(lifecycleMutex_);
+  return bindAndRun(port, error);
+}
 
 void Instance::halt() {
   if (!server_) return;
@@ -183,9 +205,13 @@ void Instance::halt() {
   server_.reset();
 }
 
-void Instance::stop() { halt(); }
+void Instance::stop() {
+  std::lock_guard<std::mutex> lock(lifecycleMutex_);
+  halt();
+}
 
 bool Instance::setDown(bool down) {
+  std::lock_guard<std::mutex> lock(lifecycleMutex_);
   if (down == down_) return true;
   down_ = down;
   if (down) {
@@ -233,6 +259,7 @@ void Instance::closeOpenConnections() {
 void Instance::serve(const httplib::Request& req, httplib::Response& res, std::string body,
                      std::vector<httplib::MultipartFormData> parts) {
   state_.requests++;
+  res.set_header("Date", httpDate());
   if (req.path.rfind("/_mock/", 0) == 0) {
     if (!isLoopback(req.remote_addr) || core_.control == nullptr) {
       res.status = 403;

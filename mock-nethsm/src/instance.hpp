@@ -55,9 +55,10 @@ class Instance {
   InstanceState& state_;
   std::string bindAddress_;
   int workers_;
-  int port_ = 0;
+  std::atomic<int> port_{0};
   std::atomic<bool> down_{false};
   std::atomic<bool> running_{false};
+  std::mutex lifecycleMutex_;  // start/stop/down/up may come from several threads
   mutable std::mutex identityMutex_;
   TlsIdentity identity_;
   std::mutex connMutex_;

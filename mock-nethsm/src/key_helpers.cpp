@@ -63,14 +63,14 @@ std::optional<std::vector<std::string>> checkMechanisms(const nlohmann::json& li
   return out;
 }
 
-nlohmann::json keyDocument(const Key& key, const Firmware& fw) {
-  nlohmann::json doc = nlohmann::json::object();
+nlohmann::ordered_json keyDocument(const Key& key, const Firmware& fw) {
+  nlohmann::ordered_json doc = nlohmann::ordered_json::object();
   doc["mechanisms"] = key.mechanisms;
   doc["type"] = keyTypeName(key.material.type());
   doc["operations"] = key.operations;
   nlohmann::json pub = key.material.publicJson();
   if (!pub.is_null()) doc["public"] = pub;
-  doc["restrictions"] = nlohmann::json::object();
+  doc["restrictions"] = nlohmann::ordered_json::object();
   if (!key.tags.empty()) doc["restrictions"]["tags"] = key.tags;
   if (fw.hasLabels() && !key.label.empty()) doc["label"] = key.label;
   return doc;

@@ -16,7 +16,8 @@ std::optional<std::vector<std::string>> checkMechanisms(const nlohmann::json& li
                                                         std::string& error);
 // Whether the firmware knows the key type at all for generate/import.
 bool typeSupported(KeyType type, const Firmware& fw);
-nlohmann::json keyDocument(const Key& key, const Firmware& fw);
+// GET /keys/{id} with the firmware's member order (mechanisms, type, operations, ...).
+nlohmann::ordered_json keyDocument(const Key& key, const Firmware& fw);
 // Parses {"tags":[...]} restrictions; nullopt after answering 400.
 std::optional<std::set<std::string>> parseRestrictions(Ctx& ctx, const nlohmann::json& body);
 // Operators must share a tag with a tagged key. Caller holds the store mutex.

@@ -234,6 +234,15 @@ std::optional<KeyMaterial> KeyMaterial::fromPem(const std::string& pem, std::str
   return km;
 }
 
+std::optional<KeyMaterial> KeyMaterial::fromPkey(PkeyPtr pkey) {
+  auto type = pkey ? typeOfPkey(pkey.get()) : std::nullopt;
+  if (!type) return std::nullopt;
+  KeyMaterial km;
+  km.type_ = *type;
+  km.pkey_ = std::move(pkey);
+  return km;
+}
+
 std::optional<KeyMaterial> KeyMaterial::fromStorage(const nlohmann::json& stored) {
   auto type = parseKeyType(stored.value("type", ""));
   if (!type) return std::nullopt;
@@ -261,10 +270,7 @@ nlohmann::json KeyMaterial::toStorage() const {
   }
   BIO* bio = BIO_new(BIO_s_mem());
   PEM_write_bio_PrivateKey(bio, pkey_.get(), nullptr, nullptr, 0, nullptr, nullptr);
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio, &data);
-  out["pem"] = std::string(data, static_cast<size_t>(len));
-  BIO_free(bio);
+  out["pem"] = drainBio(bio);
   return out;
 }
 
@@ -303,11 +309,7 @@ std::optional<std::string> KeyMaterial::publicPem() const {
   if (type_ == KeyType::kGeneric) return std::nullopt;
   BIO* bio = BIO_new(BIO_s_mem());
   PEM_write_bio_PUBKEY(bio, pkey_.get());
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio, &data);
-  std::string out(data, static_cast<size_t>(len));
-  BIO_free(bio);
-  return out;
+  return drainBio(bio);
 }
 
 }  // namespace p11nethsm::mock

@@ -47,6 +47,8 @@ class KeyMaterial {
   // Multipart import: PKCS#1, SEC1 or PKCS#8 PEM, unencrypted.
   static std::optional<KeyMaterial> fromPem(const std::string& pem, std::string& error);
   static std::optional<KeyMaterial> fromStorage(const nlohmann::json& stored);
+  // An existing key (e.g. the TLS key); nullopt for unsupported key types.
+  static std::optional<KeyMaterial> fromPkey(PkeyPtr pkey);
 
   nlohmann::json toStorage() const;
   KeyType type() const { return type_; }

@@ -1,5 +1,7 @@
 #include "key_ops.hpp"
 
+#include "bip340.hpp"
+
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -215,6 +217,10 @@ OpResult signData(const KeyMaterial& key, const std::string& mode, const Bytes& 
     auto none = [](EVP_PKEY_CTX*) { return true; };
     return pkeyCall(key.pkey(), EVP_PKEY_sign_init, EVP_PKEY_sign, none, input, "Signing failure.");
   }
+  if (t == KeyType::kEcP256K1 && mode == "BIP340") {
+    auto sig = bip340Sign(key.pkey(), input);
+    return sig ? succeed(std::move(*sig)) : fail("Signing failure.");
+  }
   return fail("Signing failure: invalid mode for key type.");
 }
 
@@ -265,10 +271,7 @@ OpResult makeCsr(const KeyMaterial& key, const nlohmann::json& dn) {
   if (ok) {
     BIO* bio = BIO_new(BIO_s_mem());
     PEM_write_bio_X509_REQ(bio, req);
-    char* data = nullptr;
-    long len = BIO_get_mem_data(bio, &data);
-    r = succeed(Bytes(data, data + len));
-    BIO_free(bio);
+    r = succeed(toBytes(drainBio(bio)));
   }
   X509_REQ_free(req);
   return r;

@@ -2,6 +2,7 @@
 // ClusterControl the /_mock interface uses.
 #include "mock_nethsm/mock.hpp"
 
+#include <condition_variable>
 #include <csignal>
 #include <iostream>
 
@@ -26,6 +27,8 @@ struct MockNetHsm::Impl : ClusterControl {
   std::vector<std::unique_ptr<Instance>> instances;
   std::mutex helperMutex;
   std::vector<std::thread> helpers;  // timed/asynchronous down-up from /_mock
+  std::condition_variable helperCv;
+  bool stopping = false;
   bool started = false;
 
   bool startAll();
@@ -44,7 +47,9 @@ struct MockNetHsm::Impl : ClusterControl {
     helpers.emplace_back([this, i, down, seconds] {
       instances[i]->setDown(down);
       if (down && seconds > 0) {
-        std::this_thread::sleep_for(std::chrono::seconds(seconds));
+        std::unique_lock<std::mutex> wait(helperMutex);
+        if (helperCv.wait_for(wait, std::chrono::seconds(seconds), [this] { return stopping; })) return;
+        wait.unlock();
         instances[i]->setDown(false);
       }
     });
@@ -104,6 +109,9 @@ bool MockNetHsm::Impl::startAll() {
     state->index = static_cast<size_t>(i);
     state->serial = options.serial;
     state->serviceTime = options.serviceTime;
+    // Each member of a self-signed cluster has its own certificate, like real appliances.
+    if (i > 0 && options.tlsCertFile.empty()) identity = TlsIdentity::selfSigned();
+    if (!identity) return false;
     auto inst = std::make_unique<Instance>(core, router, *state, *identity, options.bindAddress,
                                            options.workerThreads);
     // The first instance takes --port; the others pick free ports (or --port + i).
@@ -124,8 +132,10 @@ void MockNetHsm::Impl::stopAll() {
   std::vector<std::thread> pending;
   {
     std::lock_guard<std::mutex> lock(helperMutex);
+    stopping = true;
     pending.swap(helpers);
   }
+  helperCv.notify_all();
   for (auto& t : pending) t.join();
   for (auto& inst : instances) inst->stop();
 }

@@ -28,6 +28,7 @@ enum class Access {
   kRootAdmin,        // "R-Administrator"
   kRootBackup,
   kSelfOrAdmin,      // Administrator, or an Operator on its own user (params[0])
+  kRootAdminWhenOperational,  // public in Locked/Unprovisioned (shutdown, restore)
 };
 
 enum class Produces { kJson, kPem, kOctet };
@@ -60,7 +61,7 @@ class Router {
  private:
   bool matches(const Endpoint& e, const std::string& path, std::vector<std::string>& params,
                const Firmware& fw) const;
-  bool authorize(Ctx& ctx, const Endpoint& e) const;
+  bool authorize(Ctx& ctx, const Endpoint& e, HsmState current) const;
   bool checkMedia(Ctx& ctx, const Endpoint& e) const;
   std::vector<Endpoint> endpoints_;
 };
@@ -73,5 +74,7 @@ void addKeyRoutes(Router& r);
 void addKeyExtraRoutes(Router& r);
 void addCryptoRoutes(Router& r);
 void addConfigRoutes(Router& r);
+void addBackupRoutes(Router& r);
+void addTlsConfigRoutes(Router& r);
 
 }  // namespace p11nethsm::mock

@@ -29,34 +29,36 @@ void addStoredDocument(Router& r, const std::string& path, const std::string& na
          }, Produces::kJson, json, true});
 }
 
-void unlockPassphrase(Ctx& ctx) {
+// PUT /config/{unlock,backup}-passphrase: {"newPassphrase","currentPassphrase"} → 204.
+// `matches` checks the current passphrase, `apply` sets the new one (store locked).
+template <typename Matches, typename Apply>
+void changePassphrase(Ctx& ctx, Matches matches, Apply apply) {
   auto body = ctx.jsonBody({"newPassphrase", "currentPassphrase"});
   if (!body) return;
-  std::string next = body->value("newPassphrase", "");
-  if (next.size() < 10 || next.size() > 200) return ctx.message(400, "Passphrase must be between 10 and 200 characters.");
+  auto next = ctx.passphrase(*body, "newPassphrase");
+  if (!next) return;
   std::lock_guard<std::mutex> lock(ctx.store().mutex());
-  if (!ctx.store().checkUnlockPassphrase(body->value("currentPassphrase", ""))) {
+  if (!matches(ctx.store(), body->value("currentPassphrase", ""))) {
     return ctx.message(400, "Current passphrase is wrong.");
   }
-  ctx.store().setUnlockPassphrase(next);
+  apply(ctx.store(), *next);
   ctx.store().persistLocked();
   ctx.empty(204);
 }
 
+void unlockPassphrase(Ctx& ctx) {
+  changePassphrase(
+      ctx, [](Store& s, const std::string& current) { return s.checkUnlockPassphrase(current); },
+      [](Store& s, const std::string& next) { s.setUnlockPassphrase(next); });
+}
+
 void backupPassphrase(Ctx& ctx) {
-  auto body = ctx.jsonBody({"newPassphrase", "currentPassphrase"});
-  if (!body) return;
-  std::string next = body->value("newPassphrase", "");
-  if (next.size() < 10 || next.size() > 200) return ctx.message(400, "Passphrase must be between 10 and 200 characters.");
-  std::lock_guard<std::mutex> lock(ctx.store().mutex());
-  Store& s = ctx.store();
-  std::string current = body->value("currentPassphrase", "");
-  bool ok = s.backupPassphraseHash.empty() ? current.empty()
-                                           : saltedHash("backup", current) == s.backupPassphraseHash;
-  if (!ok) return ctx.message(400, "Current passphrase is wrong.");
-  s.backupPassphraseHash = saltedHash("backup", next);
-  s.persistLocked();
-  ctx.empty(204);
+  // The current backup passphrase is "" while none is set.
+  auto matches = [](Store& s, const std::string& current) {
+    return s.backupPassphraseHash.empty() ? current.empty()
+                                          : saltedHash("backup", current) == s.backupPassphraseHash;
+  };
+  changePassphrase(ctx, matches, [](Store& s, const std::string& next) { s.setBackupPassphrase(next); });
 }
 
 }  // namespace

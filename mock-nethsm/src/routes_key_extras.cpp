@@ -135,6 +135,8 @@ Router buildApiRouter() {
   addKeyExtraRoutes(r);
   addCryptoRoutes(r);
   addConfigRoutes(r);
+  addBackupRoutes(r);
+  addTlsConfigRoutes(r);
   return r;
 }
 

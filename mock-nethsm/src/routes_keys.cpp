@@ -161,7 +161,7 @@ void addKeyRoutes(Router& r) {
          }, Produces::kJson, importTypes, true});
   r.add({"GET", "/keys/{id}", kOperational, Access::kAdminOrOperator, [](Ctx& ctx) {
            std::lock_guard<std::mutex> lock(ctx.store().mutex());
-           if (Key* key = findKeyLocked(ctx)) ctx.json(200, keyDocument(*key, ctx.fw()));
+           if (Key* key = findKeyLocked(ctx)) ctx.orderedJson(200, keyDocument(*key, ctx.fw()));
          }, Produces::kJson, json, false, 1u << 20, true});
   r.add({"DELETE", "/keys/{id}", kOperational, Access::kAdmin, [](Ctx& ctx) {
            std::lock_guard<std::mutex> lock(ctx.store().mutex());

@@ -5,12 +5,6 @@
 namespace p11nethsm::mock {
 namespace {
 
-bool validPassphrase(const nlohmann::json& body, const char* field) {
-  if (!body.contains(field) || !body[field].is_string()) return false;
-  size_t n = body[field].get<std::string>().size();
-  return n >= 10 && n <= 200;
-}
-
 // RFC 3339 in UTC: "YYYY-MM-DDTHH:MM:SS[.frac](Z|+00:00)".
 bool validUtcTime(const nlohmann::json& v) {
   if (!v.is_string()) return false;
@@ -26,18 +20,18 @@ bool validUtcTime(const nlohmann::json& v) {
 void provision(Ctx& ctx) {
   auto body = ctx.jsonBody({"unlockPassphrase", "adminPassphrase", "systemTime"});
   if (!body) return;
-  if (!validPassphrase(*body, "unlockPassphrase") || !validPassphrase(*body, "adminPassphrase")) {
-    return ctx.message(400, "Passphrase must be between 10 and 200 characters.");
-  }
+  auto unlockPass = ctx.passphrase(*body, "unlockPassphrase");
+  auto adminPass = unlockPass ? ctx.passphrase(*body, "adminPassphrase") : std::nullopt;
+  if (!adminPass) return;
   if (!body->contains("systemTime") || !validUtcTime((*body)["systemTime"])) {
     return ctx.message(400, "systemTime must be an RFC 3339 UTC timestamp.");
   }
   std::lock_guard<std::mutex> lock(ctx.store().mutex());
   Store& s = ctx.store();
   if (s.state != HsmState::kUnprovisioned) return ctx.message(412, "Service not available");
-  s.setUnlockPassphrase((*body)["unlockPassphrase"].get<std::string>());
+  s.setUnlockPassphrase(*unlockPass);
   User admin{"admin", "Administrator", "", "", {}};
-  s.setUserPassphrase(admin, (*body)["adminPassphrase"].get<std::string>());
+  s.setUserPassphrase(admin, *adminPass);
   s.users["admin"] = admin;
   s.state = HsmState::kOperational;
   s.persistLocked();
@@ -51,16 +45,15 @@ void unlock(Ctx& ctx) {
   }
   auto body = ctx.jsonBody({"passphrase"});
   if (!body) return ctx.inst.rateLimiter.recordFailure(ip, "_unlock");
-  if (!validPassphrase(*body, "passphrase")) {
-    ctx.inst.rateLimiter.recordFailure(ip, "_unlock");
-    return ctx.message(400, "Passphrase must be between 10 and 200 characters.");
-  }
+  auto pass = ctx.passphrase(*body, "passphrase");
+  if (!pass) return ctx.inst.rateLimiter.recordFailure(ip, "_unlock");
   std::lock_guard<std::mutex> lock(ctx.store().mutex());
-  if (!ctx.store().checkUnlockPassphrase((*body)["passphrase"].get<std::string>())) {
+  if (!ctx.store().checkUnlockPassphrase(*pass)) {
     ctx.inst.rateLimiter.recordFailure(ip, "_unlock");
     return ctx.message(403, "Unlock failed: wrong passphrase.");
   }
   ctx.store().state = HsmState::kOperational;
+  ctx.res.set_header("Cache-Control", "no-cache");
   ctx.empty(204);
 }
 
@@ -133,7 +126,9 @@ void addSystemRoutes(Router& r) {
   r.add({"POST", "/system/factory-reset", kOperational, Access::kRootAdmin,
          [](Ctx& ctx) { setState(ctx, HsmState::kUnprovisioned); }, Produces::kJson, {}});
   auto noop = [](Ctx& ctx) { ctx.empty(204); };
-  r.add({"POST", "/system/shutdown", kOperational, Access::kRootAdmin, noop, Produces::kJson, {}});
+  // v3.0+: shutdown is unauthenticated in Locked and Unprovisioned.
+  r.add({"POST", "/system/shutdown", kAnyState, Access::kRootAdminWhenOperational, noop,
+         Produces::kJson, {}});
   for (const char* p : {"/system/commit-update", "/system/cancel-update"}) {
     r.add({"POST", p, kOperational, Access::kRootAdmin, noop, Produces::kJson, {}});
   }

@@ -39,11 +39,8 @@ bool createUser(Ctx& ctx, const UserName& name) {
     ctx.message(400, "realName and a valid role are required.");
     return false;
   }
-  std::string pass = b.value("passphrase", "");
-  if (!b.contains("passphrase") || !b["passphrase"].is_string() || pass.size() < 10 || pass.size() > 200) {
-    ctx.message(400, "Passphrase must be between 10 and 200 characters.");
-    return false;
-  }
+  auto pass = ctx.passphrase(b, "passphrase");
+  if (!pass) return false;
   std::lock_guard<std::mutex> lock(ctx.store().mutex());
   Store& s = ctx.store();
   // A root administrator creates ns~user only while ns does not exist yet.
@@ -56,7 +53,7 @@ bool createUser(Ctx& ctx, const UserName& name) {
     return false;
   }
   User u{b["realName"].get<std::string>(), b["role"].get<std::string>(), "", "", {}};
-  s.setUserPassphrase(u, pass);
+  s.setUserPassphrase(u, *pass);
   s.users[name.full()] = u;
   s.persistLocked();
   ctx.res.set_header("Location", "/api/v1/users/" + name.full());
@@ -102,12 +99,10 @@ void deleteUser(Ctx& ctx) {
 void changePassphrase(Ctx& ctx) {
   auto body = ctx.jsonBody({"passphrase"});
   if (!body) return;
-  std::string pass = body->value("passphrase", "");
-  if (pass.size() < 10 || pass.size() > 200) {
-    return ctx.message(400, "Passphrase must be between 10 and 200 characters.");
-  }
+  auto pass = ctx.passphrase(*body, "passphrase");
+  if (!pass) return;
   withUser(ctx, [&](User& user, const UserName&) {
-    ctx.store().setUserPassphrase(user, pass);
+    ctx.store().setUserPassphrase(user, *pass);
     ctx.store().persistLocked();
     ctx.empty(204);
   });

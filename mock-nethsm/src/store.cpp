@@ -56,11 +56,27 @@ bool Store::checkUnlockPassphrase(const std::string& passphrase) const {
   return !unlockHash.empty() && saltedHash(unlockSalt, passphrase) == unlockHash;
 }
 
+void Store::setBackupPassphrase(const std::string& passphrase) {
+  backupPassphraseHash = saltedHash("backup", passphrase);
+  backupKeySalt = hexEncode(randomBytes(16));
+  backupKey = deriveBackupKey(passphrase, backupKeySalt);
+}
+
+std::string Store::deriveBackupKey(const std::string& passphrase, const std::string& salt) {
+  Bytes key(32);
+  PKCS5_PBKDF2_HMAC(passphrase.data(), static_cast<int>(passphrase.size()),
+                    reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()),
+                    10000, EVP_sha256(), static_cast<int>(key.size()), key.data());
+  return hexEncode(key);
+}
+
 void Store::resetLocked() {
   state = HsmState::kUnprovisioned;
   unlockSalt.clear();
   unlockHash.clear();
   backupPassphraseHash.clear();
+  backupKeySalt.clear();
+  backupKey.clear();
   users.clear();
   namespaces.clear();
   keys.clear();
@@ -72,6 +88,7 @@ nlohmann::json Store::toJsonLocked() const {
   j["state"] = state == HsmState::kUnprovisioned ? "Unprovisioned" : "Operational";
   j["unlock"] = {{"salt", unlockSalt}, {"hash", unlockHash}};
   j["backupPassphraseHash"] = backupPassphraseHash;
+  j["backupKey"] = {{"salt", backupKeySalt}, {"key", backupKey}};
   j["namespaces"] = namespaces;
   j["config"] = config;
   for (const auto& [name, u] : users) {
@@ -101,6 +118,10 @@ bool Store::fromJsonLocked(const nlohmann::json& j) {
   unlockSalt = j["unlock"].value("salt", "");
   unlockHash = j["unlock"].value("hash", "");
   backupPassphraseHash = j.value("backupPassphraseHash", "");
+  if (j.contains("backupKey")) {
+    backupKeySalt = j["backupKey"].value("salt", "");
+    backupKey = j["backupKey"].value("key", "");
+  }
   namespaces = j.value("namespaces", std::set<std::string>{});
   config = j.value("config", nlohmann::json::object());
   // Named copies: a temporary from value() would die before the loop body runs.

@@ -70,12 +70,17 @@ class Store {
   bool checkUserPassphrase(const User& user, const std::string& passphrase) const;
   void setUnlockPassphrase(const std::string& passphrase);
   bool checkUnlockPassphrase(const std::string& passphrase) const;
+  // Sets the backup passphrase: its hash, and the key that encrypts backups.
+  void setBackupPassphrase(const std::string& passphrase);
+  static std::string deriveBackupKey(const std::string& passphrase, const std::string& salt);
   void resetLocked();  // factory reset
-
- private:
+  // The whole state as JSON (state file and /system/backup) and back.
   nlohmann::json toJsonLocked() const;
   bool fromJsonLocked(const nlohmann::json& j);
+  std::string backupKeySalt;  // /system/backup key, derived from the backup passphrase
+  std::string backupKey;
 
+ private:
   std::string stateFile_;
   mutable std::mutex mutex_;
 };

@@ -23,9 +23,9 @@ bool addExtension(X509* cert, int nid, const char* value) {
 
 }  // namespace
 
-std::optional<TlsIdentity> TlsIdentity::selfSigned() {
+std::optional<TlsIdentity> TlsIdentity::selfSigned(PkeyPtr key) {
   TlsIdentity id;
-  id.key = wrapPkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "prime256v1"));
+  id.key = key ? key : wrapPkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "prime256v1"));
   id.cert = wrapX509(X509_new());
   if (!id.key || !id.cert) return std::nullopt;
   X509* x = id.cert.get();
@@ -44,7 +44,8 @@ std::optional<TlsIdentity> TlsIdentity::selfSigned() {
   X509_set_pubkey(x, id.key.get());
   bool ok = addExtension(x, NID_subject_alt_name, "IP:127.0.0.1,IP:::1,DNS:localhost") &&
             addExtension(x, NID_basic_constraints, "critical,CA:FALSE") &&
-            X509_sign(x, id.key.get(), EVP_sha256()) > 0;
+            X509_sign(x, id.key.get(), EVP_PKEY_get_base_id(id.key.get()) == EVP_PKEY_ED25519
+                                           ? nullptr : EVP_sha256()) > 0;
   if (!ok) return std::nullopt;
   return id;
 }
@@ -83,11 +84,7 @@ std::string TlsIdentity::fingerprint() const {
 std::string TlsIdentity::certificatePem() const {
   BIO* bio = BIO_new(BIO_s_mem());
   PEM_write_bio_X509(bio, cert.get());
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio, &data);
-  std::string out(data, static_cast<size_t>(n));
-  BIO_free(bio);
-  return out;
+  return drainBio(bio);
 }
 
 }  // namespace p11nethsm::mock

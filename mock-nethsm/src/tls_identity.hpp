@@ -15,7 +15,8 @@ struct TlsIdentity {
   std::shared_ptr<X509> cert;
   PkeyPtr key;
 
-  static std::optional<TlsIdentity> selfSigned();
+  // A self-signed certificate for `key` (a fresh P-256 key when null).
+  static std::optional<TlsIdentity> selfSigned(PkeyPtr key = nullptr);
   static std::optional<TlsIdentity> fromFiles(const std::string& certFile,
                                               const std::string& keyFile, std::string& error);
   // SHA-256 of the DER certificate, "AB:CD:…" (the sha256_fingerprints format).

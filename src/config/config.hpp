@@ -22,7 +22,7 @@ struct SyslogUdp {
 };
 
 struct LogConfig {
-  std::optional<LogLevel> level;          // unset: kWarn for file/stderr sinks
+  std::optional<LogLevel> level;          // unset: kWarn
   std::optional<std::string> file;        // path, or "-" for stderr
   std::optional<std::string> syslogSocket;
   std::optional<SyslogUdp> syslogUdp;

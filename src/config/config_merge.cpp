@@ -48,7 +48,7 @@ Status collectDocument(const NodeRef& root, Collected& out, Diagnostics& diags) 
     return okStatus();
   }
   std::vector<std::string_view> known = detail::topLevelKeys();
-  std::vector<bool> seen(known.size(), false);
+  detail::WalkResult found{std::vector<bool>(known.size(), false), {}};
   return detail::walkMap(root, known, diags, [&](size_t index, const NodeRef& child) {
     const std::string key(known[index]);
     if (key == "slots") return collectSlots(child, out);
@@ -64,7 +64,7 @@ Status collectDocument(const NodeRef& root, Collected& out, Diagnostics& diags) 
       out.options.emplace(key, child);
     }
     return okStatus();
-  }, seen);
+  }, found);
 }
 
 void warnDuplicateLabels(const std::vector<SlotConfig>& slots, const Collected& collected,
@@ -130,19 +130,6 @@ Result<Config> mergeConfigTexts(const std::vector<ConfigText>& documents) {
 
 Result<Config> parseConfig(const std::string& yamlText, const std::string& origin) {
   return mergeConfigTexts({ConfigText{origin, yamlText}});
-}
-
-std::optional<LogLevel> parseLogLevel(std::string_view name) {
-  std::string v(name);
-  std::transform(v.begin(), v.end(), v.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (v == "trace") return LogLevel::kTrace;
-  if (v == "debug") return LogLevel::kDebug;
-  if (v == "info") return LogLevel::kInfo;
-  if (v == "warn" || v == "warning") return LogLevel::kWarn;
-  if (v == "error") return LogLevel::kError;
-  if (v == "off") return LogLevel::kOff;
-  return std::nullopt;
 }
 
 }  // namespace p11nethsm::config

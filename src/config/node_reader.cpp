@@ -90,6 +90,18 @@ std::string_view nearestKey(std::string_view key, std::span<const std::string_vi
   return best;
 }
 
+Error missingKeyError(const NodeRef& ref, std::string_view key,
+                      const std::vector<std::string>& unknownKeys) {
+  std::string message = "required key '" + std::string(key) + "' is missing or has no value";
+  std::vector<std::string_view> candidates(unknownKeys.begin(), unknownKeys.end());
+  std::string_view nearest = nearestKey(key, candidates);
+  // A misspelling is a few edits away; anything further is a different key.
+  if (!nearest.empty() && editDistance(key, nearest) <= std::max<size_t>(2, key.size() / 3)) {
+    message += " (is '" + std::string(nearest) + "' a misspelling of it?)";
+  }
+  return configError(ref, message);
+}
+
 Status readString(const NodeRef& ref, std::string& out) {
   if (Status s = requireScalar(ref, "a string"); !s) return s;
   out = ref.node.Scalar();
@@ -156,7 +168,7 @@ Status expectKind(const NodeRef& ref, YAML::NodeType::value kind, std::string_vi
 Status walkMap(const NodeRef& ref, std::span<const std::string_view> known,
                Diagnostics& diags,
                const std::function<Status(size_t fieldIndex, const NodeRef&)>& onField,
-               std::vector<bool>& seen) {
+               WalkResult& found) {
   if (Status s = expectKind(ref, YAML::NodeType::Map, "a map of options"); !s) return s;
   std::set<std::string> keysInThisMap;
   for (auto it = ref.node.begin(); it != ref.node.end(); ++it) {
@@ -166,16 +178,17 @@ Status walkMap(const NodeRef& ref, std::span<const std::string_view> known,
     if (!keysInThisMap.insert(key).second) {
       return configError(child, "key '" + key + "' appears twice");
     }
-    auto found = std::find(known.begin(), known.end(), key);
-    if (found == known.end()) {
+    auto match = std::find(known.begin(), known.end(), key);
+    if (match == known.end()) {
       addDiagnostic(diags, LogLevel::kWarn, child,
                     "unknown key '" + key + "' ignored (did you mean '" +
                         std::string(nearestKey(key, known)) + "'?)");
+      found.unknown.push_back(key);
       continue;
     }
     if (it->second.IsNull()) continue;  // "key:" with no value = not set
-    size_t index = static_cast<size_t>(found - known.begin());
-    seen[index] = true;
+    size_t index = static_cast<size_t>(match - known.begin());
+    found.seen[index] = true;
     if (Status s = onField(index, child); !s) return s;
   }
   return okStatus();

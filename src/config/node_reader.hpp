@@ -61,30 +61,41 @@ struct Field {
   Status (*read)(const NodeRef& ref, T& target, Diagnostics& diags);
 };
 
+// What walkMap saw besides the values: which known keys were set (by index) and
+// which keys it did not know.
+struct WalkResult {
+  std::vector<bool> seen;
+  std::vector<std::string> unknown;
+};
+
 // Walks the entries of the mapping `ref`: known keys go to their reader (a null value
 // counts as absent), unknown keys become warnings naming the nearest known key,
-// duplicate keys and missing required keys are errors.
+// duplicate keys are errors.
 Status walkMap(const NodeRef& ref, std::span<const std::string_view> known,
                Diagnostics& diags,
                const std::function<Status(size_t fieldIndex, const NodeRef&)>& onField,
-               std::vector<bool>& seen);
+               WalkResult& found);
+
+// "required key 'x' is missing or has no value", plus a hint when one of the unknown
+// keys of the same map looks like a misspelling of it.
+Error missingKeyError(const NodeRef& ref, std::string_view key,
+                      const std::vector<std::string>& unknownKeys);
 
 template <class T, size_t N>
 Status readMap(const NodeRef& ref, const Field<T> (&fields)[N], T& target,
                Diagnostics& diags) {
   std::string_view names[N];
   for (size_t i = 0; i < N; ++i) names[i] = fields[i].key;
-  std::vector<bool> seen(N, false);
+  WalkResult found{std::vector<bool>(N, false), {}};
   Status walked = walkMap(ref, names, diags,
                           [&](size_t i, const NodeRef& child) -> Status {
                             return fields[i].read(child, target, diags);
                           },
-                          seen);
+                          found);
   if (!walked) return walked;
   for (size_t i = 0; i < N; ++i) {
-    if (fields[i].required && !seen[i]) {
-      return configError(ref, "required key '" + std::string(fields[i].key) +
-                                  "' is missing or has no value");
+    if (fields[i].required && !found.seen[i]) {
+      return missingKeyError(ref, fields[i].key, found.unknown);
     }
   }
   return okStatus();

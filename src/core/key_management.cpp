@@ -11,6 +11,7 @@
 #include "core/object_lookup.hpp"
 #include "log/log.hpp"
 #include "mech/keygen.hpp"
+#include "mech/public_key.hpp"
 
 namespace p11nethsm::core {
 namespace {
@@ -115,28 +116,79 @@ Result<CK_OBJECT_HANDLE> importKey(const SessionContext& ctx, Template tmpl, CK_
   return handleOfClass(objects.value(), cls);
 }
 
+bool falseAttribute(Template tmpl, CK_ATTRIBUTE_TYPE type) {
+  const CK_ATTRIBUTE* a = attribute(tmpl, type);
+  return a && a->pValue && a->ulValueLen == sizeof(CK_BBOOL) &&
+         *static_cast<const CK_BBOOL*>(a->pValue) == CK_FALSE;
+}
+
+// CKO_PUBLIC_KEY: a NetHSM cannot store a public key alone (its keys are pairs), so
+// only session public keys exist (CKA_TOKEN=FALSE, the default of PKCS#11 v2.40 §4.4):
+// kept in memory for local C_Verify / C_Encrypt, gone when their session closes.
+// SunPKCS11's Signature.initVerify(PublicKey) creates one. Session objects may be
+// created in read-only sessions too (§5.7).
+Result<CK_OBJECT_HANDLE> createSessionPublicKey(const SessionContext& ctx, Template tmpl) {
+  const CK_ATTRIBUTE* token = attribute(tmpl, CKA_TOKEN);
+  if (token && !falseAttribute(tmpl, CKA_TOKEN)) {
+    log::warn("C_CreateObject: a NetHSM cannot store a public key without its private key "
+              "(CKA_TOKEN=TRUE refused; CKA_TOKEN=FALSE makes a session public key)");
+    return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "public keys can only be session objects");
+  }
+  auto parsed = mech::publicKeyFromTemplate(tmpl);
+  if (!parsed) return parsed.error();
+  const CK_ATTRIBUTE* id = attribute(tmpl, CKA_ID);
+  const CK_ATTRIBUTE* label = attribute(tmpl, CKA_LABEL);
+  Object object = sessionPublicKey(parsed->type, parsed->attributes, id ? valueOf(*id) : Bytes(),
+                                   label ? valueOf(*label) : Bytes());
+  return ctx.slot().addSessionObject(std::move(object), ctx.session->handle);
+}
+
+// CKA_TOKEN=FALSE in a generation template asks for a session key, which the NetHSM
+// does not have: every key lives on the appliance. SunPKCS11 (keytool, EJBCA)
+// generates with CKA_TOKEN=FALSE and then stores the key through its KeyStore, so
+// refusing would break it; the key is made on the appliance, reads CKA_TOKEN=TRUE and
+// outlives the session.
+void noteSessionKeyRequest(std::initializer_list<Template> tmpls) {
+  for (Template t : tmpls) {
+    if (falseAttribute(t, CKA_TOKEN)) {
+      log::info("key generation: CKA_TOKEN=FALSE ignored, NetHSM keys are always token objects");
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 Result<CK_OBJECT_HANDLE> createObject(CK_SESSION_HANDLE handle, Template tmpl) {
+  const CK_ATTRIBUTE* cls = attribute(tmpl, CKA_CLASS);
+  bool classKnown = cls && cls->pValue && cls->ulValueLen == sizeof(CK_OBJECT_CLASS);
+  CK_OBJECT_CLASS objectClass = classKnown ? *static_cast<const CK_OBJECT_CLASS*>(cls->pValue) : CKO_DATA;
+  if (classKnown && objectClass == CKO_PUBLIC_KEY) {
+    auto ctx = sessionContext(handle);
+    if (!ctx) return ctx.error();
+    return createSessionPublicKey(ctx.value(), tmpl);
+  }
   auto ctx = writableContext(handle);
   if (!ctx) return ctx.error();
-  const CK_ATTRIBUTE* cls = attribute(tmpl, CKA_CLASS);
-  if (!cls || !cls->pValue || cls->ulValueLen != sizeof(CK_OBJECT_CLASS))
-    return ckError(CKR_TEMPLATE_INCOMPLETE, "CKA_CLASS missing");
-  CK_OBJECT_CLASS objectClass = *static_cast<const CK_OBJECT_CLASS*>(cls->pValue);
+  if (!classKnown) return ckError(CKR_TEMPLATE_INCOMPLETE, "CKA_CLASS missing");
   Result<CK_OBJECT_HANDLE> created = ckError(CKR_ATTRIBUTE_VALUE_INVALID, "object class");
   if (objectClass == CKO_CERTIFICATE) {
     created = createCertificate(ctx.value(), tmpl);
   } else if (objectClass == CKO_PRIVATE_KEY || objectClass == CKO_SECRET_KEY) {
     created = importKey(ctx.value(), tmpl, objectClass);
   } else {
-    // A public key alone has nowhere to live on a NetHSM (keys are pairs).
-    log::warn("C_CreateObject: only private keys, secret keys and certificates");
+    log::warn("C_CreateObject: only keys and certificates");
   }
   return noteDeviceError(*ctx->session, std::move(created));
 }
 
 Status destroyObject(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE objectHandle) {
+  {
+    auto ctx = sessionContext(handle);
+    if (!ctx) return ctx.error();
+    // Session objects may be destroyed in read-only sessions too (§5.7).
+    if (ctx->slot().destroySessionObject(objectHandle)) return okStatus();
+  }
   auto ctx = writableContext(handle);
   if (!ctx) return ctx.error();
   auto object = visibleObject(ctx.value(), objectHandle, CKR_OBJECT_HANDLE_INVALID);
@@ -172,6 +224,7 @@ Result<std::pair<CK_OBJECT_HANDLE, CK_OBJECT_HANDLE>> generateKeyPair(
   auto request = mech::keyPairGenerateRequest(*mechanism, publicTemplate, privateTemplate,
                                               client.firmwareVersion());
   if (!request) return request.error();
+  noteSessionKeyRequest({publicTemplate, privateTemplate});
   auto id = newKeyId(ctx.value(), {privateTemplate, publicTemplate});
   if (!id) return id.error();
   request->id = id.value();
@@ -196,6 +249,7 @@ Result<CK_OBJECT_HANDLE> generateKey(CK_SESSION_HANDLE handle, const CK_MECHANIS
   auto& client = ctx->slot().client();
   auto request = mech::secretKeyGenerateRequest(*mechanism, tmpl, client.firmwareVersion());
   if (!request) return request.error();
+  noteSessionKeyRequest({tmpl});
   auto id = newKeyId(ctx.value(), {tmpl});
   if (!id) return id.error();
   request->id = id.value();

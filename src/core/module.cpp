@@ -1,6 +1,7 @@
 #include "core/module.hpp"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <atomic>
 
@@ -16,6 +17,7 @@ namespace {
 pthread_rwlock_t gModuleLock = PTHREAD_RWLOCK_INITIALIZER;
 std::shared_ptr<Module>* gModule = nullptr;
 pthread_once_t gAtforkOnce = PTHREAD_ONCE_INIT;
+pid_t gModulePid = 0;  // the process that called C_Initialize
 
 CK_SESSION_HANDLE nextSessionHandle() {
   static std::atomic<CK_SESSION_HANDLE> next{1};  // never reused in the process
@@ -40,7 +42,8 @@ class WriteLock {
 void beforeFork() { pthread_rwlock_wrlock(&gModuleLock); }
 void afterForkParent() { pthread_rwlock_unlock(&gModuleLock); }
 void afterForkChild() {
-  pthread_rwlock_unlock(&gModuleLock);
+  // The write lock belongs to the parent's thread ID: start over with a fresh lock.
+  pthread_rwlock_init(&gModuleLock, nullptr);
   if (gModule) {
     (*gModule)->abandonAfterFork();
     // Deliberately leaked: its threads do not exist here and its sockets belong
@@ -168,7 +171,10 @@ void Module::abandonAfterFork() {
 
 Result<std::shared_ptr<Module>> acquireModule() {
   ReadLock lock;
-  if (!gModule) return ckError(CKR_CRYPTOKI_NOT_INITIALIZED, "C_Initialize first");
+  // The fork check: a child that forked without our atfork handler (clone, vfork)
+  // must not use the parent's state either.
+  if (!gModule || gModulePid != getpid())
+    return ckError(CKR_CRYPTOKI_NOT_INITIALIZED, "C_Initialize first");
   return *gModule;
 }
 
@@ -177,7 +183,7 @@ CK_RV initializeModule(const CK_C_INITIALIZE_ARGS* args) {
   if (CK_RV rv = checkInitArgs(args, threadsAllowed); rv != CKR_OK) return rv;
   pthread_once(&gAtforkOnce, registerAtfork);
   WriteLock lock;
-  if (gModule) return CKR_CRYPTOKI_ALREADY_INITIALIZED;
+  if (gModule && gModulePid == getpid()) return CKR_CRYPTOKI_ALREADY_INITIALIZED;
   auto config = config::loadConfig();
   if (!config) {
     log::error("configuration: " + config.error().message);
@@ -185,6 +191,7 @@ CK_RV initializeModule(const CK_C_INITIALIZE_ARGS* args) {
   }
   log::configure(config->log);
   gModule = new std::shared_ptr<Module>(std::make_shared<Module>(config.value(), threadsAllowed));
+  gModulePid = getpid();
   log::info("initialized with " + std::to_string(config->slots.size()) + " slot(s)");
   return CKR_OK;
 }
@@ -194,7 +201,7 @@ CK_RV finalizeModule(const void* reserved) {
   std::shared_ptr<Module>* holder = nullptr;
   {
     WriteLock lock;
-    if (!gModule) return CKR_CRYPTOKI_NOT_INITIALIZED;
+    if (!gModule || gModulePid != getpid()) return CKR_CRYPTOKI_NOT_INITIALIZED;
     holder = gModule;
     gModule = nullptr;
   }

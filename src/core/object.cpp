@@ -227,6 +227,31 @@ Bytes attrUlong(CK_ULONG value) {
 
 Bytes attrBool(bool value) { return Bytes{static_cast<uint8_t>(value ? CK_TRUE : CK_FALSE)}; }
 
+Object sessionPublicKey(KeyType type, const mech::PublicKeyAttributes& pub, const Bytes& ckaId,
+                        const Bytes& label) {
+  KeySource src;
+  src.key.type = type;
+  if (type == KeyType::kRsa) {
+    src.key.mechanisms = {KeyMechanism::kRsaSignaturePkcs1, KeyMechanism::kRsaSignaturePssMd5,
+                          KeyMechanism::kRsaSignaturePssSha1, KeyMechanism::kRsaSignaturePssSha224,
+                          KeyMechanism::kRsaSignaturePssSha256, KeyMechanism::kRsaSignaturePssSha384,
+                          KeyMechanism::kRsaSignaturePssSha512, KeyMechanism::kRsaDecryptionRaw,
+                          KeyMechanism::kRsaDecryptionPkcs1, KeyMechanism::kRsaDecryptionOaepMd5,
+                          KeyMechanism::kRsaDecryptionOaepSha1, KeyMechanism::kRsaDecryptionOaepSha224,
+                          KeyMechanism::kRsaDecryptionOaepSha256, KeyMechanism::kRsaDecryptionOaepSha384,
+                          KeyMechanism::kRsaDecryptionOaepSha512};
+  } else {
+    src.key.mechanisms = {type == KeyType::kCurve25519 ? KeyMechanism::kEdDsaSignature
+                                                       : KeyMechanism::kEcdsaSignature};
+  }
+  Object o = publicKey(src, pub);
+  o.attributes[CKA_TOKEN] = attrBool(false);
+  o.attributes[CKA_ID] = ckaId;
+  o.attributes[CKA_LABEL] = label;
+  o.key = std::make_shared<const nethsm::KeyInfo>(src.key);
+  return o;
+}
+
 std::vector<Object> buildObjects(const KeySource& src) {
   std::vector<Object> out;
   const auto& k = src.key;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "mech/public_key.hpp"
 #include "nethsm/types.hpp"
 #include "p11nethsm/pkcs11.hpp"
 #include "util/encoding.hpp"
@@ -41,6 +42,14 @@ struct Object {
 
 // The objects of one NetHSM key, handles not yet assigned.
 std::vector<Object> buildObjects(const KeySource& source);
+
+// A session public key (C_CreateObject with CKA_TOKEN=FALSE, e.g. SunPKCS11's
+// Signature.initVerify(PublicKey)): lives only in module memory, never on the
+// appliance. `type` gives the key type; every NetHSM mechanism of that type is allowed
+// because verification and encryption run locally (mech). `ckaId` / `label` are
+// the template's values.
+Object sessionPublicKey(nethsm::KeyType type, const mech::PublicKeyAttributes& pub,
+                        const Bytes& ckaId, const Bytes& label);
 
 // Encodings of attribute values (PKCS#11 v2.40 §2.3: CK_ULONG and CK_BBOOL by value).
 Bytes attrUlong(CK_ULONG value);

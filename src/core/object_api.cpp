@@ -8,6 +8,7 @@ namespace p11nethsm::core {
 Result<ObjectPtr> visibleObject(const SessionContext& ctx, CK_OBJECT_HANDLE handle,
                                 CK_RV invalidRv) {
   auto object = ctx.slot().objects().get(handle);
+  if (!object) object = ctx.slot().sessionObject(handle);
   if (!object || (object->isPrivate && !ctx.slot().privateAccess()))
     return ckError(invalidRv, "no such object");
   return object;
@@ -59,7 +60,14 @@ Status findObjectsInit(CK_SESSION_HANDLE handle, std::span<const CK_ATTRIBUTE> t
     s.find.active = true;  // reserved while the store fetches without the lock
   }
   auto found = ctx->slot().objects().find(tmpl, ctx->slot().privateAccess());
+  std::vector<CK_OBJECT_HANDLE> sessionMatches;  // session objects never need the network
+  for (const auto& o : ctx->slot().sessionObjects())
+    if (matchesTemplate(*o, tmpl)) sessionMatches.push_back(o->handle);
   std::lock_guard lock(s.mutex);
+  s.find.results = sessionMatches;
+  // Without any credentials the appliance shows nothing, not even public keys: a
+  // public session finds no objects rather than failing (§5.7 has no login rule).
+  if (!found && found.error().kind == ErrorKind::kNoCredentials) return okStatus();
   if (!found) {
     s.find = FindState{};
     return noteDeviceErrorLocked(s, found.error());

@@ -91,6 +91,7 @@ Status closeSession(CK_SESSION_HANDLE handle) {
   if (!module) return module.error();
   auto removed = module.value()->removeSession(handle);
   if (!removed) return ckError(CKR_SESSION_HANDLE_INVALID, "no such session");
+  removed->slot->dropSessionObjects(handle);
   // The last session of the token closed: the application is logged out (§5.6).
   if (module.value()->sessionsOf(removed->slot->id()).empty()) logoutSlot(*removed->slot);
   return okStatus();
@@ -102,6 +103,7 @@ Status closeAllSessions(CK_SLOT_ID slotId) {
   auto slot = module.value()->slot(slotId);
   if (!slot) return slot.error();
   module.value()->removeSessions(slotId);
+  slot.value()->dropSessionObjects(std::nullopt);
   logoutSlot(*slot.value());
   return okStatus();
 }

@@ -1,12 +1,13 @@
 // PKCS#11 v2.40 §5.7 C_SetAttributeValue. The NetHSM can rename a key (POST
 // /keys/{id}/move, firmware ≥ 3.0) and, from 5.0, label it (PUT /keys/{id}/label);
 // nothing else about a key can change. With enable_set_attribute_value the EJBCA /
-// SunPKCS11 mode of the seed documentation keeps CKA_ID as an in-memory alias instead,
-// on every firmware version.
+// SunPKCS11 mode of the seed documentation keeps CKA_ID as an alias (see
+// rememberAlias below).
 #include "core/api.hpp"
 #include "core/context.hpp"
 #include "core/id_codec.hpp"
 #include "core/object_lookup.hpp"
+#include "log/log.hpp"
 
 namespace p11nethsm::core {
 namespace {
@@ -81,6 +82,55 @@ Status applyChange(Slot& slot, const Object& object, const Change& change) {
   return renameKey(slot, id, *change.label);
 }
 
+// The alias as key label: only printable ASCII (SunPKCS11 aliases are text).
+std::optional<std::string> aliasLabel(const Change& change) {
+  if (change.label) return change.label;
+  if (!change.id || change.id->empty()) return std::nullopt;
+  for (uint8_t c : *change.id)
+    if (c < 0x20 || c > 0x7e) return std::nullopt;
+  return toString(*change.id);
+}
+
+// enable_set_attribute_value (seed 004; EJBCA and SunPKCS11 keytool generate a key,
+// then name it with C_SetAttributeValue(CKA_ID / CKA_LABEL) before storing its
+// certificate). The answer is always CKR_OK and the alias is remembered in memory, so
+// the certificate upload under the alias finds the real key on EVERY firmware. Where
+// the firmware can keep the name, it is persisted too, so that another process (a
+// later `keytool -list`) sees the alias: from 3.0 the key is moved to the alias (POST
+// /keys/{id}/move, the same ID codec as a CKA_ID rename), from 5.0 it is also labelled
+// (PUT /keys/{id}/label). Persisting is best effort: a failure is a warning and the
+// in-memory alias stays.
+void rememberAlias(Slot& slot, const Object& object, const Change& change) {
+  std::string id = object.nethsmId;
+  if (change.id) slot.setAlias(*change.id, id);
+  auto& client = slot.client();
+  if (client.firmwareVersion() < nethsm::FirmwareVersion{3, 0}) {
+    log::info("C_SetAttributeValue: alias kept in memory only (firmware before 3.0 cannot rename keys)");
+    return;
+  }
+  if (change.id) {
+    auto newId = netHsmIdFromCkaId(*change.id);
+    if (!newId) {
+      log::warn("C_SetAttributeValue: the alias cannot name a NetHSM key; kept in memory only");
+      return;
+    }
+    if (auto renamed = renameKey(slot, id, *newId); !renamed) {
+      log::warn("C_SetAttributeValue: key " + id + " not renamed to its alias (" +
+                renamed.error().message + "); alias kept in memory only");
+      return;
+    }
+    id = *newId;
+    slot.setAlias(*change.id, id);
+  }
+  auto label = aliasLabel(change);
+  if (!label || client.firmwareVersion() < nethsm::FirmwareVersion{5, 0}) return;
+  if (auto set = client.setLabel(id, *label); !set) {
+    log::warn("C_SetAttributeValue: key " + id + " not labelled (" + set.error().message + ")");
+    return;
+  }
+  (void)slot.objects().reload(id);  // a failure shows at the next search
+}
+
 }  // namespace
 
 Status setAttributeValues(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE objectHandle,
@@ -92,8 +142,11 @@ Status setAttributeValues(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE objectHandl
   if (!object) return object.error();
   auto change = parseChange(*object.value(), tmpl);
   if (!change) return change.error();
+  // Session objects (in memory, no NetHSM key behind them) keep their attributes.
+  if (object.value()->nethsmId.empty() && (change->id || change->label))
+    return ckError(CKR_ATTRIBUTE_READ_ONLY, "session objects cannot be changed");
   if (ctx->module->config().enableSetAttributeValue) {
-    if (change->id) ctx->slot().setAlias(*change->id, object.value()->nethsmId);
+    rememberAlias(ctx->slot(), *object.value(), change.value());
     return okStatus();
   }
   return noteDeviceError(*ctx->session, applyChange(ctx->slot(), *object.value(), change.value()));

@@ -1,5 +1,7 @@
 #include "core/slot.hpp"
 
+#include <atomic>
+
 namespace p11nethsm::core {
 
 Slot::Slot(CK_SLOT_ID id, config::SlotConfig config, SlotOptions options)
@@ -65,6 +67,40 @@ std::optional<std::string> Slot::aliasTarget(const Bytes& alias) const {
   auto it = aliases_.find(alias);
   if (it == aliases_.end()) return std::nullopt;
   return it->second;
+}
+
+// Session object handles come from their own range so they never meet the object
+// store's handles (which count up from 1).
+CK_OBJECT_HANDLE Slot::addSessionObject(Object object, CK_SESSION_HANDLE owner) {
+  static std::atomic<CK_OBJECT_HANDLE> next{0x40000000};
+  object.handle = next.fetch_add(1);
+  CK_OBJECT_HANDLE handle = object.handle;
+  std::lock_guard lock(mutex_);
+  sessionObjects_[handle] = {std::make_shared<const Object>(std::move(object)), owner};
+  return handle;
+}
+
+ObjectPtr Slot::sessionObject(CK_OBJECT_HANDLE handle) const {
+  std::lock_guard lock(mutex_);
+  auto it = sessionObjects_.find(handle);
+  return it == sessionObjects_.end() ? nullptr : it->second.first;
+}
+
+std::vector<ObjectPtr> Slot::sessionObjects() const {
+  std::lock_guard lock(mutex_);
+  std::vector<ObjectPtr> out;
+  for (const auto& [handle, entry] : sessionObjects_) out.push_back(entry.first);
+  return out;
+}
+
+bool Slot::destroySessionObject(CK_OBJECT_HANDLE handle) {
+  std::lock_guard lock(mutex_);
+  return sessionObjects_.erase(handle) > 0;
+}
+
+void Slot::dropSessionObjects(std::optional<CK_SESSION_HANDLE> owner) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(sessionObjects_, [&](const auto& e) { return !owner || e.second.second == *owner; });
 }
 
 void Slot::abandonAfterFork() { cluster_->abandonAfterFork(); }

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "core/credentials.hpp"
@@ -58,6 +59,15 @@ class Slot {
   void setAlias(const Bytes& alias, const std::string& nethsmId);
   std::optional<std::string> aliasTarget(const Bytes& alias) const;
 
+  // Session objects (PKCS#11 v2.40 §4.4, CKA_TOKEN=FALSE; today session public keys):
+  // in module memory only, visible to every session of the slot, destroyed with the
+  // session that created them (nullopt: every session, C_CloseAllSessions).
+  CK_OBJECT_HANDLE addSessionObject(Object object, CK_SESSION_HANDLE owner);
+  ObjectPtr sessionObject(CK_OBJECT_HANDLE handle) const;
+  std::vector<ObjectPtr> sessionObjects() const;
+  bool destroySessionObject(CK_OBJECT_HANDLE handle);
+  void dropSessionObjects(std::optional<CK_SESSION_HANDLE> owner);
+
   void abandonAfterFork();
 
  private:
@@ -71,6 +81,7 @@ class Slot {
   LoginState login_ = LoginState::kNone;
   std::string serial_;
   std::map<Bytes, std::string> aliases_;
+  std::map<CK_OBJECT_HANDLE, std::pair<ObjectPtr, CK_SESSION_HANDLE>> sessionObjects_;
 };
 
 }  // namespace p11nethsm::core

@@ -47,7 +47,7 @@ CK_INFO libraryInfo(CK_VERSION cryptokiVersion) {
   CK_INFO info{};
   info.cryptokiVersion = cryptokiVersion;
   padField(info.manufacturerID, kManufacturer);
-  padField(info.libraryDescription, "p11nethsm PKCS#11 module for NetHSM");
+  padField(info.libraryDescription, "p11nethsm NetHSM PKCS#11 module");
   info.libraryVersion = kLibraryVersion;
   return info;
 }

@@ -1,8 +1,10 @@
-// nethsm::Client as the operations' Appliance, and the default verify entry points of
-// Operation (only verify operations override them).
+// nethsm::Client as the operations' Appliance, and createOperation on top of it. Kept
+// apart from the registry so that code using only createOperationWith (unit tests)
+// does not link the HTTP client.
 #include "mech/appliance.hpp"
 
 #include "mech/ossl.hpp"
+#include "mech/registry.hpp"
 
 namespace p11nethsm::mech {
 namespace {
@@ -38,12 +40,11 @@ std::shared_ptr<Appliance> clientAppliance(nethsm::Client& client) {
   return std::make_shared<ClientAppliance>(client);
 }
 
-Status Operation::verify(std::span<const uint8_t>, std::span<const uint8_t>) {
-  return ckError(CKR_OPERATION_NOT_INITIALIZED, "not a verify operation");
-}
-
-Status Operation::verifyFinish(std::span<const uint8_t>) {
-  return ckError(CKR_OPERATION_NOT_INITIALIZED, "not a verify operation");
+Result<std::unique_ptr<Operation>> createOperation(OperationKind kind,
+                                                   const CK_MECHANISM& mechanism,
+                                                   const KeyView& key, nethsm::Client& client,
+                                                   nethsm::FirmwareVersion firmware) {
+  return createOperationWith(kind, mechanism, key, clientAppliance(client), firmware);
 }
 
 }  // namespace p11nethsm::mech

@@ -11,8 +11,6 @@ namespace {
 using nethsm::KeyType;
 
 constexpr size_t kEd25519SeedBytes = 32;
-constexpr size_t kGenericMinBytes = 16;
-constexpr size_t kGenericMaxBytes = 1024;
 
 Error missing(const char* what) {
   return ckError(CKR_TEMPLATE_INCOMPLETE, std::string(what) + " is required to import this key");
@@ -73,11 +71,7 @@ Status secretMaterial(const TemplateReader& tpl, bool aes, nethsm::ImportKeyRequ
   auto value = tpl.bytes(CKA_VALUE);
   if (!value || value->empty()) return missing("CKA_VALUE");
   size_t n = value->size();
-  bool sizeOk = aes ? (n == 16 || n == 24 || n == 32) : (n >= kGenericMinBytes && n <= kGenericMaxBytes);
-  if (!sizeOk) {
-    return ckError(CKR_ATTRIBUTE_VALUE_INVALID,
-                   aes ? "AES keys are 16, 24 or 32 bytes" : "generic secrets are 16 to 1024 bytes");
-  }
+  if (auto s = checkSecretLength(aes, n); !s) return s;
   req.type = KeyType::kGeneric;
   req.data = SecretString(std::string_view(reinterpret_cast<const char*>(value->data()), n));
   std::fill(value->begin(), value->end(), 0);
@@ -118,10 +112,7 @@ Result<nethsm::ImportKeyRequest> keyImportRequest(std::span<const CK_ATTRIBUTE> 
   if (auto s = refuseExtractable(tpl); !s) return s.error();
   nethsm::ImportKeyRequest req;
   if (auto s = keyMaterial(tpl, **cls, **type, firmware, req); !s) return s.error();
-  auto granted = grantedMechanisms(req.type, tpl);
-  if (!granted) return granted.error();
-  req.mechanisms = std::move(*granted);
-  req.label = nethsmLabel(tpl, firmware);
+  if (auto s = applyUsageAndLabel(req, tpl, firmware); !s) return s.error();
   return req;
 }
 

@@ -110,6 +110,18 @@ Result<const CurveInfo*> curveForFirmware(const Bytes& ecParams, nethsm::Firmwar
   return curve;
 }
 
+Status checkSecretLength(bool aes, size_t bytes) {
+  constexpr size_t kGenericMinBytes = 16;
+  constexpr size_t kGenericMaxBytes = 1024;
+  bool ok = aes ? (bytes == 16 || bytes == 24 || bytes == 32)
+                : (bytes >= kGenericMinBytes && bytes <= kGenericMaxBytes);
+  if (!ok) {
+    return ckError(CKR_ATTRIBUTE_VALUE_INVALID,
+                   aes ? "AES keys are 16, 24 or 32 bytes" : "generic secrets are 16 to 1024 bytes");
+  }
+  return okStatus();
+}
+
 Bytes stripLeadingZeros(const Bytes& value) {
   auto first = std::find_if(value.begin(), value.end(), [](uint8_t b) { return b != 0; });
   return Bytes(first, value.end());

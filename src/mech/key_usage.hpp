@@ -31,6 +31,22 @@ std::optional<std::string> nethsmLabel(const TemplateReader& keyTemplate,
 // CKA_EC_PARAMS → curve offered by `firmware` (CKR_CURVE_NOT_SUPPORTED otherwise).
 Result<const CurveInfo*> curveForFirmware(const Bytes& ecParams, nethsm::FirmwareVersion firmware);
 
+// Sets `request.mechanisms` (grantedMechanisms) and `request.label` (nethsmLabel)
+// for a generate or import request whose type is already set.
+template <class Request>
+Status applyUsageAndLabel(Request& request, const TemplateReader& keyTemplate,
+                          nethsm::FirmwareVersion firmware) {
+  auto granted = grantedMechanisms(request.type, keyTemplate);
+  if (!granted) return granted.error();
+  request.mechanisms = std::move(*granted);
+  request.label = nethsmLabel(keyTemplate, firmware);
+  return okStatus();
+}
+
+// AES keys are 16, 24 or 32 bytes; generic secrets 16..1024 bytes (the appliance's
+// Generic type: 128..8192 bits). CKR_ATTRIBUTE_VALUE_INVALID otherwise.
+Status checkSecretLength(bool aes, size_t bytes);
+
 // Big-endian integer without leading zero bytes.
 Bytes stripLeadingZeros(const Bytes& value);
 

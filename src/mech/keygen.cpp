@@ -13,8 +13,6 @@ using nethsm::KeyType;
 
 constexpr CK_ULONG kRsaMinBits = 1024;
 constexpr CK_ULONG kRsaMaxBits = 8192;
-constexpr CK_ULONG kGenericMinBytes = 16;  // the appliance's 128..8192 bits
-constexpr CK_ULONG kGenericMaxBytes = 1024;
 const Bytes kF4 = {0x01, 0x00, 0x01};
 
 // The public template wins for public parameters; the private one may carry them too.
@@ -91,10 +89,8 @@ Result<nethsm::GenerateKeyRequest> keyPairGenerateRequest(
                       ? rsaParameters(pub, priv, req)
                       : curveParameters(pub, priv, m == CKM_EC_EDWARDS_KEY_PAIR_GEN, firmware, req);
   if (!params) return params.error();
-  auto granted = grantedMechanisms(req.type, priv);
-  if (!granted) return granted.error();
-  req.mechanisms = std::move(*granted);
-  req.label = nethsmLabel(priv.has(CKA_LABEL) ? priv : pub, firmware);
+  if (auto s = applyUsageAndLabel(req, priv, firmware); !s) return s.error();
+  if (!req.label) req.label = nethsmLabel(pub, firmware);
   return req;
 }
 
@@ -113,20 +109,11 @@ Result<nethsm::GenerateKeyRequest> secretKeyGenerateRequest(const CK_MECHANISM& 
   auto len = tpl.ulong(CKA_VALUE_LEN);
   if (!len) return len.error();
   if (!len->has_value()) return ckError(CKR_TEMPLATE_INCOMPLETE, "CKA_VALUE_LEN is required");
-  CK_ULONG bytes = **len;
-  bool sizeOk = aes ? (bytes == 16 || bytes == 24 || bytes == 32)
-                    : (bytes >= kGenericMinBytes && bytes <= kGenericMaxBytes);
-  if (!sizeOk) {
-    return ckError(CKR_ATTRIBUTE_VALUE_INVALID,
-                   aes ? "AES keys are 16, 24 or 32 bytes" : "generic secrets are 16 to 1024 bytes");
-  }
+  if (auto s = checkSecretLength(aes, **len); !s) return s.error();
   nethsm::GenerateKeyRequest req;
   req.type = KeyType::kGeneric;
-  req.length = static_cast<unsigned>(bytes * 8);
-  auto granted = grantedMechanisms(req.type, tpl);
-  if (!granted) return granted.error();
-  req.mechanisms = std::move(*granted);
-  req.label = nethsmLabel(tpl, firmware);
+  req.length = static_cast<unsigned>(**len * 8);
+  if (auto s = applyUsageAndLabel(req, tpl, firmware); !s) return s.error();
   return req;
 }
 

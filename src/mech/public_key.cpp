@@ -5,17 +5,12 @@
 #include <openssl/x509.h>
 
 #include "mech/ec_curve.hpp"
+#include "mech/key_usage.hpp"
 
 namespace p11nethsm::mech {
 namespace {
 
 using nethsm::KeyType;
-
-Bytes stripLeadingZeros(const Bytes& b) {
-  size_t i = 0;
-  while (i + 1 < b.size() && b[i] == 0) ++i;
-  return Bytes(b.begin() + static_cast<std::ptrdiff_t>(i), b.end());
-}
 
 Result<PkeyPtr> fromParams(const char* keyType, OSSL_PARAM_BLD* bld) {
   ParamPtr params(OSSL_PARAM_BLD_to_param(bld));

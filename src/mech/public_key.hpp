@@ -34,6 +34,17 @@ Result<PkeyPtr> publicKeyFromNetHsm(nethsm::KeyType type, const nethsm::PublicKe
 Result<PkeyPtr> publicKeyFromDer(std::span<const uint8_t> spkiDer);
 Result<Bytes> publicKeyToDer(EVP_PKEY* key);
 
+// A CKO_PUBLIC_KEY template (C_CreateObject): RSA CKA_MODULUS + CKA_PUBLIC_EXPONENT,
+// EC/Edwards CKA_EC_PARAMS + CKA_EC_POINT (DER OCTET STRING or bare point) → the key
+// type and attributes, with spkiDer usable as KeyView::publicKeyDer for local
+// C_Verify / C_Encrypt. CKR_TEMPLATE_INCOMPLETE / CKR_ATTRIBUTE_VALUE_INVALID /
+// CKR_CURVE_NOT_SUPPORTED otherwise. (public_key_template.cpp)
+struct PublicKeyFromTemplate {
+  nethsm::KeyType type = nethsm::KeyType::kRsa;
+  PublicKeyAttributes attributes;
+};
+Result<PublicKeyFromTemplate> publicKeyFromTemplate(std::span<const CK_ATTRIBUTE> keyTemplate);
+
 // Bytes of the RSA modulus of `key` (k in RFC 8017).
 size_t rsaModulusBytes(const EVP_PKEY* key);
 

@@ -200,11 +200,4 @@ Result<std::unique_ptr<Operation>> createOperationWith(OperationKind kind,
   return factory(*spec, ctx);
 }
 
-Result<std::unique_ptr<Operation>> createOperation(OperationKind kind,
-                                                   const CK_MECHANISM& mechanism,
-                                                   const KeyView& key, nethsm::Client& client,
-                                                   FirmwareVersion firmware) {
-  return createOperationWith(kind, mechanism, key, clientAppliance(client), firmware);
-}
-
 }  // namespace p11nethsm::mech

@@ -14,6 +14,23 @@ namespace {
 
 constexpr size_t kPkcs1Overhead = 11;  // RFC 8017 §7.2.1
 
+// Single-part mechanisms in the spec: multi-part input is collected and processed at
+// Final (the whole ciphertext/plaintext is one RSA block anyway).
+class BufferedOperation : public Operation {
+ public:
+  Result<Bytes> single(std::span<const uint8_t> input) override {
+    buffer_.assign(input.begin(), input.end());
+    return finish();
+  }
+  Result<Bytes> update(std::span<const uint8_t> input) override {
+    buffer_.insert(buffer_.end(), input.begin(), input.end());
+    return Bytes{};
+  }
+
+ protected:
+  Bytes buffer_;
+};
+
 struct RsaPadding {
   int opensslPadding = RSA_PKCS1_PADDING;
   const HashInfo* oaepHash = nullptr;
@@ -64,21 +81,13 @@ Result<RsaPadding> paddingFromParams(const OperationContext& ctx) {
   }
 }
 
-class RsaEncrypt final : public Operation {
+class RsaEncrypt final : public BufferedOperation {
  public:
   RsaEncrypt(RsaPadding padding, PkeyPtr key)
       : padding_(padding), key_(std::move(key)), k_(rsaModulusBytes(key_.get())) {}
 
   OperationKind kind() const override { return OperationKind::kEncrypt; }
   size_t outputSizeBound(size_t) const override { return k_; }
-  Result<Bytes> single(std::span<const uint8_t> input) override {
-    buffer_.assign(input.begin(), input.end());
-    return finish();
-  }
-  Result<Bytes> update(std::span<const uint8_t> input) override {
-    buffer_.insert(buffer_.end(), input.begin(), input.end());
-    return Bytes{};
-  }
   Result<Bytes> finish() override {
     if (buffer_.size() > padding_.maxPlaintext(k_)) {
       return ckError(CKR_DATA_LEN_RANGE, "plaintext too long for the key and padding");
@@ -116,10 +125,9 @@ class RsaEncrypt final : public Operation {
   RsaPadding padding_;
   PkeyPtr key_;
   size_t k_;
-  Bytes buffer_;
 };
 
-class RsaDecrypt final : public Operation {
+class RsaDecrypt final : public BufferedOperation {
  public:
   RsaDecrypt(RsaPadding padding, const OperationContext& ctx)
       : padding_(padding), appliance_(ctx.appliance), keyId_(ctx.key.nethsmId),
@@ -127,14 +135,6 @@ class RsaDecrypt final : public Operation {
 
   OperationKind kind() const override { return OperationKind::kDecrypt; }
   size_t outputSizeBound(size_t) const override { return padding_.maxPlaintext(k_); }
-  Result<Bytes> single(std::span<const uint8_t> input) override {
-    buffer_.assign(input.begin(), input.end());
-    return finish();
-  }
-  Result<Bytes> update(std::span<const uint8_t> input) override {
-    buffer_.insert(buffer_.end(), input.begin(), input.end());
-    return Bytes{};
-  }
   Result<Bytes> finish() override {
     if (buffer_.size() != k_) {
       return ckError(CKR_ENCRYPTED_DATA_LEN_RANGE, "ciphertext must be as long as the modulus");
@@ -154,7 +154,6 @@ class RsaDecrypt final : public Operation {
   std::shared_ptr<Appliance> appliance_;
   std::string keyId_;
   size_t k_;
-  Bytes buffer_;
 };
 
 }  // namespace

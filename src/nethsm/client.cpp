@@ -49,7 +49,8 @@ Result<std::optional<transport::BasicAuth>> Client::Impl::authFor(Access access)
       return std::optional<transport::BasicAuth>();
     case Access::kRead:
       if (auto op = credentials.credentialsFor(Role::kOperator)) return op;
-      [[fallthrough]];
+      if (auto admin = credentials.credentialsFor(Role::kAdministrator)) return admin;
+      return makeError(ErrorKind::kNoCredentials, "no Operator or Administrator credentials");
     case Access::kAdministrator:
       if (auto admin = credentials.credentialsFor(Role::kAdministrator)) return admin;
       return makeError(ErrorKind::kNoCredentials, "no Administrator credentials for this call");
@@ -71,8 +72,8 @@ Result<Response> Client::Impl::call(Access access, Request request, std::initial
 }
 
 Result<bool> Client::Impl::keyExists(const std::string& id) {
-  auto r = call(Access::kRead, makeRequest(Method::kGet, keyPath(id)), {200, 404},
-                "GET /keys/{id}");
+  auto r =
+      call(Access::kRead, makeRequest(Method::kGet, keyPath(id)), {200, 404}, "GET /keys/{id}");
   if (!r) return r.error();
   return r->status == 200;
 }
@@ -117,7 +118,8 @@ Result<SystemInfo> Client::systemInfo() {
 // GET /users/{id} is allowed to an Administrator and to an Operator reading itself
 // (§2), so it checks the password without side effects; the role is compared here.
 Status Client::verifyLogin(Role role, const transport::BasicAuth& auth) {
-  Request request = makeRequest(Method::kGet, "/users/" + transport::escapePathSegment(auth.username));
+  Request request =
+      makeRequest(Method::kGet, "/users/" + transport::escapePathSegment(auth.username));
   request.auth = auth;
   auto outcome = impl_->cluster.send(request);
   if (!outcome || outcome->status != 200) return mapFailure(outcome, "GET /users/{id}");
@@ -132,9 +134,11 @@ Status Client::verifyLogin(Role role, const transport::BasicAuth& auth) {
 
 Status Client::changePassphrase(const transport::BasicAuth& auth, const std::string& userId,
                                 const SecretString& newPassphrase) {
-  Request request = makeRequest(Method::kPost,
-                                "/users/" + transport::escapePathSegment(userId) + "/passphrase",
-                                codec::passphraseBody(newPassphrase), kJson);
+  auto body = codec::passphraseBody(newPassphrase);
+  if (!body) return body.error();
+  Request request =
+      makeRequest(Method::kPost, "/users/" + transport::escapePathSegment(userId) + "/passphrase",
+                  std::move(*body), kJson);
   request.auth = auth;
   // Not repeated: after a lost answer the old passphrase may no longer be valid.
   request.idempotency = Idempotency::kUnsafe;
@@ -154,15 +158,17 @@ Result<std::vector<std::string>> Client::listKeysByLabel(const std::string& labe
   if (firmwareVersion() < FirmwareVersion{5, 0}) {
     return makeError(ErrorKind::kUnsupported, "key labels need NetHSM firmware 5.0");
   }
-  auto r = impl_->call(Access::kRead,
-                       makeRequest(Method::kGet, "/keys?label=" + transport::escapePathSegment(label)),
-                       {200}, "GET /keys?label=");
+  auto r =
+      impl_->call(Access::kRead,
+                  makeRequest(Method::kGet, "/keys?label=" + transport::escapePathSegment(label)),
+                  {200}, "GET /keys?label=");
   if (!r) return r.error();
   return codec::parseKeyList(r->body);
 }
 
 Result<KeyInfo> Client::getKey(const std::string& id) {
-  auto r = impl_->call(Access::kRead, makeRequest(Method::kGet, keyPath(id)), {200}, "GET /keys/{id}");
+  auto r =
+      impl_->call(Access::kRead, makeRequest(Method::kGet, keyPath(id)), {200}, "GET /keys/{id}");
   if (!r) return r.error();
   auto info = codec::parseKeyInfo(r->body, id);
   // Learnt from answers: only firmware ≥ 5.0 shows labels.
@@ -188,9 +194,10 @@ Result<std::optional<Bytes>> Client::getCertificate(const std::string& id) {
 }
 
 Result<Bytes> Client::sign(const std::string& id, SignMode mode, const Bytes& message) {
-  auto r = impl_->call(Access::kOperator,
-                       makeRequest(Method::kPost, keyPath(id, "/sign"), codec::signBody(mode, message), kJson),
-                       {200}, "POST /keys/{id}/sign");
+  auto r = impl_->call(
+      Access::kOperator,
+      makeRequest(Method::kPost, keyPath(id, "/sign"), codec::signBody(mode, message), kJson),
+      {200}, "POST /keys/{id}/sign");
   if (!r) return r.error();
   return codec::parseBase64Field(r->body, "signature");
 }
@@ -222,8 +229,8 @@ Result<Bytes> Client::random(size_t length) {
   while (out.size() < length) {
     const size_t chunk = std::min(kRandomChunk, length - out.size());
     auto r = impl_->call(Access::kOperator,
-                         makeRequest(Method::kPost, "/random", codec::randomBody(chunk), kJson), {200},
-                         "POST /random");
+                         makeRequest(Method::kPost, "/random", codec::randomBody(chunk), kJson),
+                         {200}, "POST /random");
     if (!r) return r.error();
     auto bytes = codec::parseBase64Field(r->body, "random");
     if (!bytes) return bytes.error();

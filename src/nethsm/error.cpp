@@ -1,7 +1,6 @@
 #include "nethsm/error.hpp"
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 namespace p11nethsm::nethsm {

@@ -12,6 +12,15 @@ namespace {
 
 using nlohmann::json;
 
+// nlohmann refuses to serialise invalid UTF-8 (type_error 316); no exception leaves.
+Result<std::string> dumpText(const json& doc) {
+  try {
+    return doc.dump();
+  } catch (const json::exception&) {
+    return makeError(ErrorKind::kInvalidArgument, "text sent to the NetHSM must be UTF-8");
+  }
+}
+
 json mechanismList(const std::vector<KeyMechanism>& mechanisms) {
   json list = json::array();
   for (KeyMechanism m : mechanisms) list.push_back(std::string(toString(m)));
@@ -42,23 +51,23 @@ json privatePart(const ImportKeyRequest& request) {
 
 }  // namespace
 
-std::string generateKeyBody(const GenerateKeyRequest& request, const std::string& id,
-                            bool withLabel) {
+Result<std::string> generateKeyBody(const GenerateKeyRequest& request, const std::string& id,
+                                    bool withLabel) {
   json doc = {{"mechanisms", mechanismList(request.mechanisms)},
               {"type", std::string(toString(request.type))},
               {"id", id}};
   // length: required for RSA and Generic, ignored by the firmware for EC/Ed.
   if (request.length != 0) doc["length"] = request.length;
   addCommonKeyFields(doc, request.tags, request.label, withLabel);
-  return doc.dump();
+  return dumpText(doc);
 }
 
-std::string importKeyBody(const ImportKeyRequest& request, bool withLabel) {
+Result<std::string> importKeyBody(const ImportKeyRequest& request, bool withLabel) {
   json doc = {{"type", std::string(toString(request.type))},
               {"mechanisms", mechanismList(request.mechanisms)}};
   doc["private"] = privatePart(request);
   addCommonKeyFields(doc, request.tags, request.label, withLabel);
-  std::string body = doc.dump();
+  Result<std::string> body = dumpText(doc);
   // Wipe the key material held by the document before it is freed.
   for (auto& [name, value] : doc["private"].items()) {
     auto& text = value.get_ref<std::string&>();
@@ -85,16 +94,16 @@ std::string encryptBody(const Bytes& message, const std::optional<Bytes>& iv) {
 
 std::string randomBody(size_t length) { return json{{"length", length}}.dump(); }
 
-std::string passphraseBody(const SecretString& passphrase) {
+Result<std::string> passphraseBody(const SecretString& passphrase) {
   json doc = {{"passphrase", passphrase.reveal()}};
-  std::string body = doc.dump();
+  Result<std::string> body = dumpText(doc);
   auto& text = doc["passphrase"].get_ref<std::string&>();
   OPENSSL_cleanse(text.data(), text.size());
   return body;
 }
 
-std::string moveBody(const std::string& newId) { return json{{"newId", newId}}.dump(); }
+Result<std::string> moveBody(const std::string& newId) { return dumpText(json{{"newId", newId}}); }
 
-std::string labelBody(const std::string& label) { return json{{"label", label}}.dump(); }
+Result<std::string> labelBody(const std::string& label) { return dumpText(json{{"label", label}}); }
 
 }  // namespace p11nethsm::nethsm::json_codec

@@ -21,17 +21,18 @@ Result<std::string> parseStringField(const std::string& body, const char* field)
 Result<Bytes> parseBase64Field(const std::string& body, const char* field);
 Result<EncryptResult> parseEncryptResult(const std::string& body);
 
-// --- requests
-std::string generateKeyBody(const GenerateKeyRequest& request, const std::string& id,
-                            bool withLabel);
+// --- requests. Builders of bodies with caller text (IDs, tags, labels, passphrases)
+// fail with kInvalidArgument when that text is not UTF-8 (JSON cannot carry it).
+Result<std::string> generateKeyBody(const GenerateKeyRequest& request, const std::string& id,
+                                    bool withLabel);
 // The body holds private key material: the caller wipes it after sending.
-std::string importKeyBody(const ImportKeyRequest& request, bool withLabel);
+Result<std::string> importKeyBody(const ImportKeyRequest& request, bool withLabel);
 std::string signBody(SignMode mode, const Bytes& message);
 std::string decryptBody(DecryptMode mode, const Bytes& data, const std::optional<Bytes>& iv);
 std::string encryptBody(const Bytes& message, const std::optional<Bytes>& iv);
 std::string randomBody(size_t length);
-std::string passphraseBody(const SecretString& passphrase);
-std::string moveBody(const std::string& newId);
-std::string labelBody(const std::string& label);
+Result<std::string> passphraseBody(const SecretString& passphrase);
+Result<std::string> moveBody(const std::string& newId);
+Result<std::string> labelBody(const std::string& label);
 
 }  // namespace p11nethsm::nethsm::json_codec

@@ -19,15 +19,16 @@ auto parseWith(const std::string& body, const char* what, F&& extract)
     const json doc = json::parse(body);
     return extract(doc);
   } catch (const json::exception& e) {
-    return makeError(ErrorKind::kMalformedResponse,
-                     std::string("unexpected ") + what + " answer (json error " +
-                         std::to_string(e.id) + ")");
+    return makeError(
+        ErrorKind::kMalformedResponse,
+        std::string("unexpected ") + what + " answer (json error " + std::to_string(e.id) + ")");
   }
 }
 
 Bytes base64Field(const json& object, const char* field) {
   auto decoded = base64Decode(object.at(field).get<std::string>());
-  if (!decoded) throw json::other_error::create(501, std::string("bad base64 in ") + field, nullptr);
+  if (!decoded)
+    throw json::other_error::create(501, std::string("bad base64 in ") + field, nullptr);
   return std::move(*decoded);
 }
 
@@ -71,7 +72,8 @@ Result<KeyInfo> parseKeyInfo(const std::string& body, const std::string& id) {
     info.type = *keyType;
     for (const json& m : doc.at("mechanisms")) {
       // A mechanism newer than this module is skipped, not fatal.
-      if (auto mech = keyMechanismFromString(m.get<std::string>())) info.mechanisms.push_back(*mech);
+      if (auto mech = keyMechanismFromString(m.get<std::string>()))
+        info.mechanisms.push_back(*mech);
     }
     info.publicKey = parsePublic(doc);
     auto restrictions = doc.find("restrictions");
@@ -106,7 +108,8 @@ Result<VendorInfo> parseVendorInfo(const std::string& body) {
 }
 
 Result<std::string> parseStringField(const std::string& body, const char* field) {
-  return parseWith(body, field, [field](const json& doc) { return doc.at(field).get<std::string>(); });
+  return parseWith(body, field,
+                   [field](const json& doc) { return doc.at(field).get<std::string>(); });
 }
 
 Result<Bytes> parseBase64Field(const std::string& body, const char* field) {

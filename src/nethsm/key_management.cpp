@@ -23,7 +23,8 @@ namespace {
 
 // Like the firmware's own IDs: 20 lowercase hex characters (10 random bytes), valid
 // on every firmware (alphanumeric only before 3.0).
-Result<std::string> randomKeyId() {
+Result<std::string> idOrRandom(const std::string& given) {
+  if (!given.empty()) return given;
   unsigned char bytes[10];
   if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
     return makeError(ErrorKind::kInternal, "OpenSSL RAND_bytes failed");
@@ -31,8 +32,7 @@ Result<std::string> randomKeyId() {
   return hexEncode(bytes, sizeof(bytes));
 }
 
-Request unsafeRequest(Method method, std::string path, std::string body,
-                      const char* contentType) {
+Request unsafeRequest(Method method, std::string path, std::string body, const char* contentType) {
   Request r;
   r.method = method;
   r.path = std::move(path);
@@ -79,17 +79,15 @@ Status Client::Impl::sendChecked(Access access, Request request, std::initialize
 }
 
 Result<std::string> Client::generateKey(const GenerateKeyRequest& request) {
-  std::string id = request.id;
-  if (id.empty()) {
-    auto chosen = randomKeyId();
-    if (!chosen) return chosen.error();
-    id = std::move(*chosen);
-  }
+  auto id = idOrRandom(request.id);
+  if (!id) return id;
   const bool withLabel = request.label && firmwareVersion() >= FirmwareVersion{5, 0};
-  Request http = unsafeRequest(Method::kPost, "/keys/generate",
-                               codec::generateKeyBody(request, id, withLabel), kJson);
-  Status st = impl_->sendChecked(Access::kAdministrator, std::move(http), {201},
-                                 "POST /keys/generate", [&] { return impl_->keyExists(id); });
+  auto body = codec::generateKeyBody(request, *id, withLabel);
+  if (!body) return body.error();
+  Status st =
+      impl_->sendChecked(Access::kAdministrator,
+                         unsafeRequest(Method::kPost, "/keys/generate", std::move(*body), kJson),
+                         {201}, "POST /keys/generate", [&] { return impl_->keyExists(*id); });
   if (!st) return st.error();
   return id;
 }
@@ -97,17 +95,14 @@ Result<std::string> Client::generateKey(const GenerateKeyRequest& request) {
 // PUT /keys/{id} with a client-chosen ID rather than POST /keys, so that a lost
 // answer can be checked with GET /keys/{id}.
 Result<std::string> Client::importKey(const ImportKeyRequest& request) {
-  std::string id = request.id;
-  if (id.empty()) {
-    auto chosen = randomKeyId();
-    if (!chosen) return chosen.error();
-    id = std::move(*chosen);
-  }
+  auto id = idOrRandom(request.id);
+  if (!id) return id;
   const bool withLabel = request.label && firmwareVersion() >= FirmwareVersion{5, 0};
-  Request http =
-      unsafeRequest(Method::kPut, keyPath(id), codec::importKeyBody(request, withLabel), kJson);
+  auto body = codec::importKeyBody(request, withLabel);
+  if (!body) return body.error();
+  Request http = unsafeRequest(Method::kPut, keyPath(*id), std::move(*body), kJson);
   Status st = impl_->sendChecked(Access::kAdministrator, http, {204}, "PUT /keys/{id}",
-                                 [&] { return impl_->keyExists(id); });
+                                 [&] { return impl_->keyExists(*id); });
   OPENSSL_cleanse(http.body.data(), http.body.size());  // private key material
   if (!st) return st.error();
   return id;
@@ -127,29 +122,33 @@ Status Client::moveKey(const std::string& id, const std::string& newId) {
   if (firmwareVersion() < FirmwareVersion{3, 0}) {
     return makeError(ErrorKind::kUnsupported, "renaming keys needs NetHSM firmware 3.0");
   }
-  return impl_->sendChecked(Access::kAdministrator,
-                            unsafeRequest(Method::kPost, keyPath(id, "/move"),
-                                          codec::moveBody(newId), kJson),
-                            {200}, "POST /keys/{id}/move", [&]() -> Result<bool> {
-                              auto target = impl_->keyExists(newId);
-                              if (!target || !*target) return target;
-                              auto source = impl_->keyExists(id);
-                              if (!source) return source.error();
-                              return !*source;
-                            });
+  auto body = codec::moveBody(newId);
+  if (!body) return body.error();
+  return impl_->sendChecked(
+      Access::kAdministrator,
+      unsafeRequest(Method::kPost, keyPath(id, "/move"), std::move(*body), kJson), {200},
+      "POST /keys/{id}/move", [&]() -> Result<bool> {
+        auto target = impl_->keyExists(newId);
+        if (!target || !*target) return target;
+        auto source = impl_->keyExists(id);
+        if (!source) return source.error();
+        return !*source;
+      });
 }
 
 Status Client::setLabel(const std::string& id, const std::string& label) {
   if (firmwareVersion() < FirmwareVersion{5, 0}) {
     return makeError(ErrorKind::kUnsupported, "key labels need NetHSM firmware 5.0");
   }
+  auto body = codec::labelBody(label);
+  if (!body) return body.error();
   Request request;
   request.method = Method::kPut;
   request.path = keyPath(id, "/label");
-  request.body = codec::labelBody(label);
+  request.body = std::move(*body);
   request.contentType = kJson;  // setting the same label again is harmless: kSafe
-  auto r = impl_->call(Access::kAdministrator, std::move(request), {204, 304},
-                       "PUT /keys/{id}/label");
+  auto r =
+      impl_->call(Access::kAdministrator, std::move(request), {204, 304}, "PUT /keys/{id}/label");
   if (!r) return r.error();
   return okStatus();
 }

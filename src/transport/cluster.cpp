@@ -11,11 +11,11 @@ namespace p11nethsm::transport {
 
 namespace {
 
-// 412 (appliance locked or not ready) and gateway-style 5xx mean "this instance
-// cannot serve now": it leaves the rotation until a probe says otherwise.
-bool instanceUnavailable(long status) {
-  return status == 412 || status == 502 || status == 503 || status == 504;
-}
+// 412 (locked, unprovisioned) means "this instance cannot serve now": it leaves the
+// rotation until /health/ready says otherwise. A 5xx does not: the firmware also
+// answers 503 for one request's unhandled exception (BEHAVIOUR.md §4, e.g. RAW
+// decryption of 0), and one bad input must not take every instance out.
+bool instanceUnavailable(long status) { return status == 412; }
 
 // Statuses after which a request goes to the next instance. 412 is answered before
 // the request is processed (BEHAVIOUR.md §3: the state check runs first), so even a
@@ -23,20 +23,22 @@ bool instanceUnavailable(long status) {
 bool retryableStatus(long status, Idempotency idempotency) {
   if (status == 412) return true;
   if (idempotency != Idempotency::kSafe) return false;
-  return status == 500 || instanceUnavailable(status);
+  return status == 500 || status == 502 || status == 503 || status == 504;
 }
 
 long millis(unsigned seconds) { return static_cast<long>(seconds) * 1000L; }
 
 }  // namespace
 
-Cluster::Impl::Impl(const config::SlotConfig& slotConfig, ClusterOptions clusterOptions)
+Cluster::Impl::Impl(const config::SlotConfig& slotConfig, ClusterOptions clusterOptions,
+                    bool afterFork)
     : slot(slotConfig), options(std::move(clusterOptions)) {
   pools.reserve(slot.instances.size());
   trackers.reserve(slot.instances.size());
   for (size_t i = 0; i < slot.instances.size(); ++i) {
-    pools.push_back(std::make_unique<HandlePool>(
-        PoolSettings::forInstance(slot, i, options.resolveOverrides)));
+    PoolSettings settings = PoolSettings::forInstance(slot, i, options.resolveOverrides);
+    settings.announceInsecure = !afterFork;
+    pools.push_back(std::make_unique<HandlePool>(std::move(settings)));
     trackers.emplace_back(options.failedProbeBackoff, options.workingProbeInterval);
   }
   attemptsPerInstance.assign(slot.instances.size(), 0);
@@ -72,8 +74,7 @@ void Cluster::Impl::recordOutcomeLocked(size_t instance, bool failed, const std:
   }
 }
 
-Result<Response> Cluster::Impl::attempt(size_t instance, const Request& request,
-                                        bool& neverSent) {
+Result<Response> Cluster::Impl::attempt(size_t instance, const Request& request, bool& neverSent) {
   neverSent = false;
   HandlePool& pool = *pools[instance];
   auto lease = pool.borrow();
@@ -101,13 +102,12 @@ Result<Response> Cluster::Impl::attempt(size_t instance, const Request& request,
                std::to_string(status));
   }
   std::lock_guard lock(mutex);
-  recordOutcomeLocked(instance, instanceUnavailable(status),
-                      "HTTP " + std::to_string(status));
+  recordOutcomeLocked(instance, instanceUnavailable(status), "HTTP " + std::to_string(status));
   return outcome.result;
 }
 
 Cluster::Cluster(const config::SlotConfig& slot, ClusterOptions options)
-    : impl_(std::make_unique<Impl>(slot, std::move(options))) {}
+    : impl_(std::make_unique<Impl>(slot, std::move(options), false)) {}
 
 Cluster::~Cluster() {
   if (impl_) stop();
@@ -211,7 +211,7 @@ void Cluster::abandonAfterFork() {
   // the old state is leaked untouched (no destructor, no join, no unlock) and a
   // fresh one built from the same configuration; start() may follow.
   Impl* inherited = impl_.release();
-  impl_ = std::make_unique<Impl>(inherited->slot, inherited->options);
+  impl_ = std::make_unique<Impl>(inherited->slot, inherited->options, true);
 }
 
 }  // namespace p11nethsm::transport

@@ -40,9 +40,9 @@ struct ClusterOptions {
 struct ClusterStats {
   size_t requests = 0;
   size_t retries = 0;
-  size_t handlesCreated = 0;  // curl easy handles ever created
-  size_t handlesDiscarded = 0;  // closed after a transport error or over the idle cap
-  size_t probes = 0;            // health probes sent (background and inline)
+  size_t handlesCreated = 0;                // curl easy handles ever created
+  size_t handlesDiscarded = 0;              // closed after a transport error or over the idle cap
+  size_t probes = 0;                        // health probes sent (background and inline)
   std::vector<size_t> requestsPerInstance;  // attempts sent to each instance
 };
 
@@ -64,8 +64,10 @@ class Cluster {
 
   // Sends the request to a working instance (round robin), retrying on another
   // instance per the slot's `retries` and the request's idempotency. Any HTTP status
-  // is a successful Result; transport failures are ErrorKind::kTransport. A 5xx or 412
-  // from one instance moves a kSafe request to the next instance.
+  // is a successful Result; transport failures are ErrorKind::kTransport. A 412 moves
+  // any request to the next instance (answered before processing); a 500/502/503/504
+  // moves only a kSafe one. A kUnsafe request is resent after a transport error only
+  // when no byte of it was written (connect, name or TLS failure).
   Result<Response> send(const Request& request);
 
   // Starts the background health checker (no-op without threads). Never does I/O

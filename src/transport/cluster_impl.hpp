@@ -22,7 +22,9 @@ inline constexpr Millis kInlineProbeTimeout{1000};
 inline constexpr unsigned kInlineProbesPerCall = 3;
 
 struct Cluster::Impl {
-  Impl(const config::SlotConfig& slotConfig, ClusterOptions clusterOptions);
+  // `afterFork`: rebuilt in a forked child, where nothing may be logged (the log's
+  // lock may have been held by a parent thread at fork time).
+  Impl(const config::SlotConfig& slotConfig, ClusterOptions clusterOptions, bool afterFork);
 
   // --- routing (cluster.cpp)
   size_t pickInstance();

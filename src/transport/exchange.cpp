@@ -64,8 +64,7 @@ void setMethod(CURL* h, const Request& request) {
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                        static_cast<curl_off_t>(request.body.size()));
       curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
-                       request.method == Method::kPut ? "PUT" : nullptr);
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method == Method::kPut ? "PUT" : nullptr);
       break;
   }
 }
@@ -148,8 +147,7 @@ ExchangeOutcome performExchange(CURL* h, const std::string& baseUrl, const Reque
   // A request that must not be repeated gets a fresh connection: on a reused one,
   // libcurl silently re-sends a request whose connection closed before any answer
   // byte — which would generate a key twice after a commit-then-drop.
-  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT,
-                   request.idempotency == Idempotency::kUnsafe ? 1L : 0L);
+  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, request.idempotency == Idempotency::kUnsafe ? 1L : 0L);
 
   const CURLcode code = curl_easy_perform(h);
   if (code == CURLE_OK) {
@@ -167,8 +165,8 @@ ExchangeOutcome performExchange(CURL* h, const std::string& baseUrl, const Reque
     curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &requestBytes);
     // A timeout before any header byte was written (connect or TLS handshake) is
     // as safe to repeat as a refused connection.
-    outcome.neverSent = failsBeforeSending(code) ||
-                        (code == CURLE_OPERATION_TIMEDOUT && requestBytes == 0);
+    outcome.neverSent =
+        failsBeforeSending(code) || (code == CURLE_OPERATION_TIMEDOUT && requestBytes == 0);
     std::string message = baseUrl + ": " + curl_easy_strerror(code);
     if (errorBuffer[0] != '\0') message += std::string(" (") + errorBuffer + ")";
     outcome.result = makeError(ErrorKind::kTransport, message);

@@ -25,8 +25,8 @@ struct ExchangeOutcome {
   bool neverSent = false;  // failure before any request byte was written
 };
 
-ExchangeOutcome performExchange(CURL* handle, const std::string& baseUrl,
-                                const Request& request, const ExchangeLimits& limits);
+ExchangeOutcome performExchange(CURL* handle, const std::string& baseUrl, const Request& request,
+                                const ExchangeLimits& limits);
 
 // True for curl results that happen before the request is written: name
 // resolution, connect, TLS handshake (including a refused certificate or pin).

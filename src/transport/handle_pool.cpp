@@ -67,7 +67,7 @@ HandlePool::HandlePool(PoolSettings settings) : settings_(std::move(settings)) {
   for (const std::string& entry : settings_.resolveOverrides) {
     resolve_ = curl_slist_append(resolve_, entry.c_str());
   }
-  if (settings_.tls.insecure) {
+  if (settings_.tls.insecure && settings_.announceInsecure) {
     log::warn("TLS verification disabled (danger_insecure_cert) for " + settings_.baseUrl);
   }
 }
@@ -94,10 +94,12 @@ CURL* HandlePool::createHandle() {
   auto set = [&rc](CURLcode r) {
     if (rc == CURLE_OK) rc = r;
   };
-  set(curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L));  // no SIGALRM in a host process
-  set(curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 1L));  // one connection per handle
+  set(curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L));            // no SIGALRM in a host process
+  set(curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 1L));         // one connection per handle
   set(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https"));  // never Basic auth in clear
   set(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L));
+  set(curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2)));
+  set(curl_easy_setopt(h, CURLOPT_USERAGENT, "p11nethsm"));  // names us in appliance logs
   if (share_ != nullptr) set(curl_easy_setopt(h, CURLOPT_SHARE, share_));
   if (resolve_ != nullptr) set(curl_easy_setopt(h, CURLOPT_RESOLVE, resolve_));
   if (settings_.maxIdleSeconds) {
@@ -105,7 +107,8 @@ CURL* HandlePool::createHandle() {
   }
   if (settings_.keepalive) {
     set(curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L));
-    set(curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, static_cast<long>(settings_.keepalive->timeSeconds)));
+    set(curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE,
+                         static_cast<long>(settings_.keepalive->timeSeconds)));
     set(curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL,
                          static_cast<long>(settings_.keepalive->intervalSeconds)));
     set(curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, &setKeepaliveCount));

@@ -29,6 +29,7 @@ struct PoolSettings {
   std::optional<config::TcpKeepaliveConfig> keepalive;  // unset: no SO_KEEPALIVE
   std::optional<unsigned> maxIdleSeconds;               // CURLOPT_MAXAGE_CONN
   std::vector<std::string> resolveOverrides;            // CURLOPT_RESOLVE
+  bool announceInsecure = true;  // log the danger_insecure_cert warning (not after fork)
 
   static PoolSettings forInstance(const config::SlotConfig& slot, size_t instance,
                                   const std::vector<std::string>& resolveOverrides);

@@ -25,8 +25,8 @@ bool Cluster::Impl::probe(size_t instance, Millis timeout, const std::atomic<boo
   ExchangeOutcome outcome = performExchange(lease->get(), pool.settings().baseUrl, request, limits);
   if (!outcome.result) {
     lease->markBroken();
-    log::debug("probe of " + pool.settings().baseUrl + " failed: " +
-               outcome.result.error().message);
+    log::debug("probe of " + pool.settings().baseUrl +
+               " failed: " + outcome.result.error().message);
     return false;
   }
   const long status = outcome.result->status;
@@ -77,7 +77,8 @@ bool Cluster::Impl::threadRunning() const {
 
 Millis Cluster::Impl::backgroundProbeTimeout() const {
   Millis timeout = options.probeTimeout;
-  if (slot.timeoutSeconds > 0) timeout = std::min<Millis>(timeout, std::chrono::seconds(slot.timeoutSeconds));
+  if (slot.timeoutSeconds > 0)
+    timeout = std::min<Millis>(timeout, std::chrono::seconds(slot.timeoutSeconds));
   return timeout;
 }
 

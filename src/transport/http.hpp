@@ -36,8 +36,8 @@ struct Response {
   long status = 0;
   std::string body;
   std::string contentType;
-  std::string location;  // Location header, if any
-  std::string etag;      // ETag header, if any
+  std::string location;      // Location header, if any
+  std::string etag;          // ETag header, if any
   size_t instanceIndex = 0;  // which instance answered (for logs and tests)
 };
 

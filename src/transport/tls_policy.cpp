@@ -23,8 +23,7 @@ int verifyLeafPin(X509_STORE_CTX* store, void* arg) {
   X509* leaf = X509_STORE_CTX_get0_cert(store);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (leaf == nullptr || X509_digest(leaf, EVP_sha256(), digest, &length) != 1 ||
-      length != 32) {
+  if (leaf == nullptr || X509_digest(leaf, EVP_sha256(), digest, &length) != 1 || length != 32) {
     X509_STORE_CTX_set_error(store, X509_V_ERR_UNSPECIFIED);
     return 0;
   }

@@ -2,6 +2,16 @@
 # through the REST API as an administrator would with curl, write a module config.
 # Source it; every function uses the variables it documents.
 
+# e2e_init <build-dir>: sets BUILD (absolute), MODULE (the .so) and WORK (a temporary
+# folder); on exit the mock and every pid in E2E_EXTRA_PIDS are stopped, WORK removed.
+e2e_init() {
+  BUILD=$(cd "${1:?usage: $0 <build-dir>}" && pwd)
+  MODULE="$BUILD/libnethsm_pkcs11.so"
+  WORK=$(mktemp -d)
+  E2E_EXTRA_PIDS=""
+  trap 'e2e_stop_mock; for p in $E2E_EXTRA_PIDS; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
+}
+
 # e2e_start_mock <build-dir> <workdir> [extra mock flags...]
 # Sets MOCK_PID, MOCK_URL (https://127.0.0.1:PORT/api/v1), MOCK_FP (sha256 pin).
 e2e_start_mock() {

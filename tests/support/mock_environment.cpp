@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
@@ -105,7 +106,7 @@ long MockEnvironment::adminRequest(transport::Method method, const std::string& 
   request.method = method;
   request.path = path;
   request.body = body;
-  if (!body.empty()) request.contentType = "application/json";
+  if (method != transport::Method::kGet) request.contentType = "application/json";
   request.auth = transport::BasicAuth{"admin", SecretString(kAdminPassword)};
   request.idempotency = transport::Idempotency::kUnsafe;
   auto response = cluster_->send(request);
@@ -118,7 +119,9 @@ bool MockEnvironment::addNamespacedOperator(const std::string& ns, const std::st
                      passphrase + "\"}";
   long created = adminRequest(transport::Method::kPut, "/users/" + ns + "~" + user, body);
   long nsCreated = adminRequest(transport::Method::kPut, "/namespaces/" + ns, "");
-  return created == 201 && (nsCreated == 204 || nsCreated == 201);
+  if (created == 201 && (nsCreated == 204 || nsCreated == 201)) return true;
+  std::fprintf(stderr, "namespaced operator: PUT user %ld, PUT namespace %ld\n", created, nsCreated);
+  return false;
 }
 
 }  // namespace p11nethsm::testing

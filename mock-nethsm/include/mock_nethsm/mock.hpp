@@ -57,6 +57,7 @@ class MockNetHsm {
   MockNetHsm& operator=(const MockNetHsm&) = delete;
 
   // Binds and serves in background threads; false (and a message on stderr) on error.
+  // Sets SIGPIPE to SIG_IGN process-wide (reset/close faults make writes fail).
   bool start();
   void stop();
 

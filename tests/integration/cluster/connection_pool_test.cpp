@@ -1,21 +1,12 @@
 // Connection reuse (issue 4 §3 acceptance): 10,000 sequential signs cost no more TLS
 // handshakes than there are pooled handles; a failing instance does not disturb the
-// connections to a healthy one; inline probes without the health thread.
+// connections to a healthy one.
 #include <gtest/gtest.h>
 
 #include "integration/cluster/mock_cluster.hpp"
 
 namespace p11nethsm::testing {
 namespace {
-
-std::string makeEdKey(nethsm::Client& client) {
-  nethsm::GenerateKeyRequest request;
-  request.type = nethsm::KeyType::kCurve25519;
-  request.mechanisms = {nethsm::KeyMechanism::kEdDsaSignature};
-  auto id = client.generateKey(request);
-  EXPECT_TRUE(id.ok()) << id.error().message;
-  return id.ok() ? *id : std::string();
-}
 
 TEST(ConnectionPool, TenThousandSequentialSignsReuseTheConnection) {
   auto hsm = startMock(1);
@@ -24,7 +15,7 @@ TEST(ConnectionPool, TenThousandSequentialSignsReuseTheConnection) {
   cluster.start();
   TestCredentials credentials;
   nethsm::Client client(cluster, credentials);
-  const std::string keyId = makeEdKey(client);
+  const std::string keyId = generateEdKey(client);
   ASSERT_FALSE(keyId.empty());
   hsm->resetCounters();
   const auto start = std::chrono::steady_clock::now();
@@ -55,7 +46,7 @@ TEST(ConnectionPool, ConcurrentUseIsBoundedByThePool) {
   transport::Cluster cluster(slot, transport::ClusterOptions{});
   TestCredentials credentials;
   nethsm::Client client(cluster, credentials);
-  const std::string keyId = makeEdKey(client);
+  const std::string keyId = generateEdKey(client);
   hsm->resetCounters();
   std::vector<std::thread> threads;
   std::atomic<size_t> failures{0};
@@ -78,12 +69,7 @@ TEST(ConnectionPool, ConcurrentUseIsBoundedByThePool) {
 TEST(ConnectionPool, FailingInstanceLeavesHealthyConnectionsAlone) {
   auto hsm = startMock(2);
   ASSERT_NE(hsm, nullptr);
-  config::SlotConfig slot = slotFor(*hsm);
-  slot.retries.count = 1;
-  transport::ClusterOptions options = fastOptions();
-  options.threadsAllowed = false;
-  options.failedProbeBackoff = {std::chrono::seconds(60)};
-  transport::Cluster cluster(slot, options);
+  transport::Cluster cluster(slotFor(*hsm, 1), withoutThreads());
   transport::Request info;
   info.path = "/info";
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(cluster.send(info).ok());  // warm both
@@ -97,53 +83,6 @@ TEST(ConnectionPool, FailingInstanceLeavesHealthyConnectionsAlone) {
   const auto after = hsm->counters(0);
   EXPECT_EQ(after.tlsHandshakes, before.tlsHandshakes);
   EXPECT_EQ(after.tcpConnections, before.tcpConnections);
-}
-
-TEST(ConnectionPool, WithoutThreadsFailedInstancesAreProbedInlineAtMostThreePerCall) {
-  auto hsm = startMock(1);
-  ASSERT_NE(hsm, nullptr);
-  config::SlotConfig slot = slotFor(*hsm);
-  // Four instances that refuse connections (nothing listens on port 1), one real.
-  for (int i = 0; i < 4; ++i) {
-    config::InstanceConfig dead;
-    dead.url = "https://127.0.0.1:1/api/v1";
-    dead.dangerInsecureCert = true;
-    slot.instances.push_back(dead);
-  }
-  slot.retries.count = 4;
-  transport::ClusterOptions options = fastOptions();
-  options.threadsAllowed = false;
-  options.failedProbeBackoff = {std::chrono::milliseconds(100)};
-  transport::Cluster cluster(slot, options);
-  cluster.start();  // no thread: threadsAllowed is false
-  transport::Request info;
-  info.path = "/info";
-  // Round robin starts at the real one; then each dead one fails once.
-  for (int i = 0; i < 5; ++i) (void)cluster.send(info);
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
-  const size_t probesBefore = cluster.stats().probes;
-  auto r = cluster.send(info);
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(cluster.stats().probes - probesBefore, 3u);
-}
-
-TEST(ConnectionPool, StopJoinsTheHealthCheckerPromptly) {
-  auto hsm = startMock(1);
-  ASSERT_NE(hsm, nullptr);
-  transport::ClusterOptions options;
-  options.workingProbeInterval = std::chrono::hours(1);
-  transport::Cluster cluster(slotFor(*hsm), options);
-  cluster.start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // first probe done, sleeping
-  const auto start = std::chrono::steady_clock::now();
-  cluster.stop();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - start)
-                      .count();
-  EXPECT_LT(ms, 500);
-  EXPECT_EQ(cluster.health()[0], transport::InstanceHealth::kWorking);
-  cluster.start();  // C_Initialize after C_Finalize
-  cluster.stop();
 }
 
 }  // namespace

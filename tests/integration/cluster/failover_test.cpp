@@ -70,15 +70,6 @@ class SignLoad {
   std::vector<std::thread> workers_;
 };
 
-std::string makeEdKey(nethsm::Client& client) {
-  nethsm::GenerateKeyRequest request;
-  request.type = nethsm::KeyType::kCurve25519;
-  request.mechanisms = {nethsm::KeyMechanism::kEdDsaSignature};
-  auto id = client.generateKey(request);
-  EXPECT_TRUE(id.ok()) << id.error().message;
-  return id.ok() ? *id : std::string();
-}
-
 TEST(Failover, KilledThenStalledInstanceCostsNoFailedCall) {
   auto hsm = startMock(3);
   ASSERT_NE(hsm, nullptr);
@@ -91,21 +82,21 @@ TEST(Failover, KilledThenStalledInstanceCostsNoFailedCall) {
   cluster.start();
   TestCredentials credentials;
   nethsm::Client client(cluster, credentials);
-  const std::string keyId = makeEdKey(client);
+  const std::string keyId = generateEdKey(client);
   ASSERT_FALSE(keyId.empty());
 
   SignLoad load(client, keyId, 8);
   std::this_thread::sleep_for(milliseconds(500));
 
   hsm->setInstanceDown(0, true);
-  auto out0 = timeUntil([&] { return cluster.health()[0] == InstanceHealth::kFailed; },
-                        milliseconds(5000));
+  auto out0 =
+      timeUntil([&] { return cluster.health()[0] == InstanceHealth::kFailed; }, milliseconds(5000));
   ASSERT_TRUE(out0.has_value());
   std::this_thread::sleep_for(milliseconds(500));
 
   hsm->addFault(1, mock::FaultRule{mock::FaultKind::kStall, "", -1, 0});
-  auto out1 = timeUntil([&] { return cluster.health()[1] == InstanceHealth::kFailed; },
-                        milliseconds(5000));
+  auto out1 =
+      timeUntil([&] { return cluster.health()[1] == InstanceHealth::kFailed; }, milliseconds(5000));
   ASSERT_TRUE(out1.has_value());
   std::cout << "[ measured ] killed instance out after " << out0->count()
             << " ms, stalled instance out after " << out1->count() << " ms\n";
@@ -141,7 +132,7 @@ TEST(Failover, SafeRequestMovesToTheNextInstanceOn503) {
   transport::Cluster cluster(slot, fastOptions());
   TestCredentials credentials;
   nethsm::Client client(cluster, credentials);
-  const std::string keyId = makeEdKey(client);
+  const std::string keyId = generateEdKey(client);
   hsm->addFault(0, mock::FaultRule{mock::FaultKind::kFailStatus, "/keys/.*/sign", 1, 503});
   hsm->addFault(1, mock::FaultRule{mock::FaultKind::kFailStatus, "/keys/.*/sign", 1, 503});
   const size_t retriesBefore = cluster.stats().retries;
@@ -153,17 +144,32 @@ TEST(Failover, SafeRequestMovesToTheNextInstanceOn503) {
   EXPECT_EQ(cluster.stats().retries, retriesBefore + 1);
   auto second = client.sign(keyId, nethsm::SignMode::kEdDsa, toBytes("m"));
   EXPECT_TRUE(second.ok()) << second.error().message;
+  // A 503 is one request's failure, not the instance's: both stay in the rotation.
+  EXPECT_EQ(cluster.health(),
+            (std::vector<InstanceHealth>{InstanceHealth::kWorking, InstanceHealth::kWorking}));
+}
+
+TEST(Failover, LockedInstance412LeavesTheRotationAndEvenUnsafeRequestsMove) {
+  auto hsm = startMock(2);
+  ASSERT_NE(hsm, nullptr);
+  transport::Cluster cluster(slotFor(*hsm, 1), withoutThreads());
+  TestCredentials credentials;
+  nethsm::Client client(cluster, credentials);
+  hsm->addFault(0, mock::FaultRule{mock::FaultKind::kFailStatus, "", -1, 412});
+  const std::string keyId = generateEdKey(client);  // round robin starts at instance 0
+  ASSERT_FALSE(keyId.empty());
+  EXPECT_EQ(hsm->endpointCount(1, "POST /keys/generate"), 1u);
+  EXPECT_EQ(cluster.health()[0], InstanceHealth::kFailed);
+  hsm->clearFaults(0);
 }
 
 TEST(Failover, UnsafeRequestIsNotRepeatedAfterItMayHaveArrived) {
   auto hsm = startMock(2);
   ASSERT_NE(hsm, nullptr);
-  config::SlotConfig slot = slotFor(*hsm);
-  slot.retries.count = 3;
+  config::SlotConfig slot = slotFor(*hsm, 3);
   slot.timeoutSeconds = 1;
-  transport::ClusterOptions options = fastOptions();
-  options.threadsAllowed = false;
-  transport::Cluster cluster(slot, options);
+  transport::Cluster cluster(slot, withoutThreads());
+  hsm->resetCounters();
   hsm->addFault(0, mock::FaultRule{mock::FaultKind::kReset, "/keys/generate", -1, 0});
   hsm->addFault(1, mock::FaultRule{mock::FaultKind::kReset, "/keys/generate", -1, 0});
   transport::Request request;
@@ -183,15 +189,11 @@ TEST(Failover, UnsafeRequestIsNotRepeatedAfterItMayHaveArrived) {
 TEST(Failover, ConnectFailureMovesEvenAnUnsafeRequest) {
   auto hsm = startMock(2);
   ASSERT_NE(hsm, nullptr);
-  config::SlotConfig slot = slotFor(*hsm);
-  slot.retries.count = 1;
-  transport::ClusterOptions options = fastOptions();
-  options.threadsAllowed = false;
-  transport::Cluster cluster(slot, options);
+  transport::Cluster cluster(slotFor(*hsm, 1), withoutThreads());
   hsm->setInstanceDown(0, true);
   TestCredentials credentials;
   nethsm::Client client(cluster, credentials);
-  const std::string keyId = makeEdKey(client);  // round robin starts at instance 0
+  const std::string keyId = generateEdKey(client);  // round robin starts at instance 0
   ASSERT_FALSE(keyId.empty());
   EXPECT_EQ(cluster.stats().requestsPerInstance[1], 1u);
   EXPECT_EQ(hsm->endpointCount(1, "POST /keys/generate"), 1u);
@@ -200,11 +202,7 @@ TEST(Failover, ConnectFailureMovesEvenAnUnsafeRequest) {
 TEST(Failover, AllInstancesFailedStillTries) {
   auto hsm = startMock(2);
   ASSERT_NE(hsm, nullptr);
-  config::SlotConfig slot = slotFor(*hsm);
-  transport::ClusterOptions options = fastOptions();
-  options.threadsAllowed = false;
-  options.failedProbeBackoff = {std::chrono::seconds(60)};  // no inline probe in this test
-  transport::Cluster cluster(slot, options);
+  transport::Cluster cluster(slotFor(*hsm), withoutThreads());  // no inline probe here
   hsm->setInstanceDown(0, true);
   hsm->setInstanceDown(1, true);
   transport::Request request;
@@ -219,6 +217,31 @@ TEST(Failover, AllInstancesFailedStillTries) {
   ASSERT_TRUE(b.ok()) << b.error().message;
   EXPECT_EQ(b->status, 200);
   EXPECT_EQ(cluster.health()[1], InstanceHealth::kWorking);
+}
+
+// cluster.hpp's bound: (count + 1) × timeout + count × delay (threads running).
+TEST(Failover, WorstCaseTimeOfOneCallIsBounded) {
+  auto hsm = startMock(1);
+  ASSERT_NE(hsm, nullptr);
+  config::SlotConfig slot = slotFor(*hsm);
+  slot.timeoutSeconds = 1;
+  slot.retries = {2, 1};
+  transport::Cluster cluster(slot, fastOptions());
+  cluster.start();
+  hsm->addFault(0, mock::FaultRule{mock::FaultKind::kStall, "/keys", -1, 0});
+  transport::Request request;
+  request.path = "/keys";
+  request.auth = transport::BasicAuth{"admin", SecretString(kAdminPassphrase)};
+  const auto start = Clock::now();
+  auto r = cluster.send(request);
+  const auto ms = std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
+  hsm->clearFaults(0);
+  std::cout << "[ measured ] 3 stalled attempts with 2 delays took " << ms << " ms\n";
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kTransport);
+  EXPECT_EQ(cluster.stats().retries, 2u);
+  EXPECT_GE(ms, 4500);  // three 1 s timeouts and two 1 s delays really happened
+  EXPECT_LT(ms, 7000);  // generous upper bound for a loaded CI machine
 }
 
 }  // namespace

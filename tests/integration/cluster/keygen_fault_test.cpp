@@ -41,8 +41,8 @@ TEST(KeyGenerationFaults, CommitThenDropNeverDuplicatesAKey) {
     }
   }
   EXPECT_EQ(failures, 0u) << lastError;
-  const uint64_t generates = hsm->endpointCount(0, "POST /keys/generate") +
-                             hsm->endpointCount(1, "POST /keys/generate");
+  const uint64_t generates =
+      hsm->endpointCount(0, "POST /keys/generate") + hsm->endpointCount(1, "POST /keys/generate");
   EXPECT_EQ(generates, static_cast<uint64_t>(kFaults));  // each sent exactly once
   auto keys = client.listKeys();
   ASSERT_TRUE(keys.ok()) << keys.error().message;
@@ -53,12 +53,9 @@ TEST(KeyGenerationFaults, CommitThenDropNeverDuplicatesAKey) {
 TEST(KeyGenerationFaults, AnswerLostOnAStalledInstanceIsCheckedNotRepeated) {
   auto hsm = startMock(1);
   ASSERT_NE(hsm, nullptr);
-  config::SlotConfig slot = slotFor(*hsm);
+  config::SlotConfig slot = slotFor(*hsm, 1);
   slot.timeoutSeconds = 1;
-  slot.retries.count = 1;
-  transport::ClusterOptions options = fastOptions();
-  options.threadsAllowed = false;
-  transport::Cluster cluster(slot, options);
+  transport::Cluster cluster(slot, withoutThreads());
   TestCredentials credentials;
   nethsm::Client client(cluster, credentials);
   hsm->addFault(0, mock::FaultRule{mock::FaultKind::kStall, "/keys/generate", 1, 0});

@@ -3,13 +3,14 @@
 // provisioned with an administrator and an operator, and the slot configuration
 // that reaches it. Shared by tests/integration/cluster and tests/integration/nethsm.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unistd.h>
+#include <thread>
 
 #include "mock_nethsm/mock.hpp"
 #include "nethsm/client.hpp"
@@ -58,21 +59,47 @@ class TempFile {
   std::string path_;
 };
 
+// Until every instance has answered once: a mock stopped before its server thread
+// entered accept() would never stop (cpp-httplib ignores stop() before listening).
+inline bool waitUntilServing(const mock::MockNetHsm& hsm) {
+  config::SlotConfig slot;
+  for (size_t i = 0; i < hsm.instanceCount(); ++i) {
+    config::InstanceConfig instance;
+    instance.url = hsm.baseUrl(i);
+    instance.dangerInsecureCert = true;
+    slot.instances = {instance};
+    transport::ClusterOptions options;
+    options.threadsAllowed = false;
+    transport::Cluster cluster(slot, options);
+    transport::Request request;
+    request.path = "/info";
+    bool served = false;
+    for (int attempt = 0; attempt < 100 && !served; ++attempt) {
+      auto r = cluster.send(request);
+      served = r.ok() && r->status == 200;
+      if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!served) return false;
+  }
+  return true;
+}
+
 inline std::unique_ptr<mock::MockNetHsm> startMock(int instances,
                                                    const std::string& firmware = "4.0") {
   mock::MockOptions options;
   options.instances = instances;
   options.firmware = firmware;
   auto hsm = std::make_unique<mock::MockNetHsm>(options);
-  if (!hsm->start()) return nullptr;
+  if (!hsm->start() || !waitUntilServing(*hsm)) return nullptr;
   hsm->provision(kAdminPassphrase, kUnlockPassphrase);
   hsm->addUser("operator", "Operator", kOperatorPassphrase);
   return hsm;
 }
 
 // One slot reaching every instance of `hsm`, each pinned to its certificate.
-inline config::SlotConfig slotFor(const mock::MockNetHsm& hsm) {
+inline config::SlotConfig slotFor(const mock::MockNetHsm& hsm, unsigned retries = 0) {
   config::SlotConfig slot;
+  slot.retries.count = retries;
   slot.label = "test";
   for (size_t i = 0; i < hsm.instanceCount(); ++i) {
     config::InstanceConfig instance;
@@ -85,12 +112,34 @@ inline config::SlotConfig slotFor(const mock::MockNetHsm& hsm) {
   return slot;
 }
 
+// An Ed25519 key made through the client (fast on the mock); "" on failure.
+inline std::string generateEdKey(nethsm::Client& client, const std::string& id = {},
+                                 std::optional<std::string> label = {}) {
+  nethsm::GenerateKeyRequest request;
+  request.type = nethsm::KeyType::kCurve25519;
+  request.mechanisms = {nethsm::KeyMechanism::kEdDsaSignature};
+  request.id = id;
+  request.label = std::move(label);
+  auto r = client.generateKey(request);
+  EXPECT_TRUE(r.ok()) << r.error().message;
+  return r.ok() ? *r : std::string();
+}
+
 // Test-speed health checking: quick backoff and probes (issue 4 acceptance timing).
 inline transport::ClusterOptions fastOptions() {
   transport::ClusterOptions options;
   options.workingProbeInterval = std::chrono::milliseconds(300);
   options.failedProbeBackoff = {std::chrono::milliseconds(200)};
   options.probeTimeout = std::chrono::milliseconds(500);
+  return options;
+}
+
+// No health thread; failed instances stay out for `backoff` (inline probes only after).
+inline transport::ClusterOptions withoutThreads(
+    std::chrono::milliseconds backoff = std::chrono::seconds(60)) {
+  transport::ClusterOptions options = fastOptions();
+  options.threadsAllowed = false;
+  options.failedProbeBackoff = {backoff};
   return options;
 }
 

@@ -8,36 +8,18 @@
 
 #include <memory>
 
+#include "unit/mech/bn_param.hpp"
 #include "mech/ec_curve.hpp"
 #include "mech/hash.hpp"
 #include "mech/keygen.hpp"
 #include "mech/public_key.hpp"
 #include "mech/registry.hpp"
-#include "mock_nethsm/mock.hpp"
+#include "mock_environment.hpp"
+#include "unit/mech/test_keys.hpp"
 #include "unit/mech/template_builder.hpp"
 
 namespace p11nethsm::mech::test {
 namespace {
-
-constexpr const char* kAdminPass = "adminPassphrase";
-constexpr const char* kOperatorPass = "operatorPassphrase";
-
-class Credentials final : public nethsm::CredentialSource {
- public:
-  std::optional<transport::BasicAuth> credentialsFor(nethsm::Role role) const override {
-    if (role == nethsm::Role::kAdministrator) return transport::BasicAuth{"admin", SecretString(kAdminPass)};
-    return transport::BasicAuth{"operator", SecretString(kOperatorPass)};
-  }
-};
-
-Bytes bn(EVP_PKEY* key, const char* name) {
-  BIGNUM* b = nullptr;
-  EVP_PKEY_get_bn_param(key, name, &b);
-  Bytes out(static_cast<size_t>(BN_num_bytes(b)));
-  BN_bn2bin(b, out.data());
-  BN_free(b);
-  return out;
-}
 
 Bytes random(size_t n) {
   Bytes b(n);
@@ -47,42 +29,15 @@ Bytes random(size_t n) {
 
 class MechAgainstMock : public testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    mock_ = new mock::MockNetHsm(mock::MockOptions{});
-    ASSERT_TRUE(mock_->start());
-    mock_->provision(kAdminPass, "unlockPassphrase");
-    mock_->addUser("operator", "Operator", kOperatorPass);
-    config::SlotConfig slot;
-    slot.label = "mock";
-    config::InstanceConfig instance;
-    instance.url = mock_->baseUrl();
-    instance.dangerInsecureCert = true;
-    slot.instances.push_back(instance);
-    cluster_ = new transport::Cluster(slot, transport::ClusterOptions{});
-    credentials_ = new Credentials();
-    client_ = new nethsm::Client(*cluster_, *credentials_);
-  }
-  static void TearDownTestSuite() {
-    delete client_;
-    delete credentials_;
-    delete cluster_;
-    mock_->stop();
-    delete mock_;
-  }
-
   // Imports `tpl` as key `id` and returns the KeyView core would build.
   static KeyView importKey(const std::string& id, const Template& tpl) {
-    auto req = keyImportRequest(tpl.attrs(), {4, 0});
-    EXPECT_TRUE(req) << req.error().message;
-    req->id = id;
-    auto imported = client_->importKey(*req);
-    EXPECT_TRUE(imported) << imported.error().message;
+    importIntoMock(id, tpl);
     return view(id);
   }
 
   static KeyView view(const std::string& id) {
     KeyView v;
-    auto info = client_->getKey(id);
+    auto info = mockClient().getKey(id);
     EXPECT_TRUE(info) << info.error().message;
     v.nethsmId = id;
     v.type = info->type;
@@ -96,48 +51,25 @@ class MechAgainstMock : public testing::Test {
     return v;
   }
 
+  // Through createOperation, the entry point core uses.
   static Result<Bytes> run(OperationKind kind, const CK_MECHANISM& m, const KeyView& key, const Bytes& in,
                            size_t chunk = 0) {
-    auto op = createOperation(kind, m, key, *client_, {4, 0});
+    auto op = createOperation(kind, m, key, mockClient(), {4, 0});
     if (!op) return op.error();
-    if (chunk == 0) return (*op)->single(in);
-    Bytes out;
-    for (size_t off = 0; off < in.size(); off += chunk) {
-      auto part = (*op)->update(std::span<const uint8_t>(in.data() + off, std::min(chunk, in.size() - off)));
-      if (!part) return part.error();
-      out.insert(out.end(), part->begin(), part->end());
-    }
-    auto last = (*op)->finish();
-    if (!last) return last.error();
-    out.insert(out.end(), last->begin(), last->end());
-    return out;
+    return driveOperation(**op, in, chunk);
   }
 
   static Status verify(const CK_MECHANISM& m, const KeyView& key, const Bytes& data, const Bytes& sig) {
-    auto op = createOperation(OperationKind::kVerify, m, key, *client_, {4, 0});
+    auto op = createOperation(OperationKind::kVerify, m, key, mockClient(), {4, 0});
     if (!op) return op.error();
     return (*op)->verify(data, sig);
   }
 
-  static mock::MockNetHsm* mock_;
-  static transport::Cluster* cluster_;
-  static Credentials* credentials_;
-  static nethsm::Client* client_;
 };
-
-mock::MockNetHsm* MechAgainstMock::mock_ = nullptr;
-transport::Cluster* MechAgainstMock::cluster_ = nullptr;
-Credentials* MechAgainstMock::credentials_ = nullptr;
-nethsm::Client* MechAgainstMock::client_ = nullptr;
 
 TEST_F(MechAgainstMock, RsaSignaturesVerifyWithOpenSsl) {
   PkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}));
-  Template t;
-  t.ulong(CKA_CLASS, CKO_PRIVATE_KEY).ulong(CKA_KEY_TYPE, CKK_RSA);
-  t.raw(CKA_PUBLIC_EXPONENT, bn(key.get(), OSSL_PKEY_PARAM_RSA_E));
-  t.raw(CKA_PRIME_1, bn(key.get(), OSSL_PKEY_PARAM_RSA_FACTOR1));
-  t.raw(CKA_PRIME_2, bn(key.get(), OSSL_PKEY_PARAM_RSA_FACTOR2));
-  KeyView v = importKey("rsaSig", t);
+  KeyView v = importKey("rsaSig", importTemplate(nethsm::KeyType::kRsa, key.get()));
   ASSERT_EQ(v.publicKeyDer, *publicKeyToDer(key.get()));
   Bytes data = random(1000);
   CK_RSA_PKCS_PSS_PARAMS pss{CKM_SHA256, CKG_MGF1_SHA256, 32};
@@ -161,9 +93,9 @@ TEST_F(MechAgainstMock, RsaDecryptOfOpenSslCiphertexts) {
   PkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}));
   Template t;
   t.ulong(CKA_CLASS, CKO_PRIVATE_KEY).ulong(CKA_KEY_TYPE, CKK_RSA);
-  t.raw(CKA_PUBLIC_EXPONENT, bn(key.get(), OSSL_PKEY_PARAM_RSA_E));
-  t.raw(CKA_MODULUS, bn(key.get(), OSSL_PKEY_PARAM_RSA_N));
-  t.raw(CKA_PRIVATE_EXPONENT, bn(key.get(), OSSL_PKEY_PARAM_RSA_D));  // primes recovered
+  t.raw(CKA_PUBLIC_EXPONENT, bnParam(key.get(), OSSL_PKEY_PARAM_RSA_E));
+  t.raw(CKA_MODULUS, bnParam(key.get(), OSSL_PKEY_PARAM_RSA_N));
+  t.raw(CKA_PRIVATE_EXPONENT, bnParam(key.get(), OSSL_PKEY_PARAM_RSA_D));  // primes recovered
   KeyView v = importKey("rsaDec", t);
   CK_RSA_PKCS_OAEP_PARAMS oaep{CKM_SHA256, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, nullptr, 0};
   CK_MECHANISM m{CKM_RSA_PKCS_OAEP, &oaep, sizeof oaep};
@@ -196,7 +128,7 @@ TEST_F(MechAgainstMock, GeneratedEcAndEdKeysSignAndVerify) {
     req.type = c.type;
     req.mechanisms = {c.type == nethsm::KeyType::kCurve25519 ? nethsm::KeyMechanism::kEdDsaSignature
                                                              : nethsm::KeyMechanism::kEcdsaSignature};
-    auto id = client_->generateKey(req);
+    auto id = mockClient().generateKey(req);
     ASSERT_TRUE(id) << id.error().message;
     KeyView v = view(*id);
     CK_MECHANISM m{c.mech, nullptr, 0};
@@ -237,6 +169,25 @@ TEST_F(MechAgainstMock, AesCbcPadChainsAcrossUpdatesLikeOpenSsl) {
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_EQ(*back, in);
   }
+}
+
+}  // namespace
+}  // namespace p11nethsm::mech::test
+
+namespace p11nethsm::mech::test {
+namespace {
+
+// The shared matrix (signature_test.cpp, crypt_test.cpp) really runs on the mock.
+TEST(MatrixOnMock, KeysLiveOnTheMockAndSignThere) {
+  const TestKey& k = testKey("rsa2048");
+  auto info = mockClient().getKey("rsa2048");
+  ASSERT_TRUE(info) << info.error().message;
+  EXPECT_EQ(info->type, nethsm::KeyType::kRsa);
+  uint64_t before = mockServer().endpointCount(0, "POST /keys/{id}/sign");
+  CK_MECHANISM m{CKM_SHA256_RSA_PKCS, nullptr, 0};
+  auto sig = runOperation(OperationKind::kSign, m, k.view, Bytes(10, 1));
+  ASSERT_TRUE(sig) << sig.error().message;
+  EXPECT_EQ(mockServer().endpointCount(0, "POST /keys/{id}/sign"), before + 1);
 }
 
 }  // namespace

@@ -107,6 +107,9 @@ TEST(MockApi, ContentNegotiationAndETags) {
   ASSERT_FALSE(tag.empty());
   EXPECT_EQ(c.get("/keys", {{"If-None-Match", tag}}).status, 304);
   EXPECT_EQ(c.raw("PATCH", "/keys/e", "{}", "application/json").status, 405);
+  EXPECT_EQ(c.raw("HEAD", "/keys/e", "", "").status, 200);
+  EXPECT_EQ(c.get("/keys/" + std::string(2100, 'a')).status, 414);
+  EXPECT_EQ(c.raw("POST", "/keys/generate", std::string(2u << 20, ' '), "application/json").status, 413);
   EXPECT_EQ(c.get("/nonexistent").status, 404);
   EXPECT_EQ(c.get("/nonexistent").body, "Not found");
 }

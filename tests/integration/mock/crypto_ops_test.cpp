@@ -4,6 +4,7 @@
 
 #include <openssl/rsa.h>
 
+#include "bip340.hpp"
 #include "key_material.hpp"
 #include "mock_client.hpp"
 
@@ -49,6 +50,17 @@ TEST_F(MockCrypto, EcdsaTakesExactlyTheCurveDigestSizeAndAnswersDer) {
     sign(c.type, "ECDSA", longer, 400);
   }
   sign("EC_P521", "ECDSA", Bytes(66, 1), 400);  // P-521 takes 64 bytes, not 66
+}
+
+TEST_F(MockCrypto, Bip340OnP256K1SignsTheMessage) {
+  generate("k1", "EC_P256K1", {"ECDSA_Signature", "BIP340_Signature"});
+  Bytes point = *base64Decode(client_->op().get("/keys/k1").json()["public"]["data"].get<std::string>());
+  ASSERT_EQ(point.size(), 65u);
+  Bytes x(point.begin() + 1, point.begin() + 33);
+  Bytes msg = toBytes("a message of any length");
+  Bytes sig = sign("k1", "BIP340", msg);
+  EXPECT_EQ(sig.size(), 64u);
+  EXPECT_TRUE(bip340Verify(x, msg, sig));
 }
 
 TEST_F(MockCrypto, EdDsaSignsTheRawMessage) {

@@ -117,7 +117,9 @@ TEST(MockFaults, SwitchCertificateChangesTheFingerprint) {
   auto mock = startMock();
   ASSERT_TRUE(mock);
   std::string before = mock->certificateFingerprint();
+  EXPECT_EQ(servedFingerprint(mock->port()), before);
   std::string after = mock->switchCertificate(0);
+  EXPECT_EQ(servedFingerprint(mock->port()), after);
   EXPECT_EQ(after.size(), 95u);
   EXPECT_NE(before, after);
   EXPECT_EQ(after, mock->certificateFingerprint());
@@ -151,6 +153,23 @@ TEST(MockFaults, ControlInterfaceAddsFaultsAndReadsCounters) {
   EXPECT_EQ(counters["endpoints"]["POST /random"], 2);
   EXPECT_EQ(counters["tcpConnections"], 1);
   EXPECT_EQ(c.raw("POST", "/_mock/fault?kind=bogus", "", "").status, 400);
+}
+
+TEST(MockFaults, ControlInterfaceTakesAnotherInstanceDownForAWhile) {
+  MockOptions o;
+  o.instances = 2;
+  auto mock = startMock(o);
+  ASSERT_TRUE(mock);
+  Client c0(*mock, 0);
+  EXPECT_EQ(c0.raw("POST", "/_mock/down?instance=1&seconds=1", "", "").status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(Client(*mock, 1).get("/info").status, -1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(Client(*mock, 1).get("/info").status, 200);
+  EXPECT_EQ(c0.raw("POST", "/_mock/down?instance=1&seconds=60", "", "").status, 200);
+  auto start = Clock::now();
+  mock->stop();  // does not wait for the 60 s
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
 }
 
 TEST(MockFaults, StateFileKeepsKeysAcrossRestarts) {

@@ -25,7 +25,7 @@ TEST(MockFirmware, V22AlphanumericIdsAndP224) {
   EXPECT_EQ(c.post("/keys/generate", ecKey("EC_P256", "with-dash")).status, 400);
   EXPECT_EQ(c.post("/keys/generate", ecKey("EC_P224", "p224")).status, 201);
   EXPECT_EQ(c.post("/keys/generate", ecKey("BrainpoolP256", "bp")).status, 400);
-  EXPECT_EQ(c.get("/keys/p2*").status, 400);  // no prefix listing before 3.0: an invalid ID
+  EXPECT_EQ(c.get("/keys/p2*").status, 404);  // no prefix listing before 3.0
 }
 
 TEST(MockFirmware, V30AddsDigestInfoForPkcs1) {

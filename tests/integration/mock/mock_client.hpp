@@ -11,6 +11,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "codec.hpp"
 #include "mock_nethsm/mock.hpp"
@@ -36,6 +38,7 @@ class Client {
   Client(const MockNetHsm& mock, size_t instance = 0) : client_("127.0.0.1", mock.port(instance)) {
     client_.enable_server_certificate_verification(false);
     client_.set_keep_alive(true);
+    client_.set_tcp_nodelay(true);
     client_.set_read_timeout(5, 0);
     client_.set_connection_timeout(2, 0);
   }
@@ -129,6 +132,28 @@ inline bool verifySignature(const std::string& pem, const Bytes& data, const Byt
   }
   EVP_PKEY_free(pkey);
   return ok;
+}
+
+// SHA-256 fingerprint ("AB:CD:...") of the certificate the server presents on `port`.
+inline std::string servedFingerprint(int port) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  BIO* bio = BIO_new_ssl_connect(ctx);
+  std::string target = "127.0.0.1:" + std::to_string(port);
+  BIO_set_conn_hostname(bio, target.c_str());
+  std::string out;
+  SSL* ssl = nullptr;
+  BIO_get_ssl(bio, &ssl);
+  if (BIO_do_connect(bio) == 1 && BIO_do_handshake(bio) == 1) {
+    X509* cert = SSL_get1_peer_certificate(ssl);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    X509_digest(cert, EVP_sha256(), md, &len);
+    out = hexEncode(Bytes(md, md + len), true, ':');
+    X509_free(cert);
+  }
+  BIO_free_all(bio);
+  SSL_CTX_free(ctx);
+  return out;
 }
 
 inline Bytes digest(const EVP_MD* md, const std::string& text) {

@@ -15,6 +15,8 @@ using nethsm::Role;
 class ClientTest : public ::testing::Test {
  protected:
   void start(const std::string& firmware = "4.0") {
+    client_.reset();
+    cluster_.reset();  // close its connections before the old mock stops
     hsm_ = startMock(1, firmware);
     ASSERT_NE(hsm_, nullptr);
     transport::ClusterOptions options;
@@ -25,14 +27,7 @@ class ClientTest : public ::testing::Test {
   void SetUp() override { start(); }
 
   std::string generateEd(const std::string& id = {}, std::optional<std::string> label = {}) {
-    nethsm::GenerateKeyRequest request;
-    request.type = KeyType::kCurve25519;
-    request.mechanisms = {KeyMechanism::kEdDsaSignature};
-    request.id = id;
-    request.label = std::move(label);
-    auto r = client_->generateKey(request);
-    EXPECT_TRUE(r.ok()) << r.error().message;
-    return r.ok() ? *r : std::string();
+    return generateEdKey(*client_, id, std::move(label));
   }
 
   uint64_t calls(const std::string& endpoint) { return hsm_->endpointCount(0, endpoint); }
@@ -201,6 +196,37 @@ TEST_F(ClientTest, MoveImportAndDelete) {
   auto keys = client_->listKeys();
   ASSERT_TRUE(keys.ok());
   EXPECT_EQ(*keys, std::vector<std::string>{*imported});
+}
+
+// Each change is committed by the mock, then the connection drops before the answer
+// (kCloseAfterProcessing): the client checks instead of repeating and reports success.
+TEST_F(ClientTest, LostAnswersAreCheckedNotRepeated) {
+  using mock::FaultKind;
+  using mock::FaultRule;
+  generateEd("src");
+  const Bytes cert = toBytes("certificate bytes");
+  hsm_->addFault(0, FaultRule{FaultKind::kCloseAfterProcessing, "/keys/src/cert", 1, 0});
+  EXPECT_TRUE(client_->putCertificate("src", cert).ok());
+  hsm_->addFault(0, FaultRule{FaultKind::kCloseAfterProcessing, "/keys/src/cert", 1, 0});
+  EXPECT_TRUE(client_->deleteCertificate("src").ok());
+  hsm_->addFault(0, FaultRule{FaultKind::kCloseAfterProcessing, "/keys/src/move", 1, 0});
+  EXPECT_TRUE(client_->moveKey("src", "dst").ok());
+  hsm_->addFault(0, FaultRule{FaultKind::kCloseAfterProcessing, "/keys/dst", 1, 0});
+  EXPECT_TRUE(client_->deleteKey("dst").ok());
+  nethsm::ImportKeyRequest import;
+  import.type = KeyType::kGeneric;
+  import.mechanisms = {KeyMechanism::kAesEncryptionCbc};
+  import.data = SecretString(std::string(32, '\x42'));
+  import.id = "imported";
+  hsm_->addFault(0, FaultRule{FaultKind::kCloseAfterProcessing, "/keys/imported", 1, 0});
+  auto imported = client_->importKey(import);
+  ASSERT_TRUE(imported.ok()) << imported.error().message;
+  EXPECT_EQ(calls("PUT /keys/{id}/cert"), 1u);
+  EXPECT_EQ(calls("DELETE /keys/{id}/cert"), 1u);
+  EXPECT_EQ(calls("POST /keys/{id}/move"), 1u);
+  EXPECT_EQ(calls("DELETE /keys/{id}"), 1u);
+  EXPECT_EQ(calls("PUT /keys/{id}"), 1u);
+  EXPECT_EQ(*client_->listKeys(), std::vector<std::string>{"imported"});
 }
 
 }  // namespace

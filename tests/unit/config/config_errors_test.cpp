@@ -66,6 +66,9 @@ std::vector<BadCase> badCases() {
        "'P11NETHSM_SURELY_UNSET' is not set"},
       {"InstancesMissing", slotWith(kOp),
        "slots[0]: required key 'instances' is missing or has no value"},
+      {"InstancesMisspelt", slotWith(kOp + "    instnces:\n      - url: https://h/api/v1\n"),
+       "test.conf:2:5: slots[0]: required key 'instances' is missing or has no value (is "
+       "'instnces' a misspelling of it?)"},
       {"InstancesEmpty", slotWith(kOp + "    instances: []\n"),
        "test.conf:5:5: slots[0].instances: a slot needs at least one instance"},
       {"InstancesNotAList", slotWith(kOp + "    instances:\n      url: https://h\n"),

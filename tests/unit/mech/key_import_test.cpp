@@ -4,6 +4,7 @@
 #include <openssl/core_names.h>
 #include <openssl/objects.h>
 
+#include "bn_param.hpp"
 #include "mech/ec_curve.hpp"
 #include "mech/keygen.hpp"
 #include "mech/rsa_primes.hpp"
@@ -18,33 +19,24 @@ using nethsm::KeyType;
 
 constexpr nethsm::FirmwareVersion kV4{4, 0};
 
-Bytes bn(EVP_PKEY* key, const char* name) {
-  BIGNUM* b = nullptr;
-  EVP_PKEY_get_bn_param(key, name, &b);
-  Bytes out(static_cast<size_t>(BN_num_bytes(b)));
-  BN_bn2bin(b, out.data());
-  BN_free(b);
-  return out;
-}
-
 Template rsaBase(EVP_PKEY* key) {
   Template t;
   t.ulong(CKA_CLASS, CKO_PRIVATE_KEY).ulong(CKA_KEY_TYPE, CKK_RSA);
-  t.raw(CKA_PUBLIC_EXPONENT, bn(key, OSSL_PKEY_PARAM_RSA_E));
+  t.raw(CKA_PUBLIC_EXPONENT, bnParam(key, OSSL_PKEY_PARAM_RSA_E));
   return t;
 }
 
 TEST(KeyImport, RsaFromPrimes) {
   const TestKey& k = testKey("rsa2048");
   Template t = rsaBase(k.key.get());
-  t.raw(CKA_PRIME_1, bn(k.key.get(), OSSL_PKEY_PARAM_RSA_FACTOR1));
-  t.raw(CKA_PRIME_2, bn(k.key.get(), OSSL_PKEY_PARAM_RSA_FACTOR2));
+  t.raw(CKA_PRIME_1, bnParam(k.key.get(), OSSL_PKEY_PARAM_RSA_FACTOR1));
+  t.raw(CKA_PRIME_2, bnParam(k.key.get(), OSSL_PKEY_PARAM_RSA_FACTOR2));
   t.boolean(CKA_DECRYPT, true);
   auto r = keyImportRequest(t.attrs(), kV4);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->type, KeyType::kRsa);
-  EXPECT_EQ(r->primeP, bn(k.key.get(), OSSL_PKEY_PARAM_RSA_FACTOR1));
-  EXPECT_EQ(r->primeQ, bn(k.key.get(), OSSL_PKEY_PARAM_RSA_FACTOR2));
+  EXPECT_EQ(r->primeP, bnParam(k.key.get(), OSSL_PKEY_PARAM_RSA_FACTOR1));
+  EXPECT_EQ(r->primeQ, bnParam(k.key.get(), OSSL_PKEY_PARAM_RSA_FACTOR2));
   EXPECT_EQ(r->publicExponent, (Bytes{1, 0, 1}));
   EXPECT_EQ(r->mechanisms.size(), 7U);  // decrypt only: RAW, PKCS1, 5 × OAEP
 }
@@ -53,18 +45,18 @@ TEST(KeyImport, RsaPrimesRecoveredFromModulusAndPrivateExponent) {
   for (const char* name : {"rsa1024", "rsa2048", "rsa4096"}) {
     EVP_PKEY* key = testKey(name).key.get();
     Template t = rsaBase(key);
-    t.raw(CKA_MODULUS, bn(key, OSSL_PKEY_PARAM_RSA_N));
-    t.raw(CKA_PRIVATE_EXPONENT, bn(key, OSSL_PKEY_PARAM_RSA_D));
+    t.raw(CKA_MODULUS, bnParam(key, OSSL_PKEY_PARAM_RSA_N));
+    t.raw(CKA_PRIVATE_EXPONENT, bnParam(key, OSSL_PKEY_PARAM_RSA_D));
     auto r = keyImportRequest(t.attrs(), kV4);
     ASSERT_TRUE(r) << r.error().message;
-    Bytes p = bn(key, OSSL_PKEY_PARAM_RSA_FACTOR1);
-    Bytes q = bn(key, OSSL_PKEY_PARAM_RSA_FACTOR2);
+    Bytes p = bnParam(key, OSSL_PKEY_PARAM_RSA_FACTOR1);
+    Bytes q = bnParam(key, OSSL_PKEY_PARAM_RSA_FACTOR2);
     EXPECT_TRUE((r->primeP == p && r->primeQ == q) || (r->primeP == q && r->primeQ == p)) << name;
   }
   const TestKey& k = testKey("rsa2048");
-  Bytes d = bn(k.key.get(), OSSL_PKEY_PARAM_RSA_D);
+  Bytes d = bnParam(k.key.get(), OSSL_PKEY_PARAM_RSA_D);
   d.back() ^= 0x02;
-  auto bad = recoverRsaPrimes(bn(k.key.get(), OSSL_PKEY_PARAM_RSA_N), {1, 0, 1}, d);
+  auto bad = recoverRsaPrimes(bnParam(k.key.get(), OSSL_PKEY_PARAM_RSA_N), {1, 0, 1}, d);
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().pkcs11Rv, CKR_ATTRIBUTE_VALUE_INVALID);
   Template incomplete = rsaBase(k.key.get());
@@ -75,7 +67,7 @@ TEST(KeyImport, EcScalarIsPaddedToTheCurveWidth) {
   for (const char* name : {"prime256v1", "secp384r1", "secp521r1", "secp256k1", "brainpoolP512r1"}) {
     const TestKey& k = testKey(name);
     const CurveInfo* curve = curveForKeyType(k.view.type);
-    Bytes scalar = bn(k.key.get(), OSSL_PKEY_PARAM_PRIV_KEY);
+    Bytes scalar = bnParam(k.key.get(), OSSL_PKEY_PARAM_PRIV_KEY);
     Template t;
     t.ulong(CKA_CLASS, CKO_PRIVATE_KEY).ulong(CKA_KEY_TYPE, CKK_EC);
     t.raw(CKA_EC_PARAMS, *ecParamsDer(*curve)).raw(CKA_VALUE, scalar);

@@ -3,21 +3,14 @@
 #include <gtest/gtest.h>
 #include <openssl/core_names.h>
 
+#include "bn_param.hpp"
 #include "mech/ec_curve.hpp"
 #include "mech/public_key.hpp"
+#include "template_builder.hpp"
 #include "test_keys.hpp"
 
 namespace p11nethsm::mech::test {
 namespace {
-
-Bytes bnParam(EVP_PKEY* key, const char* name) {
-  BIGNUM* bn = nullptr;
-  EVP_PKEY_get_bn_param(key, name, &bn);
-  Bytes out(static_cast<size_t>(BN_num_bytes(bn)));
-  BN_bn2bin(bn, out.data());
-  BN_free(bn);
-  return out;
-}
 
 // What GET /keys/{id} would report for this key (BEHAVIOUR.md §5).
 nethsm::PublicKeyData netHsmData(const TestKey& k) {
@@ -70,6 +63,46 @@ TEST(PublicKey, MalformedDataIsRefused) {
   auto generic = publicKeyAttributes(nethsm::KeyType::kGeneric, nethsm::PublicKeyData{});
   ASSERT_FALSE(generic);
   EXPECT_EQ(generic.error().pkcs11Rv, CKR_KEY_TYPE_INCONSISTENT);
+}
+
+}  // namespace
+}  // namespace p11nethsm::mech::test
+
+namespace p11nethsm::mech::test {
+namespace {
+
+TEST(PublicKeyTemplate, EveryKeyTypeGivesTheOpenSslSpki) {
+  for (const auto& k : testKeys()) {
+    if (!k.key) continue;
+    auto attrs = publicKeyAttributes(k.view.type, netHsmData(k));
+    ASSERT_TRUE(attrs);
+    Template t;
+    t.ulong(CKA_CLASS, CKO_PUBLIC_KEY);
+    if (k.view.type == nethsm::KeyType::kRsa) {
+      t.ulong(CKA_KEY_TYPE, CKK_RSA).raw(CKA_MODULUS, attrs->modulus).raw(CKA_PUBLIC_EXPONENT, attrs->publicExponent);
+    } else {
+      bool ed = k.view.type == nethsm::KeyType::kCurve25519;
+      t.ulong(CKA_KEY_TYPE, ed ? CKK_EC_EDWARDS : CKK_EC).raw(CKA_EC_PARAMS, attrs->ecParams);
+      t.raw(CKA_EC_POINT, attrs->ecPoint);
+    }
+    auto parsed = publicKeyFromTemplate(t.attrs());
+    ASSERT_TRUE(parsed) << k.name << ": " << parsed.error().message;
+    EXPECT_EQ(parsed->type, k.view.type) << k.name;
+    EXPECT_EQ(parsed->attributes.spkiDer, spkiOf(k.key.get())) << k.name;
+  }
+  // A bare point (no OCTET STRING) is accepted too; a bad point is not.
+  const TestKey& ec = testKey("prime256v1");
+  Template bare;
+  bare.ulong(CKA_KEY_TYPE, CKK_EC).raw(CKA_EC_PARAMS, *ecParamsDer(*curveForKeyType(ec.view.type)));
+  bare.raw(CKA_EC_POINT, netHsmData(ec).data);
+  EXPECT_TRUE(publicKeyFromTemplate(bare.attrs()));
+  Template broken;
+  broken.ulong(CKA_KEY_TYPE, CKK_EC).raw(CKA_EC_PARAMS, *ecParamsDer(*curveForKeyType(ec.view.type)));
+  broken.raw(CKA_EC_POINT, Bytes(65, 4));
+  EXPECT_EQ(publicKeyFromTemplate(broken.attrs()).error().pkcs11Rv, CKR_ATTRIBUTE_VALUE_INVALID);
+  Template noPoint;
+  noPoint.ulong(CKA_KEY_TYPE, CKK_EC);
+  EXPECT_EQ(publicKeyFromTemplate(noPoint.attrs()).error().pkcs11Rv, CKR_TEMPLATE_INCOMPLETE);
 }
 
 }  // namespace

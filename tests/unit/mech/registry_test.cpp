@@ -99,8 +99,8 @@ TEST(Registry, CreateOperationRefusals) {
 }
 
 TEST(Registry, SignatureSizeQueriesNeedNoNetwork) {
-  LocalAppliance& appliance = sharedAppliance();
-  int before = appliance.calls();
+  testKeys();
+  uint64_t before = keyBackend().calls();
   struct { const char* key; CK_MECHANISM_TYPE m; size_t len; } cases[] = {
       {"rsa2048", CKM_SHA256_RSA_PKCS, 256}, {"rsa4096", CKM_RSA_PKCS, 512},
       {"prime256v1", CKM_ECDSA, 64},         {"secp521r1", CKM_ECDSA_SHA512, 132},
@@ -111,7 +111,22 @@ TEST(Registry, SignatureSizeQueriesNeedNoNetwork) {
     ASSERT_TRUE(op) << c.key;
     EXPECT_EQ((*op)->outputSizeBound(100), c.len) << c.key;
   }
-  EXPECT_EQ(appliance.calls(), before);
+  EXPECT_EQ(keyBackend().calls(), before);
+}
+
+TEST(Registry, VerifyAndPublicKeyEncryptionAreLocal) {
+  testKeys();
+  const TestKey& rsa = testKey("rsa2048");
+  CK_MECHANISM sign{CKM_SHA256_RSA_PKCS, nullptr, 0};
+  auto sig = runOperation(OperationKind::kSign, sign, rsa.view, Bytes(100, 3));
+  ASSERT_TRUE(sig);
+  uint64_t before = keyBackend().calls();
+  EXPECT_TRUE(runVerify(sign, rsa.view, Bytes(100, 3), *sig));
+  CK_MECHANISM pkcs{CKM_RSA_PKCS, nullptr, 0};
+  EXPECT_TRUE(runOperation(OperationKind::kEncrypt, pkcs, rsa.view, Bytes(10, 1)));
+  CK_MECHANISM sha{CKM_SHA512, nullptr, 0};
+  EXPECT_TRUE(runOperation(OperationKind::kDigest, sha, KeyView{}, Bytes(10, 1)));
+  EXPECT_EQ(keyBackend().calls(), before);
 }
 
 }  // namespace

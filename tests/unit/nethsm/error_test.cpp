@@ -1,7 +1,7 @@
 // HTTP status and transport outcome → ErrorKind, in one place (nethsm/error.cpp).
-#include <gtest/gtest.h>
-
 #include "nethsm/error.hpp"
+
+#include <gtest/gtest.h>
 
 namespace p11nethsm::nethsm {
 namespace {

@@ -1,9 +1,9 @@
 // NetHSM JSON bodies (BEHAVIOUR.md §5–§8): parsing answers, building requests.
+#include "nethsm/json_codec.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
-#include "nethsm/json_codec.hpp"
 
 namespace p11nethsm::nethsm::json_codec {
 namespace {
@@ -85,19 +85,19 @@ TEST(JsonBuild, GenerateOmitsLabelForOldFirmware) {
   req.mechanisms = {KeyMechanism::kEcdsaSignature};
   req.tags = {"t1"};
   req.label = "my key";
-  json old = json::parse(generateKeyBody(req, "abc", false));
+  json old = json::parse(*generateKeyBody(req, "abc", false));
   EXPECT_FALSE(old.contains("label"));
   EXPECT_FALSE(old.contains("length"));  // EC: no length
   EXPECT_EQ(old["id"], "abc");
   EXPECT_EQ(old["type"], "EC_P256");
   EXPECT_EQ(old["mechanisms"], json::array({"ECDSA_Signature"}));
   EXPECT_EQ(old["restrictions"]["tags"], json::array({"t1"}));
-  json v5 = json::parse(generateKeyBody(req, "abc", true));
+  json v5 = json::parse(*generateKeyBody(req, "abc", true));
   EXPECT_EQ(v5["label"], "my key");
   req.type = KeyType::kRsa;
   req.length = 2048;
   req.tags.clear();
-  json rsa = json::parse(generateKeyBody(req, "r", false));
+  json rsa = json::parse(*generateKeyBody(req, "r", false));
   EXPECT_EQ(rsa["length"], 2048);
   EXPECT_FALSE(rsa.contains("restrictions"));
 }
@@ -109,14 +109,14 @@ TEST(JsonBuild, ImportBodies) {
   rsa.primeP = {1};
   rsa.primeQ = {2};
   rsa.publicExponent = {1, 0, 1};
-  json r = json::parse(importKeyBody(rsa, false));
+  json r = json::parse(*importKeyBody(rsa, false));
   EXPECT_EQ(r["private"]["primeP"], "AQ==");
   EXPECT_EQ(r["private"]["publicExponent"], "AQAB");
   EXPECT_FALSE(r["private"].contains("data"));
   ImportKeyRequest ed;
   ed.type = KeyType::kCurve25519;
   ed.data = SecretString(std::string("\x01\x02\x03", 3));
-  json e = json::parse(importKeyBody(ed, false));
+  json e = json::parse(*importKeyBody(ed, false));
   EXPECT_EQ(e["private"]["data"], "AQID");
   EXPECT_EQ(e["type"], "Curve25519");
 }
@@ -127,10 +127,27 @@ TEST(JsonBuild, CryptoBodies) {
   json d = json::parse(decryptBody(DecryptMode::kAesCbc, Bytes{1}, Bytes{2}));
   EXPECT_EQ(d["iv"], "Ag==");
   EXPECT_FALSE(json::parse(decryptBody(DecryptMode::kRaw, Bytes{1}, std::nullopt)).contains("iv"));
-  EXPECT_EQ(json::parse(encryptBody(Bytes{1}, std::nullopt)), (json{{"mode", "AES_CBC"}, {"message", "AQ=="}}));
+  EXPECT_EQ(json::parse(encryptBody(Bytes{1}, std::nullopt)),
+            (json{{"mode", "AES_CBC"}, {"message", "AQ=="}}));
   EXPECT_EQ(json::parse(randomBody(1024))["length"], 1024);
-  EXPECT_EQ(json::parse(passphraseBody(SecretString("0123456789")))["passphrase"], "0123456789");
-  EXPECT_EQ(json::parse(moveBody("n"))["newId"], "n");
+  EXPECT_EQ(json::parse(*passphraseBody(SecretString("0123456789")))["passphrase"], "0123456789");
+  EXPECT_EQ(json::parse(*moveBody("n"))["newId"], "n");
+}
+
+TEST(JsonBuild, TextThatIsNotUtf8IsRefusedNotThrown) {
+  const std::string latin1 = "caf\xe9";
+  GenerateKeyRequest req;
+  req.type = KeyType::kCurve25519;
+  req.label = latin1;
+  auto gen = generateKeyBody(req, "k", true);
+  ASSERT_FALSE(gen.ok());
+  EXPECT_EQ(gen.error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_TRUE(generateKeyBody(req, "k", false).ok());  // the label is not sent
+  EXPECT_EQ(passphraseBody(SecretString(latin1)).error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_FALSE(labelBody(latin1).ok());
+  EXPECT_FALSE(moveBody(latin1).ok());
+  req.tags = {latin1};
+  EXPECT_FALSE(generateKeyBody(req, "k", false).ok());
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // NetHSM enum strings (BEHAVIOUR.md §5) and firmware version parsing.
-#include <gtest/gtest.h>
-
 #include "nethsm/types.hpp"
+
+#include <gtest/gtest.h>
 
 namespace p11nethsm::nethsm {
 namespace {

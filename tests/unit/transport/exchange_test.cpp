@@ -1,8 +1,9 @@
 // Which libcurl outcomes prove that no request byte left the machine (then even a
 // key generation may move to another instance), path escaping, fingerprint format.
+#include "transport/exchange.hpp"
+
 #include <gtest/gtest.h>
 
-#include "transport/exchange.hpp"
 #include "transport/handle_pool.hpp"
 #include "transport/tls_policy.hpp"
 

@@ -1,8 +1,8 @@
 // Health bookkeeping of one instance: the re-probe backoff 1, 1, 2, 5, 10, 60, 300 s
 // (issue 4 §4) and the working-probe interval.
-#include <gtest/gtest.h>
-
 #include "transport/instance_health.hpp"
+
+#include <gtest/gtest.h>
 
 namespace p11nethsm::transport {
 namespace {
@@ -19,7 +19,7 @@ class InstanceHealthTest : public ::testing::Test {
 };
 
 TEST_F(InstanceHealthTest, DefaultBackoffIsTheDocumentedSchedule) {
-  std::vector<milliseconds> expected{seconds(1), seconds(1),  seconds(2),  seconds(5),
+  std::vector<milliseconds> expected{seconds(1),  seconds(1),  seconds(2),  seconds(5),
                                      seconds(10), seconds(60), seconds(300)};
   EXPECT_EQ(backoff_, expected);
 }

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Shared set-up of the client-level e2e scripts (Java, Vault-style, Venafi-style):
+# starts <build-dir>/mock-nethsm on a free port of 127.0.0.1, provisions it over its
+# REST API with curl, creates keys and writes a p11nethsm.conf that pins the mock's
+# certificate. Source it, then call e2e_setup <build-dir>; everything is removed on exit.
+set -euo pipefail
+
+E2E_ADMIN_PASS="adminPassphrase"
+E2E_OPERATOR_PASS="operatorPassphrase"
+
+e2e_fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# shellcheck source=../lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+# e2e_setup <build-dir> [firmware]: sets E2E_BUILD, E2E_MODULE, E2E_WORK, E2E_URL,
+# E2E_FINGERPRINT. Starting and provisioning the mock is tests/e2e/lib.sh's job.
+e2e_setup() {
+  E2E_BUILD="$(cd "$1" && pwd)"
+  E2E_MODULE="$E2E_BUILD/libnethsm_pkcs11.so"
+  [[ -x "$E2E_BUILD/mock-nethsm" ]] || e2e_fail "$E2E_BUILD/mock-nethsm not built"
+  [[ -f "$E2E_MODULE" ]] || e2e_fail "$E2E_MODULE not built"
+  E2E_WORK="$(mktemp -d)"
+  trap 'e2e_stop_mock; rm -rf "$E2E_WORK"' EXIT
+  e2e_start_mock "$E2E_BUILD" "$E2E_WORK" --firmware "${2:-4.0}" >/dev/null ||
+    e2e_fail "mock-nethsm did not start"
+  E2E_URL="${MOCK_URL%/api/v1}"
+  E2E_FINGERPRINT="$MOCK_FP"
+  e2e_provision "$E2E_ADMIN_PASS" "$E2E_OPERATOR_PASS" >/dev/null
+}
+
+# e2e_api <curl args...>: a request to the mock (TLS pinned by fingerprint is what the
+# module does; curl here only provisions, so -k is enough).
+e2e_api() { curl -sSk --fail-with-body "$@"; }
+
+# e2e_generate <id> <type> <length> <mechanism>...: POST /keys/generate.
+e2e_generate() {
+  local id="$1" type="$2" length="$3"
+  shift 3
+  local mechs
+  mechs="$(printf '"%s",' "$@")"
+  e2e_api -u "admin:$E2E_ADMIN_PASS" -X POST "$E2E_URL/api/v1/keys/generate" -H 'Content-Type: application/json' \
+    -d "{\"mechanisms\":[${mechs%,}],\"type\":\"$type\",\"length\":$length,\"id\":\"$id\"}" >/dev/null
+}
+
+# e2e_write_config <file> [top-level yaml line]...: one slot "NetHSM" with both users
+# and their passwords (keytool, EJBCA and Venafi log in only as CKU_USER; the
+# administrator password lets the module generate keys for them).
+e2e_write_config() {
+  local file="$1"
+  shift
+  {
+    for line in "$@"; do echo "$line"; done
+    cat <<YAML
+log_level: Warn
+log_file: $E2E_WORK/module.log
+slots:
+  - label: NetHSM
+    operator:
+      username: operator
+      password: "$E2E_OPERATOR_PASS"
+    administrator:
+      username: admin
+      password: "$E2E_ADMIN_PASS"
+    instances:
+      - url: "$E2E_URL/api/v1"
+        sha256_fingerprints:
+          - "$E2E_FINGERPRINT"
+    timeout_seconds: 30
+YAML
+  } >"$file"
+  export P11NETHSM_CONFIG_FILE="$file"
+}

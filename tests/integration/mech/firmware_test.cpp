@@ -1,0 +1,76 @@
+// Firmware-specific behaviour against mock-nethsm running that firmware: 3.0's PKCS#1
+// signing of a bare hash (BEHAVIOUR.md §6).
+#include <gtest/gtest.h>
+#include <openssl/rsa.h>
+
+#include "mech/hash.hpp"
+#include "mech/public_key.hpp"
+#include "mech/registry.hpp"
+#include "mock_nethsm/mock.hpp"
+#include "nethsm/client.hpp"
+
+namespace p11nethsm::mech::test {
+namespace {
+
+class AdminAndOperator final : public nethsm::CredentialSource {
+ public:
+  std::optional<transport::BasicAuth> credentialsFor(nethsm::Role role) const override {
+    if (role == nethsm::Role::kAdministrator) return transport::BasicAuth{"admin", SecretString("adminPassphrase")};
+    return transport::BasicAuth{"operator", SecretString("operatorPassphrase")};
+  }
+};
+
+TEST(Firmware30, Pkcs1SignaturesVerifyWithOpenSsl) {
+  mock::MockOptions options;
+  options.firmware = "3.0";
+  mock::MockNetHsm server(options);
+  ASSERT_TRUE(server.start());
+  server.provision("adminPassphrase", "unlockPassphrase");
+  server.addUser("operator", "Operator", "operatorPassphrase");
+  config::SlotConfig slot;
+  slot.label = "fw30";
+  config::InstanceConfig instance;
+  instance.url = server.baseUrl();
+  instance.dangerInsecureCert = true;
+  slot.instances.push_back(instance);
+  transport::Cluster cluster(slot, transport::ClusterOptions{});
+  AdminAndOperator credentials;
+  nethsm::Client client(cluster, credentials);
+  nethsm::FirmwareVersion fw = client.firmwareVersion();
+  ASSERT_EQ(fw, (nethsm::FirmwareVersion{3, 0}));
+
+  nethsm::GenerateKeyRequest req;
+  req.type = nethsm::KeyType::kRsa;
+  req.length = 2048;
+  req.mechanisms = {nethsm::KeyMechanism::kRsaSignaturePkcs1};
+  auto id = client.generateKey(req);
+  ASSERT_TRUE(id) << id.error().message;
+  auto info = client.getKey(*id);
+  ASSERT_TRUE(info);
+  auto attrs = publicKeyAttributes(*info);
+  ASSERT_TRUE(attrs);
+  KeyView view{*id, info->type, attrs->bits, info->mechanisms, attrs->spkiDer};
+  auto pkey = publicKeyFromDer(attrs->spkiDer);
+  ASSERT_TRUE(pkey);
+
+  Bytes data(300, 7);
+  CK_MECHANISM hashSign{CKM_SHA384_RSA_PKCS, nullptr, 0};
+  auto op = createOperation(OperationKind::kSign, hashSign, view, client, fw);
+  ASSERT_TRUE(op);
+  auto sig = (*op)->single(data);
+  ASSERT_TRUE(sig) << sig.error().message;
+  MdCtxPtr md(EVP_MD_CTX_new());
+  ASSERT_EQ(EVP_DigestVerifyInit(md.get(), nullptr, EVP_sha384(), nullptr, pkey->get()), 1);
+  EXPECT_EQ(EVP_DigestVerify(md.get(), sig->data(), sig->size(), data.data(), data.size()), 1);
+
+  CK_MECHANISM raw{CKM_RSA_PKCS, nullptr, 0};
+  auto refused = createOperation(OperationKind::kSign, raw, view, client, fw);
+  ASSERT_TRUE(refused);
+  auto r = (*refused)->single(Bytes(40, 1));  // not a DigestInfo
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().pkcs11Rv, CKR_DATA_INVALID);
+  server.stop();
+}
+
+}  // namespace
+}  // namespace p11nethsm::mech::test
