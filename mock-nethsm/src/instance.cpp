@@ -182,6 +182,11 @@ bool Instance::bindAndRun(int port, std::string& error) {
     server_->listen_after_bind();
     running_ = false;
   });
+  // httplib's stop() is a no-op until the listen loop runs: wait for it, so that a
+  // mock stopped right after start() cannot leave its thread blocked in accept().
+  for (int i = 0; i < 5000 && !server_->is_running() && running_; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return true;
 }
 

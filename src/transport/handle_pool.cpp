@@ -61,7 +61,10 @@ HandlePool::HandlePool(PoolSettings settings) : settings_(std::move(settings)) {
     curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, &HandlePool::lockShare);
     curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, &HandlePool::unlockShare);
     curl_share_setopt(share_, CURLSHOPT_USERDATA, this);
-    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    // DNS answers only. TLS sessions are not shared between handles: with keep-alive
+    // a handle handshakes once in its life, and a session shared across threads had
+    // one thread free it inside libcrypto while another resumed it (ThreadSanitizer,
+    // 16-thread stress test).
     curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   }
   for (const std::string& entry : settings_.resolveOverrides) {
