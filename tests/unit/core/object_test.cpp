@@ -43,12 +43,18 @@ const Object* ofClass(const std::vector<Object>& objects, CK_OBJECT_CLASS cls) {
   return nullptr;
 }
 
-TEST(Objects, EcKeyBecomesPrivateAndPublicKeyWithTruthfulFlags) {
+// A P-256 signing key "eckey" as the appliance describes it.
+KeySource p256KeySource() {
   KeySource src;
   src.key.id = "eckey";
   src.key.type = KeyType::kEcP256;
   src.key.mechanisms = {KeyMechanism::kEcdsaSignature};
   src.key.publicKey.data = p256Point();
+  return src;
+}
+
+TEST(Objects, EcKeyBecomesPrivateAndPublicKeyWithTruthfulFlags) {
+  KeySource src = p256KeySource();
   auto objects = buildObjects(src);
   ASSERT_EQ(objects.size(), 2u);
   const Object* priv = ofClass(objects, CKO_PRIVATE_KEY);
@@ -125,11 +131,7 @@ TEST(Objects, AllowedMechanismsFollowNetHsmMechanisms) {
 }
 
 TEST(Objects, TemplateMatchesEveryAttributeByValue) {
-  KeySource src;
-  src.key.id = "eckey";
-  src.key.type = KeyType::kEcP256;
-  src.key.mechanisms = {KeyMechanism::kEcdsaSignature};
-  src.key.publicKey.data = p256Point();
+  KeySource src = p256KeySource();
   auto objects = buildObjects(src);
   const Object* priv = ofClass(objects, CKO_PRIVATE_KEY);
   CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
