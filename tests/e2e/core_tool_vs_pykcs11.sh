@@ -4,55 +4,32 @@
 # Starts mock-nethsm on 127.0.0.1, provisions it over REST (as an administrator would
 # with curl), makes keys of every kind and a certificate, then compares both views.
 set -euo pipefail
-build=$(cd "${1:?usage: $0 <build-dir>}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-module="$build/libnethsm_pkcs11.so"
-mock="$build/mock-nethsm"
-[ -f "$mock" ] || mock="$build/mock-nethsm/mock-nethsm"
-work=$(mktemp -d)
-mock_pid=""
-cleanup() { [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+. "$here/lib.sh"
+e2e_init "$@"
+admin_pass=adminPassphrase
 
-"$mock" --port 0 > "$work/mock.out" 2> "$work/mock.err" &
-mock_pid=$!
-for _ in $(seq 50); do [ -s "$work/mock.out" ] && break; sleep 0.1; done
-line=$(head -1 "$work/mock.out")
-url=$(echo "$line" | awk '{print $2}')/api/v1
-fingerprint=${line##*sha256=}
-
-rest() {  # method path [json] — as the administrator
-  curl -sf -k -u admin:adminPassphrase -X "$1" "$url$2" -H 'Content-Type: application/json' \
-    ${3:+-d "$3"} > /dev/null
-}
-curl -sf -k -X POST "$url/provision" -H 'Content-Type: application/json' \
-  -d '{"unlockPassphrase":"unlockPassphrase","adminPassphrase":"adminPassphrase","systemTime":"2024-01-01T00:00:00Z"}'
-rest PUT /users/operator '{"realName":"Operator","role":"Operator","passphrase":"opPassphrase"}'
+e2e_start_mock "$BUILD" "$WORK" >/dev/null
+e2e_provision "$admin_pass" opPassphrase >/dev/null
+rest() { e2e_curl "admin:$admin_pass" "$@" >/dev/null; }  # method path [json]
 rest POST /keys/generate '{"mechanisms":["RSA_Signature_PKCS1","RSA_Decryption_PKCS1"],"type":"RSA","length":2048,"id":"rsa"}'
 rest POST /keys/generate '{"mechanisms":["ECDSA_Signature"],"type":"EC_P256","id":"p256"}'
 rest POST /keys/generate '{"mechanisms":["EdDSA_Signature"],"type":"Curve25519","id":"ed"}'
 rest POST /keys/generate '{"mechanisms":["AES_Encryption_CBC","AES_Decryption_CBC"],"type":"Generic","length":256,"id":"aes"}'
 rest POST /keys/generate '{"mechanisms":["ECDSA_Signature"],"type":"EC_P384","id":"0---A1B2"}'
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/k.pem" \
-  -out "$work/c.pem" -subj /CN=inventory -days 1 2> /dev/null
-curl -sf -k -u admin:adminPassphrase -X PUT "$url/keys/rsa/cert" \
-  -H 'Content-Type: application/octet-stream' --data-binary @"$work/c.pem"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/k.pem" \
+  -out "$WORK/c.pem" -subj /CN=inventory -days 1 2> /dev/null
+curl -sf -k -u "admin:$admin_pass" -X PUT "$MOCK_URL/keys/rsa/cert" \
+  -H 'Content-Type: application/octet-stream' --data-binary @"$WORK/c.pem"
 
-cat > "$work/p11nethsm.conf" <<CONF
-slots:
-  - label: Inventory
-    operator: {username: operator, password: opPassphrase}
-    administrator: {username: admin, password: adminPassphrase}
-    instances:
-      - url: "$url"
-        sha256_fingerprints: ["$fingerprint"]
-CONF
-export P11NETHSM_CONFIG_FILE="$work/p11nethsm.conf"
+E2E_LOG_FILE="$WORK/module.log" \
+  e2e_write_config "$WORK/p11nethsm.conf" Inventory opPassphrase "$admin_pass"
+export P11NETHSM_CONFIG_FILE="$WORK/p11nethsm.conf"
 
-pkcs11-tool --module "$module" -I -L -T -M -O > "$work/tool.txt" 2>&1
-/usr/bin/python3 "$here/core_pykcs11_inventory.py" --parse-tool "$work/tool.txt" | sort > "$work/a"
-/usr/bin/python3 "$here/core_pykcs11_inventory.py" --module "$module" | sort > "$work/b"
-if ! diff -u "$work/a" "$work/b"; then
+pkcs11-tool --module "$MODULE" -I -L -T -M -O > "$WORK/tool.txt" 2>&1
+/usr/bin/python3 "$here/core_pykcs11_inventory.py" --parse-tool "$WORK/tool.txt" | sort > "$WORK/a"
+/usr/bin/python3 "$here/core_pykcs11_inventory.py" --module "$MODULE" | sort > "$WORK/b"
+if ! diff -u "$WORK/a" "$WORK/b"; then
   echo "FAIL: pkcs11-tool (-) and PyKCS11 (+) differ"; exit 1
 fi
-echo "OK: $(grep -c '^mech' "$work/a") mechanisms, $(grep -c '^object' "$work/a") objects agree"
+echo "OK: $(grep -c '^mech' "$WORK/a") mechanisms, $(grep -c '^object' "$WORK/a") objects agree"

@@ -61,12 +61,16 @@ e2e_provision() {
     "{\"realName\":\"Operator\",\"role\":\"Operator\",\"passphrase\":\"$op\"}"
 }
 
-# e2e_write_config <file> <label> [operator-password] [admin-password]
+# e2e_write_config <file> <label> [operator-password] [admin-password] [top-level line]...
+# One slot on the running mock, pinned by its certificate fingerprint; an empty
+# password must come from C_Login. Logs go to E2E_LOG_FILE (default: stderr).
 e2e_write_config() {
   local file=$1 label=$2 op=${3:-} admin=${4:-}
+  shift $(($# < 4 ? $# : 4))
   {
+    for line in "$@"; do echo "$line"; done
     echo "log_level: Warn"
-    echo "log_file: \"-\""
+    echo "log_file: \"${E2E_LOG_FILE:--}\""
     echo "slots:"
     echo "  - label: $label"
     echo "    operator:"
@@ -75,7 +79,7 @@ e2e_write_config() {
     echo "    administrator:"
     echo "      username: admin"
     [ -n "$admin" ] && echo "      password: \"$admin\""
-    echo "    timeout_seconds: 10"
+    echo "    timeout_seconds: 30"
     echo "    instances:"
     echo "      - url: \"$MOCK_URL\""
     echo "        sha256_fingerprints: [\"$MOCK_FP\"]"

@@ -17,9 +17,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/mock_env.sh"
 e2e_setup "${1:?usage: java_sunpkcs11.sh <build-dir>}"
 if [[ "${P11NETHSM_E2E_ALIAS_MODE:-1}" == 1 ]]; then
-  e2e_write_config "$E2E_WORK/p11nethsm.conf" "enable_set_attribute_value: true"
+  e2e_client_config "$E2E_WORK/p11nethsm.conf" "enable_set_attribute_value: true"
 else
-  e2e_write_config "$E2E_WORK/p11nethsm.conf"
+  e2e_client_config "$E2E_WORK/p11nethsm.conf"
 fi
 
 CFG="$E2E_WORK/sunpkcs11.cfg"

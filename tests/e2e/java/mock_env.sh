@@ -43,31 +43,14 @@ e2e_generate() {
     -d "{\"mechanisms\":[${mechs%,}],\"type\":\"$type\",\"length\":$length,\"id\":\"$id\"}" >/dev/null
 }
 
-# e2e_write_config <file> [top-level yaml line]...: one slot "NetHSM" with both users
+# e2e_client_config <file> [top-level yaml line]...: one slot "NetHSM" with both users
 # and their passwords (keytool, EJBCA and Venafi log in only as CKU_USER; the
-# administrator password lets the module generate keys for them).
-e2e_write_config() {
+# administrator password lets the module generate keys for them); the module logs to
+# $E2E_WORK/module.log. Exports P11NETHSM_CONFIG_FILE.
+e2e_client_config() {
   local file="$1"
   shift
-  {
-    for line in "$@"; do echo "$line"; done
-    cat <<YAML
-log_level: Warn
-log_file: $E2E_WORK/module.log
-slots:
-  - label: NetHSM
-    operator:
-      username: operator
-      password: "$E2E_OPERATOR_PASS"
-    administrator:
-      username: admin
-      password: "$E2E_ADMIN_PASS"
-    instances:
-      - url: "$E2E_URL/api/v1"
-        sha256_fingerprints:
-          - "$E2E_FINGERPRINT"
-    timeout_seconds: 30
-YAML
-  } >"$file"
+  E2E_LOG_FILE="$E2E_WORK/module.log" \
+    e2e_write_config "$file" NetHSM "$E2E_OPERATOR_PASS" "$E2E_ADMIN_PASS" "$@"
   export P11NETHSM_CONFIG_FILE="$file"
 }
