@@ -1,22 +1,46 @@
 #!/usr/bin/env bash
-# The test command: installs what is needed, builds everything twice (release, and
-# AddressSanitizer + UndefinedBehaviorSanitizer) and runs the whole suite: unit,
-# integration and end-to-end tests in the release build, unit and integration tests
-# in the sanitizer build. Exits non-zero when any test fails.
+# The test command: installs what is needed, builds the module and its tests and runs
+# the whole suite. Each stage prints its duration; the command exits non-zero when any
+# stage fails. Stages:
+#   release   build/       g++, warnings as errors: unit, integration, end-to-end tests
+#   sanitizer build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer: unit and
+#                          integration tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
 jobs=$(nproc)
+suite_start=$SECONDS
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cmake --build build -j "$jobs"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DP11NETHSM_SANITIZE=ON
-cmake --build build-asan -j "$jobs"
+# stage <name> <command...>: runs the command and prints how long it took.
+stage() {
+  local name=$1 start=$SECONDS
+  shift
+  echo "== stage: $name"
+  "$@"
+  echo "== stage: $name done in $((SECONDS - start)) s"
+}
 
-echo "== release build: unit, integration and end-to-end tests"
-(cd build && ctest --output-on-failure -j "$jobs" --timeout 900)
+configure_and_build() {
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -G Ninja -DP11NETHSM_WERROR=ON "$@"
+  cmake --build "$dir" -j "$jobs"
+}
 
-echo "== sanitizer build (ASan + UBSan): unit and integration tests"
+run_ctest() {
+  local dir=$1
+  shift
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 900 "$@")
+}
+
+stage "install packages" scripts/install-deps.sh
+
+stage "release build" configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+stage "release tests (unit, integration, e2e)" run_ctest build
+
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-(cd build-asan && ctest --output-on-failure -j "$jobs" --timeout 900 -L 'unit|integration')
+stage "sanitizer build (ASan + UBSan)" configure_and_build build-asan \
+  -DCMAKE_BUILD_TYPE=Debug -DP11NETHSM_SANITIZE=ON
+stage "sanitizer tests (unit, integration)" run_ctest build-asan -L 'unit|integration'
+
+echo "== test command passed in $((SECONDS - suite_start)) s"
