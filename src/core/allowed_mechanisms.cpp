@@ -43,8 +43,13 @@ void appendFor(std::vector<CK_MECHANISM_TYPE>& out, KeyMechanism m) {
                    CKM_ECDSA_SHA384, CKM_ECDSA_SHA512});
       break;
     case KeyMechanism::kBip340Signature: break;  // no PKCS#11 mechanism
+    // GCM and CTR use only the forward cipher (mech/aes_block.hpp).
     case KeyMechanism::kAesEncryptionCbc:
-    case KeyMechanism::kAesDecryptionCbc: append(out, {CKM_AES_CBC}); break;
+      append(out, {CKM_AES_CBC, CKM_AES_CBC_PAD, CKM_AES_ECB, CKM_AES_CTR, CKM_AES_GCM});
+      break;
+    case KeyMechanism::kAesDecryptionCbc:
+      append(out, {CKM_AES_CBC, CKM_AES_CBC_PAD, CKM_AES_ECB});
+      break;
   }
 }
 

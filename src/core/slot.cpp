@@ -5,7 +5,7 @@
 namespace p11nethsm::core {
 
 Slot::Slot(CK_SLOT_ID id, config::SlotConfig config, SlotOptions options)
-    : id_(id), config_(std::move(config)), credentials_(config_) {
+    : id_(id), threadsAllowed_(options.threadsAllowed), config_(std::move(config)), credentials_(config_) {
   transport::ClusterOptions clusterOptions;
   clusterOptions.threadsAllowed = options.threadsAllowed;
   cluster_ = std::make_unique<transport::Cluster>(config_, clusterOptions);

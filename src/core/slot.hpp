@@ -39,6 +39,8 @@ class Slot {
   SlotCredentials& credentials() { return credentials_; }
   nethsm::Client& client() { return *client_; }
   ObjectStore& objects() { return *objects_; }
+  // Module threads allowed (no CKF_LIBRARY_CANT_CREATE_OS_THREADS, no disable_threads).
+  bool threadsAllowed() const { return threadsAllowed_; }
 
   // Last known health, no I/O: present unless every instance is known failed.
   bool tokenPresent() const;
@@ -72,6 +74,7 @@ class Slot {
 
  private:
   CK_SLOT_ID id_;
+  bool threadsAllowed_;
   config::SlotConfig config_;
   SlotCredentials credentials_;
   std::unique_ptr<transport::Cluster> cluster_;

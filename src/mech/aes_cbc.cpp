@@ -3,6 +3,7 @@
 // IV; BEHAVIOUR.md §6). Multi-part keeps the CBC chain: the IV of the next request is
 // the last ciphertext block of the previous one. PKCS#7 padding is added and removed
 // here; CBC_PAD decryption holds back the last block until Final.
+#include "mech/aes_block.hpp"
 #include "mech/mechanism_spec.hpp"
 #include "mech/params.hpp"
 
@@ -147,13 +148,7 @@ class AesCbcDecrypt final : public AesCbcBase {
 Result<Bytes> aesSetup(const OperationContext& ctx, nethsm::KeyMechanism needed) {
   auto iv = checkIvParam(ctx.mechanism);
   if (!iv) return iv.error();
-  // GET /keys/{id} does not tell a Generic key's length: 0 means unknown, and the
-  // appliance then refuses a key that is not 16, 24 or 32 bytes itself.
-  unsigned bits = ctx.key.bits;
-  if (bits != 0 && bits != 128 && bits != 192 && bits != 256) {
-    return ckError(CKR_KEY_SIZE_RANGE, "AES keys are 128, 192 or 256 bits");
-  }
-  if (auto s = requireKeyMechanism(ctx.key, needed); !s) return s.error();
+  if (auto s = checkAesKey(ctx.key, needed); !s) return s.error();
   return iv;
 }
 

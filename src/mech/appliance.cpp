@@ -3,6 +3,9 @@
 // does not link the HTTP client.
 #include "mech/appliance.hpp"
 
+#include <openssl/crypto.h>
+
+#include "mech/aes_block.hpp"
 #include "mech/ossl.hpp"
 #include "mech/registry.hpp"
 
@@ -11,7 +14,8 @@ namespace {
 
 class ClientAppliance final : public Appliance {
  public:
-  explicit ClientAppliance(nethsm::Client& client) : client_(client) {}
+  ClientAppliance(nethsm::Client& client, size_t parallelRequests)
+      : client_(client), parallelRequests_(parallelRequests) {}
 
   Result<Bytes> sign(const std::string& keyId, nethsm::SignMode mode,
                      const Bytes& message) override {
@@ -27,24 +31,34 @@ class ClientAppliance final : public Appliance {
                               const Bytes& iv) override {
     auto r = client_.encryptAesCbc(keyId, message, iv);
     if (!r) return r.error();
+    // The answer names the IV used; one that ignored ours would give wrong blocks.
+    if (r->iv != iv) {
+      OPENSSL_cleanse(r->encrypted.data(), r->encrypted.size());
+      return ckError(CKR_DEVICE_ERROR, "POST /keys/{id}/encrypt used another IV than the one sent");
+    }
     return std::move(r->encrypted);
   }
 
+  size_t parallelRequests() const override { return parallelRequests_; }
+
  private:
   nethsm::Client& client_;
+  size_t parallelRequests_;
 };
 
 }  // namespace
 
-std::shared_ptr<Appliance> clientAppliance(nethsm::Client& client) {
-  return std::make_shared<ClientAppliance>(client);
+std::shared_ptr<Appliance> clientAppliance(nethsm::Client& client, size_t parallelRequests) {
+  return std::make_shared<ClientAppliance>(client, parallelRequests);
 }
 
 Result<std::unique_ptr<Operation>> createOperation(OperationKind kind,
                                                    const CK_MECHANISM& mechanism,
                                                    const KeyView& key, nethsm::Client& client,
-                                                   nethsm::FirmwareVersion firmware) {
-  return createOperationWith(kind, mechanism, key, clientAppliance(client), firmware);
+                                                   nethsm::FirmwareVersion firmware,
+                                                   bool threadsAllowed) {
+  size_t parallel = threadsAllowed ? kBlockRequestWorkers : 1;
+  return createOperationWith(kind, mechanism, key, clientAppliance(client, parallel), firmware);
 }
 
 }  // namespace p11nethsm::mech

@@ -2,7 +2,8 @@
 // What the operations need of the NetHSM: the three key-use endpoints (BEHAVIOUR.md
 // §6). An interface so that the operations are the same whether they talk to
 // nethsm::Client (production, integration tests against mock-nethsm) or to a local
-// stand-in in unit tests. Implementations are called without any lock held.
+// stand-in in unit tests. Implementations are called without any lock held, and from
+// several threads of one call at once when parallelRequests() > 1.
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,10 +25,14 @@ class Appliance {
   // POST /keys/{id}/encrypt, mode AES_CBC, whole blocks, caller-chosen IV.
   virtual Result<Bytes> encryptAesCbc(const std::string& keyId, const Bytes& message,
                                       const Bytes& iv) = 0;
+  // How many requests of one call may be in flight at once (aes_block.hpp); 1 means
+  // strictly one after the other on the caller's thread.
+  virtual size_t parallelRequests() const { return 1; }
 };
 
-// Adapter over nethsm::Client; `client` must outlive the returned object.
-std::shared_ptr<Appliance> clientAppliance(nethsm::Client& client);
+// Adapter over nethsm::Client; `client` must outlive the returned object. Up to
+// `parallelRequests` requests of one call go out at once (1: no module threads).
+std::shared_ptr<Appliance> clientAppliance(nethsm::Client& client, size_t parallelRequests = 1);
 
 // createOperation (registry.hpp) with an explicit appliance.
 Result<std::unique_ptr<Operation>> createOperationWith(OperationKind kind,

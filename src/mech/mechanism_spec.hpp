@@ -1,7 +1,8 @@
 #pragma once
 // One row of the mechanism registry (registry.cpp): what C_GetMechanismInfo reports and
 // how each kind of operation is made. Factories live next to their operations
-// (signature_operation.cpp, rsa_crypt.cpp, aes_cbc.cpp, digest_operation.cpp).
+// (signature_operation.cpp, rsa_crypt.cpp, aes_cbc.cpp, aes_gcm.cpp, aes_ctr.cpp,
+// aes_ecb.cpp, digest_operation.cpp).
 #include <memory>
 #include <optional>
 
@@ -47,6 +48,12 @@ Result<std::unique_ptr<Operation>> makeRsaEncrypt(const MechanismSpec&, const Op
 Result<std::unique_ptr<Operation>> makeRsaDecrypt(const MechanismSpec&, const OperationContext&);
 Result<std::unique_ptr<Operation>> makeAesEncrypt(const MechanismSpec&, const OperationContext&);
 Result<std::unique_ptr<Operation>> makeAesDecrypt(const MechanismSpec&, const OperationContext&);
+Result<std::unique_ptr<Operation>> makeAesGcmEncrypt(const MechanismSpec&, const OperationContext&);
+Result<std::unique_ptr<Operation>> makeAesGcmDecrypt(const MechanismSpec&, const OperationContext&);
+Result<std::unique_ptr<Operation>> makeAesCtrEncrypt(const MechanismSpec&, const OperationContext&);
+Result<std::unique_ptr<Operation>> makeAesCtrDecrypt(const MechanismSpec&, const OperationContext&);
+Result<std::unique_ptr<Operation>> makeAesEcbEncrypt(const MechanismSpec&, const OperationContext&);
+Result<std::unique_ptr<Operation>> makeAesEcbDecrypt(const MechanismSpec&, const OperationContext&);
 Result<std::unique_ptr<Operation>> makeDigest(const MechanismSpec&, const OperationContext&);
 
 }  // namespace p11nethsm::mech

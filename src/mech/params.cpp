@@ -1,13 +1,48 @@
-// Parameter checks of PKCS#11 v2.40 §2.1.8 (PSS), §2.1.14 (OAEP), §2.10 (AES-CBC) and
-// PKCS#11 3.0 §2.3.14 (EdDSA). See params.hpp.
+// Parameter checks of PKCS#11 v2.40 §2.1.8 (PSS), §2.1.14 (OAEP), §2.10 (AES-CBC),
+// §2.11–2.12 (AES-CTR, AES-GCM) and PKCS#11 3.0 §2.3.14 (EdDSA). See params.hpp.
 #include "mech/params.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <string>
 
 namespace p11nethsm::mech {
 namespace {
 
 constexpr size_t kAesBlock = 16;
+// SP 800-38D §5.2.1.2: tags of 128, 120, 112, 104 or 96 bits (32 and 64 only under
+// Appendix C's restrictions, not offered).
+constexpr CK_ULONG kMinTagBits = 96;
+constexpr CK_ULONG kMaxTagBits = 128;
+// SP 800-38D §5.2.1.1: len(A) and len(IV) at most 2^64 - 1 bits.
+constexpr CK_ULONG kMaxGcmInputBytes = (CK_ULONG{1} << 61) - 1;
+
+// CK_GCM_PARAMS as the original v2.40 header declared it, before the errata added
+// ulIvBits; some callers (older Java, NSS-era code) still pass this layout.
+struct GcmParamsV240 {
+  CK_BYTE_PTR pIv;
+  CK_ULONG ulIvLen;
+  CK_BYTE_PTR pAAD;
+  CK_ULONG ulAADLen;
+  CK_ULONG ulTagBits;
+};
+static_assert(sizeof(GcmParamsV240) != sizeof(CK_GCM_PARAMS));
+
+Bytes copyOut(const CK_BYTE* p, CK_ULONG n) { return n == 0 ? Bytes{} : Bytes(p, p + n); }
+
+Result<GcmParams> gcmFields(const CK_BYTE* iv, CK_ULONG ivLen, const CK_BYTE* aad, CK_ULONG aadLen,
+                            CK_ULONG tagBits) {
+  if (iv == nullptr || ivLen == 0 || ivLen > kMaxGcmInputBytes) {
+    return ckError(CKR_MECHANISM_PARAM_INVALID, "CK_GCM_PARAMS needs an IV of 1 byte or more");
+  }
+  if ((aad == nullptr && aadLen != 0) || aadLen > kMaxGcmInputBytes) {
+    return ckError(CKR_MECHANISM_PARAM_INVALID, "CK_GCM_PARAMS AAD length without data");
+  }
+  if (tagBits < kMinTagBits || tagBits > kMaxTagBits || tagBits % 8 != 0) {
+    return ckError(CKR_MECHANISM_PARAM_INVALID, "GCM tags are 96, 104, 112, 120 or 128 bits");
+  }
+  return GcmParams{copyOut(iv, ivLen), copyOut(aad, aadLen), static_cast<size_t>(tagBits / 8)};
+}
 
 template <class T>
 Result<const T*> paramsAs(const CK_MECHANISM& m, const char* name) {
@@ -66,6 +101,30 @@ Result<Bytes> checkIvParam(const CK_MECHANISM& mechanism) {
   }
   const auto* iv = static_cast<const uint8_t*>(mechanism.pParameter);
   return Bytes(iv, iv + kAesBlock);
+}
+
+Result<GcmParams> checkGcmParams(const CK_MECHANISM& mechanism) {
+  if (mechanism.pParameter != nullptr && mechanism.ulParameterLen == sizeof(GcmParamsV240)) {
+    const auto& p = *static_cast<const GcmParamsV240*>(mechanism.pParameter);
+    return gcmFields(p.pIv, p.ulIvLen, p.pAAD, p.ulAADLen, p.ulTagBits);
+  }
+  auto p = paramsAs<CK_GCM_PARAMS>(mechanism, "CK_GCM_PARAMS");
+  if (!p) return p.error();
+  const CK_GCM_PARAMS& gcm = **p;
+  return gcmFields(gcm.pIv, gcm.ulIvLen, gcm.pAAD, gcm.ulAADLen, gcm.ulTagBits);
+}
+
+Result<CtrParams> checkCtrParams(const CK_MECHANISM& mechanism) {
+  auto p = paramsAs<CK_AES_CTR_PARAMS>(mechanism, "CK_AES_CTR_PARAMS");
+  if (!p) return p.error();
+  const CK_AES_CTR_PARAMS& ctr = **p;
+  if (ctr.ulCounterBits == 0 || ctr.ulCounterBits > kAesBlock * 8) {
+    return ckError(CKR_MECHANISM_PARAM_INVALID, "CK_AES_CTR_PARAMS counter bits must be 1 to 128");
+  }
+  CtrParams out{};
+  std::copy(std::begin(ctr.cb), std::end(ctr.cb), out.counterBlock.begin());
+  out.counterBits = static_cast<unsigned>(ctr.ulCounterBits);
+  return out;
 }
 
 Status checkEddsaParams(const CK_MECHANISM& mechanism) {

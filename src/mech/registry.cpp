@@ -50,6 +50,12 @@ constexpr MechanismSpec aesCbc(CK_MECHANISM_TYPE t, bool pad) {
   return {t, kAesMinBytes, kAesMaxBytes, kCrypt, KeyFamily::kAes, kNoHash, Kind::kPkcs1, pad,
           kAnyFw, nullptr, nullptr, makeAesEncrypt, makeAesDecrypt, nullptr};
 }
+// GCM, CTR and ECB on the appliance's AES-CBC (aes_block.hpp): the appliance does every
+// block of the key's work, hence CKF_HW.
+constexpr MechanismSpec aesMode(CK_MECHANISM_TYPE t, OperationFactory enc, OperationFactory dec) {
+  return {t, kAesMinBytes, kAesMaxBytes, kCrypt, KeyFamily::kAes, kNoHash, Kind::kPkcs1, false,
+          kAnyFw, nullptr, nullptr, enc, dec, nullptr};
+}
 constexpr MechanismSpec keyGen(CK_MECHANISM_TYPE t, CK_ULONG lo, CK_ULONG hi, CK_FLAGS f,
                                KeyFamily family) {
   return {t, lo, hi, CKF_HW | f, family, kNoHash, Kind::kPkcs1, false, kAnyFw,
@@ -94,6 +100,9 @@ constexpr std::array kRegistry{
     keyGen(CKM_AES_KEY_GEN, kAesMinBytes, kAesMaxBytes, CKF_GENERATE, KeyFamily::kAes),
     aesCbc(CKM_AES_CBC, false),
     aesCbc(CKM_AES_CBC_PAD, true),
+    aesMode(CKM_AES_ECB, makeAesEcbEncrypt, makeAesEcbDecrypt),
+    aesMode(CKM_AES_CTR, makeAesCtrEncrypt, makeAesCtrDecrypt),
+    aesMode(CKM_AES_GCM, makeAesGcmEncrypt, makeAesGcmDecrypt),
     keyGen(CKM_GENERIC_SECRET_KEY_GEN, kGenericMinBits, kGenericMaxBits, CKF_GENERATE,
            KeyFamily::kAes),
     digest(CKM_MD5, HashAlg::kMd5),

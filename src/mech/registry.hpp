@@ -19,11 +19,14 @@ std::vector<MechanismEntry> mechanismsFor(nethsm::FirmwareVersion firmware);
 
 // Validates mechanism, parameters and key (CKR_MECHANISM_INVALID,
 // CKR_MECHANISM_PARAM_INVALID, CKR_KEY_TYPE_INCONSISTENT, CKR_KEY_FUNCTION_NOT_PERMITTED)
-// and returns a ready operation. `client` outlives the operation.
+// and returns a ready operation. `client` outlives the operation. `threadsAllowed`:
+// the operation may run its independent requests on a few short-lived threads of its
+// own (false under CKF_LIBRARY_CANT_CREATE_OS_THREADS or disable_threads).
 Result<std::unique_ptr<Operation>> createOperation(OperationKind kind,
                                                    const CK_MECHANISM& mechanism,
                                                    const KeyView& key,
                                                    nethsm::Client& client,
-                                                   nethsm::FirmwareVersion firmware);
+                                                   nethsm::FirmwareVersion firmware,
+                                                   bool threadsAllowed = false);
 
 }  // namespace p11nethsm::mech

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <openssl/core_names.h>
 
+#include "mech/aes_block.hpp"
 #include "mech/ec_curve.hpp"
 #include "mech/keygen.hpp"
 #include "unit/mech/bn_param.hpp"
@@ -44,7 +45,9 @@ class MockBackend final : public KeyBackend {
     t.ulong(CKA_CLASS, CKO_SECRET_KEY).ulong(CKA_KEY_TYPE, CKK_AES).raw(CKA_VALUE, secret);
     importIntoMock(id, t);
   }
-  std::shared_ptr<Appliance> appliance() override { return clientAppliance(mockClient()); }
+  std::shared_ptr<Appliance> appliance() override {
+    return clientAppliance(mockClient(), kBlockRequestWorkers);  // as production with threads
+  }
   uint64_t calls() const override { return mockServer().counters().requests; }
 };
 

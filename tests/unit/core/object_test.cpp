@@ -118,8 +118,17 @@ TEST(Objects, GenericKeyIsAnAesSecretKey) {
   EXPECT_EQ(attr(o, CKA_ENCRYPT), Bytes{CK_TRUE});
   EXPECT_EQ(attr(o, CKA_LABEL), toBytes("my label"));
   auto mechs = attr(o, CKA_ALLOWED_MECHANISMS);
-  ASSERT_EQ(mechs.size(), sizeof(CK_MECHANISM_TYPE));
-  EXPECT_EQ(ulong(mechs), CKM_AES_CBC);
+  std::vector<CK_MECHANISM_TYPE> got(mechs.size() / sizeof(CK_MECHANISM_TYPE));
+  std::memcpy(got.data(), mechs.data(), got.size() * sizeof(CK_MECHANISM_TYPE));
+  std::vector<CK_MECHANISM_TYPE> want{CKM_AES_CBC, CKM_AES_CBC_PAD, CKM_AES_ECB, CKM_AES_CTR, CKM_AES_GCM};
+  EXPECT_EQ(got, want);
+}
+
+TEST(Objects, DecryptOnlyAesKeyAllowsNoCounterModes) {
+  // GCM and CTR need the forward cipher, i.e. AES_Encryption_CBC (mech/aes_block.hpp).
+  auto m = pkcs11MechanismsFor({KeyMechanism::kAesDecryptionCbc});
+  std::vector<CK_MECHANISM_TYPE> want{CKM_AES_CBC, CKM_AES_CBC_PAD, CKM_AES_ECB};
+  EXPECT_EQ(m, want);
 }
 
 TEST(Objects, AllowedMechanismsFollowNetHsmMechanisms) {

@@ -5,6 +5,8 @@
 // length, ECDSA answers DER, RAW decrypt left-pads to the modulus, AES-CBC on whole
 // blocks with an explicit IV. It is what lets unit tests check every mechanism against
 // OpenSSL without a network; the integration tests do the same against mock-nethsm.
+// Thread-safe once its keys are added: block modes call it from several threads.
+#include <atomic>
 #include <map>
 #include <string>
 
@@ -13,13 +15,18 @@
 
 namespace p11nethsm::mech::test {
 
+// The stand-in runs block requests in parallel like production does.
+constexpr size_t kBlockRequestWorkersForTests = 4;
+
 class LocalAppliance final : public Appliance {
  public:
   explicit LocalAppliance(nethsm::FirmwareVersion firmware = {4, 0}) : firmware_(firmware) {}
 
   void addKey(const std::string& id, EVP_PKEY* key);   // takes a reference
   void addSecret(const std::string& id, Bytes secret);  // AES key bytes
-  int calls() const { return calls_; }
+  int calls() const { return calls_.load(); }
+  void setParallelRequests(size_t n) { parallel_ = n; }
+  size_t parallelRequests() const override { return parallel_; }
 
   Result<Bytes> sign(const std::string& keyId, nethsm::SignMode mode, const Bytes& message) override;
   Result<Bytes> decrypt(const std::string& keyId, nethsm::DecryptMode mode, const Bytes& data,
@@ -31,7 +38,8 @@ class LocalAppliance final : public Appliance {
   nethsm::FirmwareVersion firmware_;
   std::map<std::string, PkeyPtr> keys_;
   std::map<std::string, Bytes> secrets_;
-  int calls_ = 0;
+  std::atomic<int> calls_{0};
+  size_t parallel_ = kBlockRequestWorkersForTests;
 };
 
 // OpenSSL key generation for tests ("RSA" bits, EC group name, "ED25519").

@@ -55,8 +55,22 @@ TEST(Registry, EveryListedMechanismHasWhatItsFlagsPromise) {
 TEST(Registry, WrappingMechanismsAreAbsent) {
   auto list = mechanismsFor({4, 0});
   for (CK_MECHANISM_TYPE t : {CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_PAD, CK_MECHANISM_TYPE{0x210B},
-                              CKM_ECDH1_DERIVE, CKM_AES_ECB, CKM_AES_GCM}) {
+                              CKM_ECDH1_DERIVE, CKM_AES_CCM, CKM_AES_GMAC, CKM_AES_CMAC}) {
     EXPECT_EQ(find(list, t), nullptr) << std::hex << t;
+  }
+}
+
+TEST(Registry, AesModesOnTheApplianceAreListed) {
+  // Issue 14: GCM, CTR and ECB on the appliance's AES-CBC, every firmware.
+  for (nethsm::FirmwareVersion fw : {nethsm::FirmwareVersion{2, 2}, nethsm::FirmwareVersion{4, 0}}) {
+    auto list = mechanismsFor(fw);
+    for (CK_MECHANISM_TYPE t : {CKM_AES_ECB, CKM_AES_CTR, CKM_AES_GCM}) {
+      const auto* e = find(list, t);
+      ASSERT_NE(e, nullptr) << std::hex << t;
+      EXPECT_EQ(e->info.flags, CKF_HW | CKF_ENCRYPT | CKF_DECRYPT) << std::hex << t;
+      EXPECT_EQ(e->info.ulMinKeySize, 16U);
+      EXPECT_EQ(e->info.ulMaxKeySize, 32U);
+    }
   }
 }
 
@@ -80,7 +94,7 @@ TEST(Registry, CreateOperationRefusals) {
   auto wrongKind = createOperationWith(OperationKind::kEncrypt, sha, rsa.view, nullptr, {4, 0});
   ASSERT_FALSE(wrongKind);
   EXPECT_EQ(wrongKind.error().pkcs11Rv, CKR_MECHANISM_INVALID);
-  CK_MECHANISM unknown{CKM_AES_GCM, nullptr, 0};
+  CK_MECHANISM unknown{CKM_AES_CCM, nullptr, 0};
   auto bad = createOperationWith(OperationKind::kEncrypt, unknown, rsa.view, nullptr, {4, 0});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().pkcs11Rv, CKR_MECHANISM_INVALID);
