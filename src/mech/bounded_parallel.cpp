@@ -61,7 +61,13 @@ class TaskQueue {
 Status runBounded(size_t count, size_t workers, const std::function<Status(size_t)>& task) {
   TaskQueue queue(count, task);
   std::vector<std::thread> helpers;
-  size_t wanted = std::min(workers, count);
+  // As few workers as give the same number of rounds (6 tasks on 4 workers: 2 rounds
+  // with 3 threads as with 4); each thread costs a creation and a core.
+  size_t wanted = 0;
+  if (count > 0 && workers > 0) {
+    size_t rounds = (count + workers - 1) / workers;
+    wanted = (count + rounds - 1) / rounds;
+  }
   try {
     helpers.reserve(wanted);
   } catch (...) {
