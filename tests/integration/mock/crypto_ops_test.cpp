@@ -139,6 +139,36 @@ TEST_F(MockCrypto, AesCbcWithoutPaddingAndIvRules) {
   EXPECT_EQ(client_->op().post("/keys/aes/encrypt", {{"mode", "AES_CBC"}, {"message", base64Encode(Bytes(15, 1))}}).status, 400);
 }
 
+// Issue 14 builds GCM/CTR/ECB on this: the caller's IV is used and echoed, the output
+// is exactly OpenSSL's raw AES-CBC of the imported key, in both directions.
+TEST_F(MockCrypto, AesCbcUsesTheCallersIvOnAnImportedKey) {
+  Bytes key(32);
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i * 7 + 1);
+  nlohmann::json body{{"type", "Generic"}, {"mechanisms", {"AES_Encryption_CBC", "AES_Decryption_CBC"}},
+                      {"private", {{"data", base64Encode(key)}}}};
+  ASSERT_EQ(client_->admin().put("/keys/known", body).status, 204);
+  Bytes iv(16, 0x3c), plain(48, 0x5a);
+  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  Bytes ref(64);
+  int n = 0;
+  EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_cbc(), nullptr, key.data(), iv.data());
+  EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
+  EVP_EncryptUpdate(ctx.get(), ref.data(), &n, plain.data(), static_cast<int>(plain.size()));
+  ref.resize(static_cast<size_t>(n));
+  Reply enc = client_->op().post("/keys/known/encrypt",
+                                 {{"mode", "AES_CBC"}, {"message", base64Encode(plain)}, {"iv", base64Encode(iv)}});
+  ASSERT_EQ(enc.status, 200) << enc.body;
+  EXPECT_EQ(*base64Decode(enc.json()["encrypted"].get<std::string>()), ref);
+  EXPECT_EQ(*base64Decode(enc.json()["iv"].get<std::string>()), iv);
+  Reply dec = client_->op().post("/keys/known/decrypt",
+                                 {{"mode", "AES_CBC"}, {"encrypted", base64Encode(ref)}, {"iv", base64Encode(iv)}});
+  ASSERT_EQ(dec.status, 200) << dec.body;
+  EXPECT_EQ(*base64Decode(dec.json()["decrypted"].get<std::string>()), plain);
+  Reply shortIv = client_->op().post("/keys/known/encrypt", {{"mode", "AES_CBC"}, {"message", base64Encode(plain)},
+                                                             {"iv", base64Encode(Bytes(15, 0))}});
+  EXPECT_EQ(shortIv.status, 400);
+}
+
 TEST_F(MockCrypto, ImportJsonAndMultipartPem) {
   std::string err;
   auto ec = KeyMaterial::generate(KeyType::kEcP256, 0, err);
