@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "log/log.hpp"
 #include "mech/bounded_parallel.hpp"
 #include "mech/mechanism_spec.hpp"
 
@@ -26,6 +27,8 @@ Result<std::vector<AesBlock>> AesBlockCipher::encrypt(std::span<const AesBlock> 
     if (!cipher) return cipher.error();
     if (cipher->size() != kAesBlockSize) {
       cleanse(*cipher);
+      log::error("POST /keys/" + keyId_ + "/encrypt: answer of " + std::to_string(cipher->size()) +
+                 " bytes for one AES block");
       return ckError(CKR_DEVICE_ERROR, "the appliance answered an AES block of wrong size");
     }
     std::copy(cipher->begin(), cipher->end(), out[i].begin());
@@ -50,6 +53,8 @@ Result<std::vector<AesBlock>> AesBlockCipher::decrypt(std::span<const AesBlock> 
     if (!plain) return plain.error();
     if (plain->size() != part.size() * kAesBlockSize) {
       cleanse(*plain);
+      log::error("POST /keys/" + keyId_ + "/decrypt: answer of " + std::to_string(plain->size()) +
+                 " bytes for " + std::to_string(part.size()) + " AES blocks");
       return ckError(CKR_DEVICE_ERROR, "the appliance answered a plaintext of wrong size");
     }
     for (size_t j = 0; j < part.size(); ++j) {

@@ -15,6 +15,7 @@
 
 #include "mech/aes_block.hpp"
 #include "mech/counter_keystream.hpp"
+#include "log/log.hpp"
 #include "mech/ghash.hpp"
 #include "mech/mechanism_spec.hpp"
 #include "mech/params.hpp"
@@ -165,7 +166,7 @@ class AesGcmEncrypt final : public Operation {
 class AesGcmDecrypt final : public Operation {
  public:
   AesGcmDecrypt(const OperationContext& ctx, GcmParams params)
-      : core_(ctx, std::move(params), CKR_ENCRYPTED_DATA_LEN_RANGE) {}
+      : core_(ctx, std::move(params), CKR_ENCRYPTED_DATA_LEN_RANGE), keyId_(ctx.key.nethsmId) {}
   OperationKind kind() const override { return OperationKind::kDecrypt; }
   size_t outputSizeBound(size_t inputLen) const override {
     size_t total = pending_.size() + inputLen;
@@ -197,6 +198,8 @@ class AesGcmDecrypt final : public Operation {
     // Constant time: the comparison must not tell how many tag bytes were right.
     if (CRYPTO_memcmp(expected->data(), all.data() + dataLen, core_.tagBytes()) != 0) {
       cleanse(*plain);
+      log::warn("C_Decrypt(CKM_AES_GCM): tag does not verify with key " + keyId_ +
+                " (wrong key, IV, AAD, or altered data); no plaintext returned");
       return ckError(CKR_ENCRYPTED_DATA_INVALID, "AES-GCM tag does not verify");
     }
     return plain;
@@ -204,6 +207,7 @@ class AesGcmDecrypt final : public Operation {
 
  private:
   GcmCore core_;
+  std::string keyId_;
   Bytes pending_;  // ciphertext ‖ tag
 };
 

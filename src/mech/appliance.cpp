@@ -5,6 +5,7 @@
 
 #include <openssl/crypto.h>
 
+#include "log/log.hpp"
 #include "mech/aes_block.hpp"
 #include "mech/ossl.hpp"
 #include "mech/registry.hpp"
@@ -34,6 +35,7 @@ class ClientAppliance final : public Appliance {
     // The answer names the IV used; one that ignored ours would give wrong blocks.
     if (r->iv != iv) {
       OPENSSL_cleanse(r->encrypted.data(), r->encrypted.size());
+      log::error("POST /keys/" + keyId + "/encrypt: the answer names another IV than the one sent");
       return ckError(CKR_DEVICE_ERROR, "POST /keys/{id}/encrypt used another IV than the one sent");
     }
     return std::move(r->encrypted);
