@@ -25,15 +25,16 @@ void logoutSlot(Slot& slot) {
   slot.setLoginState(LoginState::kNone);
 }
 
-// 401 is a wrong password; 429 comes after a failed attempt within a second
-// (BEHAVIOUR.md "Rate limiting") and is still a wrong PIN to the application; a
-// valid user of another role is not the user asked for.
+// Only the appliance's 401 says the PIN is wrong (and a valid user of another role
+// is not the user asked for). A 429 is no verdict: it follows someone's failed
+// attempt with this user name within a second (BEHAVIOUR.md "Rate limiting"), the
+// client waits it out (nethsm/throttle.hpp), and one still left when timeout_seconds
+// is over stays kRateLimited (CKR_DEVICE_ERROR, ulDeviceError 429).
 Status verifyCredentials(Slot& slot, Role role, const transport::BasicAuth& auth) {
   auto verified = slot.client().verifyLogin(role, auth);
   if (verified) return okStatus();
   switch (verified.error().kind) {
     case ErrorKind::kUnauthorized:
-    case ErrorKind::kRateLimited:
     case ErrorKind::kForbidden:
     case ErrorKind::kNotFound:
       return ckError(CKR_PIN_INCORRECT, "login refused: " + verified.error().message);
