@@ -20,8 +20,12 @@ CK_STATE sessionState(const Session& s) {
   return rw ? CKS_RW_PUBLIC_SESSION : CKS_RO_PUBLIC_SESSION;
 }
 
+// The object cache follows whose keys the credentials show (ObjectStore::setNamespace).
+void followIdentity(Slot& slot) { slot.objects().setNamespace(slot.credentials().readNamespace()); }
+
 void logoutSlot(Slot& slot) {
   slot.credentials().clearLogins();
+  followIdentity(slot);
   slot.setLoginState(LoginState::kNone);
 }
 
@@ -142,6 +146,7 @@ Status login(CK_SESSION_HANDLE handle, CK_USER_TYPE userType, std::string_view p
     return noteDeviceError(*ctx->session, verified);
   if (auto again = checkLoginAllowed(*ctx, wanted); !again) return again;  // raced
   ctx->slot().credentials().setLogin(role, std::move(auth));
+  followIdentity(ctx->slot());
   ctx->slot().setLoginState(wanted);
   log::info("logged in as " + std::string(so ? "SO" : "user") + " '" + *name + "'");
   return okStatus();
