@@ -101,11 +101,10 @@ TEST_F(ThrottleTest, SignaturesRideThroughTheWindow) {
   EXPECT_GE(waitCount(), 1u);
 }
 
-// 429 is answered before processing: a generation throttled in the window is sent
-// again and made exactly once.
+// The appliance's own window: a key generation throttled after a failed
+// administrator login is sent again once it is over, and made exactly once.
 TEST_F(ThrottleTest, KeyGenerationIsSentAgainAfterTheWindow) {
   start(5, true);
-  credentials_.admin_ = transport::BasicAuth{"admin", SecretString(kAdminPassphrase)};
   auto wrong = client_->verifyLogin(Role::kAdministrator, {"admin", SecretString("wrong")});
   ASSERT_FALSE(wrong.ok());
   const std::string id = generateEd();
@@ -117,18 +116,31 @@ TEST_F(ThrottleTest, KeyGenerationIsSentAgainAfterTheWindow) {
   EXPECT_EQ(keys->size(), 1u);
 }
 
-// When the window cannot end within timeout_seconds the answer is kRateLimited
-// (never kUnauthorized), and the waits stayed within the budget.
+// 429 is answered before processing (here injected: exactly two), so even a key
+// generation is sent again, once per 429, and the key exists once.
+TEST_F(ThrottleTest, EachThrottledGenerationIsSentOnceMore) {
+  start(5, false);
+  hsm_->addFault(0, {mock::FaultKind::kFailStatus, "/keys/generate", 2, 429});
+  EXPECT_EQ(generateEd(), "throttled-key");
+  EXPECT_EQ(waitCount(), 2u);
+  EXPECT_EQ(totalWait(), Millis(250));  // 100 + 150 ms
+  EXPECT_EQ(hsm_->endpointCount(0, "POST /keys/generate"), 3u);
+  EXPECT_EQ(client_->listKeys()->size(), 1u);
+}
+
+// A throttle that outlasts timeout_seconds ends as kRateLimited (never
+// kUnauthorized), with the waits inside the budget.
 TEST_F(ThrottleTest, GivesUpWithinTheCallTimeout) {
   start(1, false);
-  failOneLogin();
+  hsm_->addFault(0, {mock::FaultKind::kFailStatus, "/users/operator", -1, 429});
   transport::BasicAuth right{"operator", SecretString(kOperatorPassphrase)};
   auto verified = client_->verifyLogin(Role::kOperator, right);
   ASSERT_FALSE(verified.ok());
   EXPECT_EQ(verified.error().kind, ErrorKind::kRateLimited);
   EXPECT_EQ(verified.error().httpStatus, 429);
-  EXPECT_LE(totalWait(), Millis(1000));
-  EXPECT_GE(waitCount(), 3u);
+  EXPECT_EQ(totalWait(), Millis(1000));  // 100 + 150 + 3 x 250: the next step would exceed 1 s
+  EXPECT_EQ(waitCount(), 5u);
+  EXPECT_EQ(hsm_->endpointCount(0, "GET /users/{id}"), 6u);
 }
 
 }  // namespace
