@@ -304,7 +304,10 @@ Result<SlotConfig> readSlot(const NodeRef& ref, Diagnostics& diags) {
     return configError(ref, "slot '" + slot.label +
                                 "' needs an operator or an administrator (or both)");
   }
-  if (slot.connectTimeoutSeconds > slot.timeoutSeconds) {
+  // Only a value the user wrote deserves a warning: a short timeout_seconds alone
+  // simply bounds the default connect timeout too (exchange.cpp caps it).
+  const bool connectGiven = ref.node.IsMap() && ref.node["connect_timeout_seconds"];
+  if (connectGiven && slot.connectTimeoutSeconds > slot.timeoutSeconds) {
     addDiagnostic(diags, LogLevel::kWarn, ref,
                   "connect_timeout_seconds is larger than timeout_seconds; the total "
                   "timeout_seconds bounds the connect as well");

@@ -19,10 +19,14 @@ struct SessionContext {
 Result<SessionContext> sessionContext(CK_SESSION_HANDLE handle);
 
 // Remembers the HTTP status behind a CKR_DEVICE_ERROR for ulDeviceError
-// (issue 5 §4) and passes the result through.
+// (issue 5 §4) and passes the result through; a later success clears it, so that
+// ulDeviceError describes the last call that reached the appliance.
 template <class T>
 Result<T> noteDeviceError(Session& session, Result<T> result) {
-  if (!result.ok() && toCkRv(result.error()) == CKR_DEVICE_ERROR) {
+  if (result.ok()) {
+    std::lock_guard lock(session.mutex);
+    session.deviceError = 0;
+  } else if (toCkRv(result.error()) == CKR_DEVICE_ERROR) {
     std::lock_guard lock(session.mutex);
     session.deviceError = static_cast<CK_ULONG>(result.error().httpStatus);
   }

@@ -28,6 +28,14 @@ bool SlotCredentials::hasConfiguredPassword(nethsm::Role role) const {
   return user && user->password && !user->password->empty();
 }
 
+std::string SlotCredentials::readNamespace() const {
+  auto reader = credentialsFor(nethsm::Role::kOperator);
+  if (!reader) reader = credentialsFor(nethsm::Role::kAdministrator);
+  if (!reader) return {};
+  const size_t tilde = reader->username.find('~');  // "namespace~user" (NetHSM 2.0+)
+  return tilde == std::string::npos ? std::string() : reader->username.substr(0, tilde);
+}
+
 void SlotCredentials::setLogin(nethsm::Role role, transport::BasicAuth auth) {
   std::lock_guard lock(mutex_);
   (role == nethsm::Role::kOperator ? operatorLogin_ : administratorLogin_) = std::move(auth);

@@ -22,6 +22,11 @@ class SlotCredentials : public nethsm::CredentialSource {
   // The configuration gives a password for the role.
   bool hasConfiguredPassword(nethsm::Role role) const;
 
+  // The namespace of the user whose credentials read keys (Operator, else
+  // Administrator, as nethsm::Client picks them): "ns1" for "ns1~operator", "" for
+  // root. It decides which keys the appliance shows.
+  std::string readNamespace() const;
+
   void setLogin(nethsm::Role role, transport::BasicAuth auth);
   void clearLogins();
 

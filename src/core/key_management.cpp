@@ -8,6 +8,7 @@
 #include "core/certificate.hpp"
 #include "core/context.hpp"
 #include "core/id_codec.hpp"
+#include "core/key_label.hpp"
 #include "core/object_lookup.hpp"
 #include "log/log.hpp"
 #include "mech/keygen.hpp"
@@ -53,12 +54,26 @@ Result<std::string> newKeyId(const SessionContext& ctx, std::initializer_list<Te
   return std::string();
 }
 
-// CKA_LABEL becomes the key label on firmware 5.0 (GenerateKeyRequest::label).
-std::optional<std::string> newKeyLabel(std::initializer_list<Template> tmpls) {
+// The new key's CKA_LABEL (the first template that has one; one label per key).
+std::optional<Bytes> newKeyLabel(std::initializer_list<Template> tmpls) {
   for (Template t : tmpls)
     if (const CK_ATTRIBUTE* a = attribute(t, CKA_LABEL); a && a->ulValueLen && a->pValue)
-      return std::string(static_cast<const char*>(a->pValue), a->ulValueLen);
+      return valueOf(*a);
   return std::nullopt;
+}
+
+// Firmware 5.0 stores the label with the new key (GenerateKeyRequest::label), cut to
+// what the appliance holds (key_label.hpp); the whole label is remembered afterwards.
+std::optional<std::string> requestLabel(nethsm::Client& client, const std::optional<Bytes>& label) {
+  if (!label || !firmwareHasKeyLabels(client.firmwareVersion())) return std::nullopt;
+  return applianceLabel(toString(*label));
+}
+
+// The created key's objects, with the label this process gave it.
+Result<std::vector<ObjectPtr>> createdObjects(const SessionContext& ctx, const std::string& id,
+                                              const std::optional<Bytes>& label) {
+  if (label) ctx.slot().objects().rememberLabel(id, *label);
+  return ctx.slot().objects().reload(id);
 }
 
 Result<CK_OBJECT_HANDLE> handleOfClass(const std::vector<ObjectPtr>& objects, CK_OBJECT_CLASS cls) {
@@ -96,6 +111,14 @@ Result<CK_OBJECT_HANDLE> createCertificate(const SessionContext& ctx, Template t
       return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "no key with this CKA_ID for the certificate");
     return put.error();
   }
+  // One label per key: the certificate's CKA_LABEL names the key pair. SunPKCS11
+  // stores a key entry as a certificate with CKA_LABEL = alias and lists aliases
+  // from certificate labels (keytool -list, issue 9).
+  if (const CK_ATTRIBUTE* label = attribute(tmpl, CKA_LABEL); label && label->pValue) {
+    if (auto labelled = labelKey(ctx.slot(), *keyId, valueOf(*label)); !labelled)
+      log::warn("C_CreateObject: certificate stored, key " + *keyId + " not labelled (" +
+                labelled.error().message + ")");
+  }
   auto objects = ctx.slot().objects().reload(*keyId);
   if (!objects) return objects.error();
   return handleOfClass(objects.value(), CKO_CERTIFICATE);
@@ -108,10 +131,11 @@ Result<CK_OBJECT_HANDLE> importKey(const SessionContext& ctx, Template tmpl, CK_
   auto id = newKeyId(ctx, {tmpl});
   if (!id) return id.error();
   request->id = id.value();
-  if (client.firmwareVersion() >= nethsm::FirmwareVersion{5, 0}) request->label = newKeyLabel({tmpl});
+  auto label = newKeyLabel({tmpl});
+  request->label = requestLabel(client, label);
   auto imported = client.importKey(request.value());
   if (!imported) return imported.error();
-  auto objects = ctx.slot().objects().reload(imported.value());
+  auto objects = createdObjects(ctx, imported.value(), label);
   if (!objects) return objects.error();
   return handleOfClass(objects.value(), cls);
 }
@@ -228,12 +252,12 @@ Result<std::pair<CK_OBJECT_HANDLE, CK_OBJECT_HANDLE>> generateKeyPair(
   auto id = newKeyId(ctx.value(), {privateTemplate, publicTemplate});
   if (!id) return id.error();
   request->id = id.value();
-  if (client.firmwareVersion() >= nethsm::FirmwareVersion{5, 0})
-    request->label = newKeyLabel({privateTemplate, publicTemplate});
+  auto label = newKeyLabel({privateTemplate, publicTemplate});
+  request->label = requestLabel(client, label);
   auto generated = noteDeviceError(*ctx->session, client.generateKey(request.value()));
   if (!generated) return generated.error();
   ctx->slot().objects().noteGenerated(generated.value(), std::nullopt);
-  auto objects = ctx->slot().objects().reload(generated.value());
+  auto objects = createdObjects(ctx.value(), generated.value(), label);
   if (!objects) return objects.error();
   auto pub = handleOfClass(objects.value(), CKO_PUBLIC_KEY);
   auto priv = handleOfClass(objects.value(), CKO_PRIVATE_KEY);
@@ -253,11 +277,12 @@ Result<CK_OBJECT_HANDLE> generateKey(CK_SESSION_HANDLE handle, const CK_MECHANIS
   auto id = newKeyId(ctx.value(), {tmpl});
   if (!id) return id.error();
   request->id = id.value();
-  if (client.firmwareVersion() >= nethsm::FirmwareVersion{5, 0}) request->label = newKeyLabel({tmpl});
+  auto label = newKeyLabel({tmpl});
+  request->label = requestLabel(client, label);
   auto generated = noteDeviceError(*ctx->session, client.generateKey(request.value()));
   if (!generated) return generated.error();
   ctx->slot().objects().noteGenerated(generated.value(), request->length);
-  auto objects = ctx->slot().objects().reload(generated.value());
+  auto objects = createdObjects(ctx.value(), generated.value(), label);
   if (!objects) return objects.error();
   return handleOfClass(objects.value(), CKO_SECRET_KEY);
 }

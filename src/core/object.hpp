@@ -26,6 +26,7 @@ struct KeySource {
   std::optional<Bytes> certificate;  // as stored (PEM or DER)
   bool generatedHere = false;        // generated on the appliance by this module
   std::optional<unsigned> secretBits;  // Generic keys: length when known
+  std::optional<Bytes> processLabel;   // CKA_LABEL this process gave it (key_label.hpp)
 };
 
 struct Object {

@@ -73,6 +73,7 @@ Status findObjectsInit(CK_SESSION_HANDLE handle, std::span<const CK_ATTRIBUTE> t
     return noteDeviceErrorLocked(s, found.error());
   }
   for (const auto& o : found.value()) s.find.results.push_back(o->handle);
+  s.deviceError = 0;  // a successful call clears it (context.hpp noteDeviceError)
   return okStatus();
 }
 

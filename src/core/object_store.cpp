@@ -6,6 +6,7 @@
 
 #include "core/error_map.hpp"
 #include "core/id_codec.hpp"
+#include "core/key_label.hpp"
 #include "log/log.hpp"
 
 namespace p11nethsm::core {
@@ -60,13 +61,15 @@ std::vector<ObjectPtr> ObjectStore::installLocked(KeySource source, bool certifi
     source.certificate = old->second.source.certificate;  // keep what we knew
     certificateKnown = true;
   }
-  source.generatedHere = generated_.count(id) > 0;
-  if (auto bits = secretBits_.find(id); bits != secretBits_.end()) source.secretBits = bits->second;
+  const std::string scoped = scopedLocked(id);
+  source.generatedHere = generated_.count(scoped) > 0;
+  if (auto bits = secretBits_.find(scoped); bits != secretBits_.end()) source.secretBits = bits->second;
+  if (auto label = labels_.find(scoped); label != labels_.end()) source.processLabel = label->second;
   Entry entry;
   entry.certificateKnown = certificateKnown;
   entry.fetched = std::chrono::steady_clock::now();
   for (auto& object : buildObjects(source)) {
-    auto key = std::make_pair(id, object.objectClass);
+    auto key = std::make_pair(scoped, object.objectClass);
     auto h = handles_.find(key);
     object.handle = h != handles_.end() ? h->second : (handles_[key] = nextObjectHandle());
     entry.objects.push_back(std::make_shared<const Object>(std::move(object)));
@@ -77,7 +80,7 @@ std::vector<ObjectPtr> ObjectStore::installLocked(KeySource source, bool certifi
   eraseLocked(id);
   for (const auto& o : entry.objects) {
     byHandle_[o->handle] = o;
-    handles_[{id, o->objectClass}] = o->handle;
+    handles_[{scoped, o->objectClass}] = o->handle;
   }
   auto objects = entry.objects;
   entries_[id] = std::move(entry);
@@ -89,14 +92,16 @@ void ObjectStore::eraseLocked(const std::string& id) {
   if (it == entries_.end()) return;
   for (const auto& o : it->second.objects) {
     byHandle_.erase(o->handle);
-    handles_.erase({id, o->objectClass});
+    handles_.erase({scopedLocked(id), o->objectClass});
   }
   entries_.erase(it);
 }
 
 Result<std::vector<ObjectPtr>> ObjectStore::entryObjects(const std::string& id, bool withCert) {
+  uint64_t generation = 0;
   {
     std::lock_guard lock(mutex_);
+    generation = generation_;
     auto it = entries_.find(id);
     if (it != entries_.end() && freshLocked(it->second.fetched) &&
         (it->second.certificateKnown || !withCert))
@@ -105,6 +110,7 @@ Result<std::vector<ObjectPtr>> ObjectStore::entryObjects(const std::string& id, 
   auto fetched = fetchKey(id, withCert);
   if (!fetched) return fetched.error();
   std::lock_guard lock(mutex_);
+  if (generation != generation_) return std::vector<ObjectPtr>();  // another identity's answer
   if (!fetched.value()) {
     eraseLocked(id);
     return std::vector<ObjectPtr>();
@@ -139,8 +145,10 @@ Result<std::vector<std::optional<KeySource>>> ObjectStore::fetchAll() {
 Status ObjectStore::refreshAll() {
   std::shared_ptr<Listing> job;
   bool owner = false;
+  uint64_t generation = 0;
   {
     std::lock_guard lock(mutex_);
+    generation = generation_;
     if (listedAt_ && freshLocked(*listedAt_)) return okStatus();
     if (!listing_) {
       listing_ = std::make_shared<Listing>();
@@ -157,7 +165,7 @@ Status ObjectStore::refreshAll() {
   auto all = fetchAll();
   {
     std::lock_guard lock(mutex_);
-    if (all) {
+    if (all && generation == generation_) {
       std::set<std::string> seen;
       for (auto& source : all.value()) {
         if (!source) continue;
@@ -201,24 +209,46 @@ Result<std::vector<ObjectPtr>> ObjectStore::candidates(std::optional<CK_OBJECT_C
     return entryObjects(*nethsmId, withCert);
   }
   if (label) {
-    std::string text(static_cast<const char*>(label->pValue), label->ulValueLen);
-    // Firmware 5.0 has key labels (GET /keys?label=); before, CKA_LABEL is the ID.
-    if (client_.firmwareVersion() >= nethsm::FirmwareVersion{5, 0}) {
-      auto ids = client_.listKeysByLabel(text);
-      if (!ids) return ids.error();
-      std::vector<ObjectPtr> out;
-      for (const auto& keyId : ids.value()) {
-        auto objects = entryObjects(keyId, withCert);
-        if (!objects) return objects.error();
-        out.insert(out.end(), objects->begin(), objects->end());
-      }
-      if (!out.empty() || !isValidNetHsmId(text)) return out;
-    }
-    if (!isValidNetHsmId(text)) return std::vector<ObjectPtr>();
-    return entryObjects(text, withCert);
+    return labelCandidates(std::string(static_cast<const char*>(label->pValue), label->ulValueLen),
+                           withCert);
   }
   if (auto status = refreshAll(); !status) return status.error();
   return allObjects();
+}
+
+// The keys a CKA_LABEL may name (key_label.hpp): those this process labelled so, on
+// firmware 5.0 those the appliance finds by its stored form (GET /keys?label=), and
+// the key whose ID it is (the label derived from the ID). find() then compares the
+// objects' CKA_LABEL exactly.
+Result<std::vector<ObjectPtr>> ObjectStore::labelCandidates(const std::string& text,
+                                                            bool withCert) {
+  std::set<std::string> ids;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [scoped, value] : labels_) {
+      const size_t tilde = scoped.find('~');
+      const std::string id = tilde == std::string::npos ? scoped : scoped.substr(tilde + 1);
+      if (scopedLocked(id) == scoped && toString(value) == text) ids.insert(id);
+    }
+  }
+  bool labelled = false;
+  if (firmwareHasKeyLabels(client_.firmwareVersion())) {
+    if (auto stored = applianceLabel(text); stored && !stored->empty()) {
+      auto found = client_.listKeysByLabel(*stored);
+      if (!found) return found.error();
+      labelled = !found->empty();
+      ids.insert(found->begin(), found->end());
+    }
+  }
+  // On 5.0 a key shows its ID as label only when it has none: asked only then.
+  if (isValidNetHsmId(text) && !labelled) ids.insert(text);
+  std::vector<ObjectPtr> out;
+  for (const auto& keyId : ids) {
+    auto objects = entryObjects(keyId, withCert);
+    if (!objects) return objects.error();
+    out.insert(out.end(), objects->begin(), objects->end());
+  }
+  return out;
 }
 
 Result<std::vector<ObjectPtr>> ObjectStore::find(std::span<const CK_ATTRIBUTE> tmpl,
@@ -247,9 +277,15 @@ ObjectPtr ObjectStore::get(CK_OBJECT_HANDLE handle) const {
 }
 
 Result<std::vector<ObjectPtr>> ObjectStore::reload(const std::string& id) {
+  uint64_t generation = 0;
+  {
+    std::lock_guard lock(mutex_);
+    generation = generation_;
+  }
   auto fetched = fetchKey(id, true);
   if (!fetched) return fetched.error();
   std::lock_guard lock(mutex_);
+  if (generation != generation_) return std::vector<ObjectPtr>();  // another identity's answer
   if (!fetched.value()) {
     eraseLocked(id);
     return std::vector<ObjectPtr>();
@@ -260,11 +296,16 @@ Result<std::vector<ObjectPtr>> ObjectStore::reload(const std::string& id) {
 void ObjectStore::forget(const std::string& id) {
   std::lock_guard lock(mutex_);
   eraseLocked(id);
+  const std::string scoped = scopedLocked(id);
+  generated_.erase(scoped);
+  secretBits_.erase(scoped);
+  labels_.erase(scoped);
 }
 
-void ObjectStore::renameKey(const std::string& from, const std::string& to) {
+void ObjectStore::renameKey(const std::string& fromId, const std::string& toId) {
   std::lock_guard lock(mutex_);
   std::vector<std::pair<CK_OBJECT_CLASS, CK_OBJECT_HANDLE>> kept;
+  const std::string from = scopedLocked(fromId), to = scopedLocked(toId);
   for (auto it = handles_.begin(); it != handles_.end();) {
     if (it->first.first == from) {
       kept.emplace_back(it->first.second, it->second);
@@ -273,19 +314,42 @@ void ObjectStore::renameKey(const std::string& from, const std::string& to) {
       ++it;
     }
   }
-  eraseLocked(from);
+  eraseLocked(fromId);
   for (const auto& [cls, handle] : kept) handles_[{to, cls}] = handle;
   if (generated_.erase(from)) generated_.insert(to);
   if (auto bits = secretBits_.find(from); bits != secretBits_.end()) {
     secretBits_[to] = bits->second;
     secretBits_.erase(bits);
   }
+  if (auto label = labels_.extract(from)) labels_[to] = std::move(label.mapped());
 }
 
 void ObjectStore::noteGenerated(const std::string& id, std::optional<unsigned> secretBits) {
   std::lock_guard lock(mutex_);
-  generated_.insert(id);
-  if (secretBits) secretBits_[id] = *secretBits;
+  generated_.insert(scopedLocked(id));
+  if (secretBits) secretBits_[scopedLocked(id)] = *secretBits;
+}
+
+void ObjectStore::rememberLabel(const std::string& id, Bytes label) {
+  std::lock_guard lock(mutex_);
+  labels_[scopedLocked(id)] = std::move(label);
+  if (auto it = entries_.find(id); it != entries_.end())
+    installLocked(it->second.source, it->second.certificateKnown);
+}
+
+void ObjectStore::setNamespace(const std::string& ns) {
+  std::lock_guard lock(mutex_);
+  if (ns == namespace_) return;
+  namespace_ = ns;
+  ++generation_;
+  entries_.clear();
+  byHandle_.clear();
+  listedAt_.reset();
+}
+
+// '~' separates namespace and name in NetHSM user IDs and never occurs in a key ID.
+std::string ObjectStore::scopedLocked(const std::string& id) const {
+  return namespace_.empty() ? id : namespace_ + "~" + id;
 }
 
 void ObjectStore::invalidateListing() {

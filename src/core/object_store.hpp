@@ -5,6 +5,7 @@
 // two requests. No lock is held during network I/O.
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,6 +49,13 @@ class ObjectStore {
   void renameKey(const std::string& from, const std::string& to);
   // Remembered for CKA_LOCAL / CKA_ALWAYS_SENSITIVE / CKA_VALUE_LEN.
   void noteGenerated(const std::string& id, std::optional<unsigned> secretBits);
+  // A CKA_LABEL given at creation or by C_SetAttributeValue, kept for the life of the
+  // process (key_label.hpp); the key's cached objects are rebuilt without I/O.
+  void rememberLabel(const std::string& id, Bytes label);
+  // The namespace whose keys the read credentials see ("" = root, "ns1" for
+  // "ns1~operator"). A change drops every cached object: another namespace's keys are
+  // not visible. Handles and remembered facts are kept per namespace.
+  void setNamespace(const std::string& ns);
   // Makes the next full listing fetch again (e.g. after C_Login).
   void invalidateListing();
 
@@ -76,6 +84,9 @@ class ObjectStore {
                                             const CK_ATTRIBUTE* id, const CK_ATTRIBUTE* label);
 
   std::vector<ObjectPtr> installLocked(KeySource source, bool certificateKnown);
+  // `id` qualified by the current namespace: the key of the per-key maps below.
+  std::string scopedLocked(const std::string& id) const;
+  Result<std::vector<ObjectPtr>> labelCandidates(const std::string& label, bool withCertificate);
   void eraseLocked(const std::string& id);
   bool freshLocked(std::chrono::steady_clock::time_point t) const;
 
@@ -87,6 +98,9 @@ class ObjectStore {
   std::map<std::pair<std::string, CK_OBJECT_CLASS>, CK_OBJECT_HANDLE> handles_;
   std::set<std::string> generated_;
   std::map<std::string, unsigned> secretBits_;
+  std::map<std::string, Bytes> labels_;
+  std::string namespace_;
+  uint64_t generation_ = 0;  // bumped by setNamespace: answers fetched before are dropped
   std::optional<std::chrono::steady_clock::time_point> listedAt_;
   std::shared_ptr<Listing> listing_;
 };

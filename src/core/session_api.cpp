@@ -20,20 +20,25 @@ CK_STATE sessionState(const Session& s) {
   return rw ? CKS_RW_PUBLIC_SESSION : CKS_RO_PUBLIC_SESSION;
 }
 
+// The object cache follows whose keys the credentials show (ObjectStore::setNamespace).
+void followIdentity(Slot& slot) { slot.objects().setNamespace(slot.credentials().readNamespace()); }
+
 void logoutSlot(Slot& slot) {
   slot.credentials().clearLogins();
+  followIdentity(slot);
   slot.setLoginState(LoginState::kNone);
 }
 
-// 401 is a wrong password; 429 comes after a failed attempt within a second
-// (BEHAVIOUR.md "Rate limiting") and is still a wrong PIN to the application; a
-// valid user of another role is not the user asked for.
+// Only the appliance's 401 says the PIN is wrong (and a valid user of another role
+// is not the user asked for). A 429 is no verdict: it follows someone's failed
+// attempt with this user name within a second (BEHAVIOUR.md "Rate limiting"), the
+// client waits it out (nethsm/throttle.hpp), and one still left when timeout_seconds
+// is over stays kRateLimited (CKR_DEVICE_ERROR, ulDeviceError 429).
 Status verifyCredentials(Slot& slot, Role role, const transport::BasicAuth& auth) {
   auto verified = slot.client().verifyLogin(role, auth);
   if (verified) return okStatus();
   switch (verified.error().kind) {
     case ErrorKind::kUnauthorized:
-    case ErrorKind::kRateLimited:
     case ErrorKind::kForbidden:
     case ErrorKind::kNotFound:
       return ckError(CKR_PIN_INCORRECT, "login refused: " + verified.error().message);
@@ -141,6 +146,7 @@ Status login(CK_SESSION_HANDLE handle, CK_USER_TYPE userType, std::string_view p
     return noteDeviceError(*ctx->session, verified);
   if (auto again = checkLoginAllowed(*ctx, wanted); !again) return again;  // raced
   ctx->slot().credentials().setLogin(role, std::move(auth));
+  followIdentity(ctx->slot());
   ctx->slot().setLoginState(wanted);
   log::info("logged in as " + std::string(so ? "SO" : "user") + " '" + *name + "'");
   return okStatus();

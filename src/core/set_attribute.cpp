@@ -1,11 +1,13 @@
-// PKCS#11 v2.40 §5.7 C_SetAttributeValue. The NetHSM can rename a key (POST
-// /keys/{id}/move, firmware ≥ 3.0) and, from 5.0, label it (PUT /keys/{id}/label);
+// PKCS#11 v2.40 §5.7 C_SetAttributeValue. CKA_ID renames the key (POST
+// /keys/{id}/move, firmware ≥ 3.0); CKA_LABEL labels it (key_label.hpp: on the
+// appliance from 5.0, in process memory before); neither changes the other, and
 // nothing else about a key can change. With enable_set_attribute_value the EJBCA /
 // SunPKCS11 mode of the seed documentation keeps CKA_ID as an alias (see
 // rememberAlias below).
 #include "core/api.hpp"
 #include "core/context.hpp"
 #include "core/id_codec.hpp"
+#include "core/key_label.hpp"
 #include "core/object_lookup.hpp"
 #include "log/log.hpp"
 
@@ -57,29 +59,20 @@ Status renameKey(Slot& slot, const std::string& from, const std::string& to) {
 }
 
 Status applyChange(Slot& slot, const Object& object, const Change& change) {
-  auto& client = slot.client();
-  bool hasLabels = client.firmwareVersion() >= nethsm::FirmwareVersion{5, 0};
   std::string id = object.nethsmId;
   if (change.id) {
     auto newId = netHsmIdFromCkaId(*change.id);
     if (!newId) return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_ID cannot name a NetHSM key");
-    if (!hasLabels && change.label && *change.label != *newId)
-      return ckError(CKR_TEMPLATE_INCONSISTENT, "before firmware 5.0 CKA_LABEL is the key ID");
     if (auto renamed = renameKey(slot, id, *newId); !renamed) return renamed;
+    // A label derived from the old ID stays the key's label in this process.
+    if (!change.label && *newId != id) {
+      if (auto it = object.attributes.find(CKA_LABEL); it != object.attributes.end())
+        return labelKey(slot, *newId, it->second);
+    }
     id = *newId;
   }
   if (!change.label) return okStatus();
-  if (hasLabels) {
-    if (auto set = client.setLabel(id, *change.label); !set) return set;
-    auto reloaded = slot.objects().reload(id);
-    if (!reloaded) return reloaded.error();
-    return okStatus();
-  }
-  if (change.id) return okStatus();  // label equals the new ID (checked above)
-  // Before 5.0 the label is the NetHSM ID: setting it renames the key.
-  if (!isValidNetHsmId(*change.label))
-    return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_LABEL cannot name a NetHSM key");
-  return renameKey(slot, id, *change.label);
+  return labelKey(slot, id, toBytes(*change.label));
 }
 
 // The alias as key label: only printable ASCII (SunPKCS11 aliases are text).
@@ -123,12 +116,9 @@ void rememberAlias(Slot& slot, const Object& object, const Change& change) {
     slot.setAlias(*change.id, id);
   }
   auto label = aliasLabel(change);
-  if (!label || client.firmwareVersion() < nethsm::FirmwareVersion{5, 0}) return;
-  if (auto set = client.setLabel(id, *label); !set) {
+  if (!label || !firmwareHasKeyLabels(client.firmwareVersion())) return;
+  if (auto set = labelKey(slot, id, toBytes(*label)); !set)
     log::warn("C_SetAttributeValue: key " + id + " not labelled (" + set.error().message + ")");
-    return;
-  }
-  (void)slot.objects().reload(id);  // a failure shows at the next search
 }
 
 }  // namespace

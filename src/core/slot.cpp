@@ -15,6 +15,7 @@ Slot::Slot(CK_SLOT_ID id, config::SlotConfig config, SlotOptions options)
       config_.cacheRefreshSeconds.value_or(config::kDefaultCacheRefreshSeconds));
   store.parallel = options.parallelListing;
   objects_ = std::make_unique<ObjectStore>(*client_, store);
+  objects_->setNamespace(credentials_.readNamespace());
 }
 
 Slot::~Slot() {

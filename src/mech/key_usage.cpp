@@ -2,6 +2,9 @@
 #include "mech/key_usage.hpp"
 
 #include <algorithm>
+#include <string>
+
+#include "log/log.hpp"
 
 namespace p11nethsm::mech {
 namespace {
@@ -36,9 +39,29 @@ std::vector<Usage> usagesFor(KeyType type) {
   return {{CKA_SIGN, {KeyMechanism::kEcdsaSignature}}};
 }
 
+// A Generic key on the NetHSM does AES-CBC only: no HMAC or other MAC (BEHAVIOUR.md
+// §7: "Generic keys cannot sign"). A template asking it to sign or verify asks for a
+// key that cannot exist; making one that silently fails at C_SignInit is worse.
+Status refuseSecretKeyMacs(KeyType type, const TemplateReader& keyTemplate) {
+  if (type != KeyType::kGeneric) return okStatus();
+  for (CK_ATTRIBUTE_TYPE attribute : {CKA_SIGN, CKA_VERIFY}) {
+    auto v = keyTemplate.boolean(attribute);
+    if (!v) return v.error();
+    if (v->value_or(false)) {
+      const char* name = attribute == CKA_SIGN ? "CKA_SIGN" : "CKA_VERIFY";
+      log::warn(std::string("secret key template: ") + name +
+                "=TRUE refused, NetHSM secret keys only encrypt and decrypt (AES-CBC)");
+      return ckError(CKR_ATTRIBUTE_VALUE_INVALID,
+                     std::string(name) + "=TRUE: NetHSM secret keys cannot sign or verify");
+    }
+  }
+  return okStatus();
+}
+
 }  // namespace
 
 Result<std::vector<KeyMechanism>> grantedMechanisms(KeyType type, const TemplateReader& keyTemplate) {
+  if (auto refused = refuseSecretKeyMacs(type, keyTemplate); !refused) return refused.error();
   auto usages = usagesFor(type);
   bool anyTrue = false;
   std::vector<std::optional<bool>> values;

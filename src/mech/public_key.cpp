@@ -4,6 +4,8 @@
 #include <openssl/core_names.h>
 #include <openssl/x509.h>
 
+#include <string_view>
+
 #include "mech/ec_curve.hpp"
 #include "mech/key_usage.hpp"
 
@@ -12,9 +14,22 @@ namespace {
 
 using nethsm::KeyType;
 
+// Key-management names by OID, not "RSA" / "EC": OpenSSL 3.0 maps a name it knows as
+// a legacy key type to its NID and first asks for an ENGINE implementing that NID
+// (int_ctx_new, crypto/evp/pmeth_lib.c). In a host that loaded an engine as the
+// default for RSA/EC keys, such as `openssl ... -engine pkcs11` with libp11, that is
+// a legacy context on which EVP_PKEY_fromdata fails, and every key would be listed
+// with an empty CKA_MODULUS / CKA_EC_POINT (issue 9: "EVP_PKEY_sign: invalid key",
+// empty ECDSA signatures). The OID aliases name the same default-provider key
+// management and map to no legacy NID, so no engine is consulted.
+constexpr const char* kRsaKeyManagement = "1.2.840.113549.1.1.1";  // rsaEncryption
+constexpr const char* kEcKeyManagement = "1.2.840.10045.2.1";      // id-ecPublicKey
+
 Result<PkeyPtr> fromParams(const char* keyType, OSSL_PARAM_BLD* bld) {
   ParamPtr params(OSSL_PARAM_BLD_to_param(bld));
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, keyType, nullptr));
+  const bool rsa = std::string_view(keyType) == "RSA";
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, rsa ? kRsaKeyManagement : kEcKeyManagement,
+                                            nullptr));
   EVP_PKEY* raw = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {

@@ -66,9 +66,13 @@ Result<Response> Client::Impl::call(Access access, Request request, std::initial
   auto auth = authFor(access);
   if (!auth) return auth.error();
   request.auth = std::move(*auth);
-  auto outcome = cluster.send(request);
+  auto outcome = send(request);
   if (outcome && std::find(ok.begin(), ok.end(), outcome->status) != ok.end()) return outcome;
   return mapFailure(outcome, operation);
+}
+
+Result<Response> Client::Impl::send(const Request& request) {
+  return sendThrottled(cluster, request, cluster.callTimeout(), throttle);
 }
 
 Result<bool> Client::Impl::keyExists(const std::string& id) {
@@ -88,8 +92,9 @@ void Client::Impl::learnFirmware(FirmwareVersion v) {
   firmware = v;
 }
 
-Client::Client(transport::Cluster& cluster, const CredentialSource& credentials)
-    : impl_(std::make_shared<Impl>(cluster, credentials)) {}
+Client::Client(transport::Cluster& cluster, const CredentialSource& credentials,
+               ThrottleOptions throttle)
+    : impl_(std::make_shared<Impl>(cluster, credentials, std::move(throttle))) {}
 
 Result<VendorInfo> Client::info() {
   auto r = impl_->call(Access::kPublic, makeRequest(Method::kGet, "/info"), {200}, "GET /info");
@@ -121,7 +126,7 @@ Status Client::verifyLogin(Role role, const transport::BasicAuth& auth) {
   Request request =
       makeRequest(Method::kGet, "/users/" + transport::escapePathSegment(auth.username));
   request.auth = auth;
-  auto outcome = impl_->cluster.send(request);
+  auto outcome = impl_->send(request);
   if (!outcome || outcome->status != 200) return mapFailure(outcome, "GET /users/{id}");
   auto actual = codec::parseStringField(outcome->body, "role");
   if (!actual) return actual.error();
@@ -142,7 +147,7 @@ Status Client::changePassphrase(const transport::BasicAuth& auth, const std::str
   request.auth = auth;
   // Not repeated: after a lost answer the old passphrase may no longer be valid.
   request.idempotency = Idempotency::kUnsafe;
-  auto outcome = impl_->cluster.send(request);
+  auto outcome = impl_->send(request);
   OPENSSL_cleanse(request.body.data(), request.body.size());
   if (!outcome || outcome->status != 204) return mapFailure(outcome, "POST /users/{id}/passphrase");
   return okStatus();

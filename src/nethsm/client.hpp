@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "nethsm/throttle.hpp"
 #include "nethsm/types.hpp"
 #include "transport/cluster.hpp"
 #include "util/result.hpp"
@@ -27,7 +28,9 @@ class CredentialSource {
 
 class Client {
  public:
-  Client(transport::Cluster& cluster, const CredentialSource& credentials);
+  // Every request goes through sendThrottled: a 429 is waited out, not reported.
+  Client(transport::Cluster& cluster, const CredentialSource& credentials,
+         ThrottleOptions throttle = {});
 
   // Public endpoints (no credentials).
   Result<VendorInfo> info();

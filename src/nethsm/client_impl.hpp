@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "nethsm/client.hpp"
 #include "nethsm/error.hpp"
@@ -25,7 +26,11 @@ enum class Access {
 };
 
 struct Client::Impl {
-  Impl(transport::Cluster& c, const CredentialSource& s) : cluster(c), credentials(s) {}
+  Impl(transport::Cluster& c, const CredentialSource& s, ThrottleOptions t)
+      : cluster(c), credentials(s), throttle(std::move(t)) {}
+
+  // cluster.send with 429s waited out (throttle.hpp); every request goes through it.
+  Result<transport::Response> send(const transport::Request& request);
 
   // The credentials for `access`; kNoCredentials when the role has none.
   Result<std::optional<transport::BasicAuth>> authFor(Access access) const;
@@ -48,6 +53,7 @@ struct Client::Impl {
 
   transport::Cluster& cluster;
   const CredentialSource& credentials;
+  const ThrottleOptions throttle;
 
   mutable std::mutex mutex;  // guards the firmware fields; never held across I/O
   std::optional<FirmwareVersion> firmware;

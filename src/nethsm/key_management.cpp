@@ -58,7 +58,7 @@ Status Client::Impl::sendChecked(Access access, Request request, std::initialize
   bool earlierAmbiguous = false;
   std::optional<Error> last;
   for (unsigned round = 0; round < rounds; ++round) {
-    auto outcome = cluster.send(request);
+    auto outcome = send(request);  // a 429 is waited out there
     if (outcome && std::find(ok.begin(), ok.end(), outcome->status) != ok.end()) return okStatus();
     Error error = mapFailure(outcome, operation);
     const bool unclear = ambiguous(outcome);

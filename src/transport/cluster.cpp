@@ -191,6 +191,10 @@ size_t Cluster::instanceCount() const { return impl_->pools.size(); }
 
 const config::RetryConfig& Cluster::retryPolicy() const { return impl_->slot.retries; }
 
+std::chrono::milliseconds Cluster::callTimeout() const {
+  return std::chrono::seconds(impl_->slot.timeoutSeconds);
+}
+
 ClusterStats Cluster::stats() const {
   const Impl& d = *impl_;
   ClusterStats s;

@@ -84,6 +84,9 @@ class Cluster {
   // The slot's retry policy (the NetHSM client bounds its verify-then-retry loops
   // for key creation by it).
   const config::RetryConfig& retryPolicy() const;
+  // The slot's timeout_seconds: what one call may take (the NetHSM client bounds its
+  // waits for a throttled answer by it).
+  std::chrono::milliseconds callTimeout() const;
 
   // In a forked child: forget every pooled connection and thread without touching
   // them (they belong to the parent).

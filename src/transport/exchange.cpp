@@ -158,6 +158,7 @@ ExchangeOutcome performExchange(CURL* h, const std::string& baseUrl, const Reque
     if (contentType != nullptr) response.contentType = contentType;
     response.location = headerValue(h, "Location");
     response.etag = headerValue(h, "ETag");
+    response.retryAfter = headerValue(h, "Retry-After");
     response.body = std::move(body);
     outcome.result = std::move(response);
   } else {

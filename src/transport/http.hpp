@@ -38,6 +38,7 @@ struct Response {
   std::string contentType;
   std::string location;      // Location header, if any
   std::string etag;          // ETag header, if any
+  std::string retryAfter;    // Retry-After header, if any (429, 503)
   size_t instanceIndex = 0;  // which instance answered (for logs and tests)
 };
 

@@ -1,7 +1,6 @@
 // Issue 5 §3–4: slots, tokens, sessions and token-wide login.
 #include <cstring>
 #include <set>
-#include <thread>
 
 #include "battery.hpp"
 
@@ -121,14 +120,17 @@ TEST_F(Battery, SessionStatesFollowTheSpecTables) {
   EXPECT_EQ(login(rw, 77, kAdminPassword), CKR_USER_TYPE_INVALID);
 }
 
-TEST_F(Battery, WrongPinIsPinIncorrectAlsoWhenRateLimited) {
+// Within a second of a failed attempt the appliance answers 429 to that user name
+// (BEHAVIOUR.md §2): the module waits it out, so a second wrong PIN is still
+// CKR_PIN_INCORRECT and the right one, typed at once, logs in (issue 9).
+TEST_F(Battery, WrongPinThenRightPinAtOnce) {
   reinitialize(passwordsFromLogin());
   CK_SESSION_HANDLE s = open();
   EXPECT_EQ(login(s, CKU_USER, "wrongPassphrase"), CKR_PIN_INCORRECT);
-  // Within a second of a failed attempt the appliance answers 429.
   EXPECT_EQ(login(s, CKU_USER, "wrongAgain!!"), CKR_PIN_INCORRECT);
   EXPECT_EQ(state(s), CKS_RO_PUBLIC_SESSION);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // let the rate limit pass
+  EXPECT_EQ(login(s, CKU_USER, kOperatorPassword), CKR_OK);
+  EXPECT_EQ(state(s), CKS_RO_USER_FUNCTIONS);
 }
 
 TEST_F(Battery, LogoutDropsTheCredentialsOfLogin) {
@@ -137,7 +139,6 @@ TEST_F(Battery, LogoutDropsTheCredentialsOfLogin) {
   CK_OBJECT_CLASS priv = CKO_PRIVATE_KEY;
   EXPECT_TRUE(find(s, {attr(CKA_CLASS, &priv, sizeof priv)}).empty());  // private: hidden
   EXPECT_EQ(lastRv_, CKR_OK);  // no credentials at all: nothing found, no error
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past any rate limit
   ASSERT_EQ(login(s, CKU_USER, kOperatorPassword), CKR_OK);
   CK_OBJECT_HANDLE key = findKey(s, CKO_PRIVATE_KEY, kEdId);
   ASSERT_NE(key, CK_INVALID_HANDLE);
@@ -152,7 +153,6 @@ TEST_F(Battery, LogoutDropsTheCredentialsOfLogin) {
 TEST_F(Battery, CloseAllSessionsLogsOut) {
   reinitialize(passwordsFromLogin());
   CK_SESSION_HANDLE s = open();
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   ASSERT_EQ(login(s, CKU_USER, kOperatorPassword), CKR_OK);
   ASSERT_EQ(p_->C_CloseAllSessions(0), CKR_OK);
   CK_SESSION_HANDLE again = open();
@@ -188,7 +188,6 @@ TEST_F(Battery, SetPinForUserAndSo) {
   std::string wrong = "notThePassphrase";
   EXPECT_EQ(p_->C_SetPIN(s, cast(wrong), wrong.size(), cast(newPin), newPin.size()),
             CKR_PIN_INCORRECT);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   ASSERT_EQ(p_->C_SetPIN(s, cast(oldPin), oldPin.size(), cast(newPin), newPin.size()), CKR_OK);
   ASSERT_EQ(p_->C_SetPIN(s, cast(newPin), newPin.size(), cast(oldPin), oldPin.size()), CKR_OK);
   ASSERT_EQ(p_->C_CloseSession(ro), CKR_OK);  // SO login needs no read-only session

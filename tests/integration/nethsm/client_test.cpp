@@ -92,10 +92,10 @@ TEST_F(ClientTest, VerifyLoginDistinguishesPasswordAndRole) {
   ASSERT_FALSE(wrongPassword.ok());
   EXPECT_EQ(wrongPassword.error().kind, ErrorKind::kUnauthorized);
   EXPECT_EQ(wrongPassword.error().message.find("not-the-password"), std::string::npos);
-  // Within 1 s of a failed attempt the appliance answers 429 (BEHAVIOUR.md §2).
-  auto limited = client_->verifyLogin(Role::kOperator, op);
-  ASSERT_FALSE(limited.ok());
-  EXPECT_EQ(limited.error().kind, ErrorKind::kRateLimited);
+  // Within 1 s of a failed attempt the appliance answers 429 (BEHAVIOUR.md §2); the
+  // client waits the window out, so the right password is still accepted (issue 9).
+  auto afterThrottle = client_->verifyLogin(Role::kOperator, op);
+  EXPECT_TRUE(afterThrottle.ok()) << afterThrottle.error().message;
 }
 
 TEST_F(ClientTest, RandomIsChunkedBy1024) {

@@ -262,6 +262,15 @@ TEST(ConfigOptions, ConnectTimeoutAboveTotalTimeoutWarns) {
   EXPECT_NE(findDiagnostic(cfg, LogLevel::kWarn, "connect_timeout_seconds is larger"), "");
 }
 
+// Issue 9: a short timeout_seconds alone bounds the default connect timeout too;
+// warning about an option the user never wrote only confuses.
+TEST(ConfigOptions, ShortTimeoutAloneDoesNotWarnAboutTheDefaultConnectTimeout) {
+  Config cfg = mustParse(minimalSlot("    timeout_seconds: 5\n"));
+  EXPECT_EQ(cfg.slots.at(0).timeoutSeconds, 5u);
+  EXPECT_EQ(findDiagnostic(cfg, LogLevel::kWarn, "connect_timeout_seconds"), "");
+  EXPECT_EQ(warningCount(cfg), 0u);
+}
+
 TEST(ConfigOptions, LabelOfExactly32BytesIsAccepted) {
   std::string label(32, 'L');
   Config cfg = mustParse("slots:\n  - label: " + label +
