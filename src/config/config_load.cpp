@@ -74,7 +74,8 @@ Status readSearchPath(const std::vector<std::string>& paths, std::vector<ConfigT
       case ReadOutcome::kMissing:
         break;
       case ReadOutcome::kDenied:
-        diags.push_back({LogLevel::kWarn, path + ": skipped, cannot read it: " + file.problem});
+        diags.push_back(
+            {LogLevel::kWarn, path + ": skipped, cannot read it: " + file.problem, path});
         break;
       case ReadOutcome::kFailed:
         return makeError(ErrorKind::kConfig, path + ": cannot read the configuration: " +

@@ -74,7 +74,8 @@ Error configError(const NodeRef& at, std::string_view problem) {
 
 void addDiagnostic(Diagnostics& diags, LogLevel level, const NodeRef& at,
                    std::string_view message) {
-  diags.push_back(Diagnostic{level, at.where() + ": " + std::string(message)});
+  const unsigned line = at.mark.is_null() ? 0 : static_cast<unsigned>(at.mark.line + 1);
+  diags.push_back(Diagnostic{level, at.where() + ": " + std::string(message), at.file, line});
 }
 
 std::string_view nearestKey(std::string_view key, std::span<const std::string_view> known) {
