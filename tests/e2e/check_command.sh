@@ -53,7 +53,7 @@ slot_yaml() {
   echo "  - label: $label"
   echo "    operator: {username: operator, password: \"$op\"}"
   echo "    administrator: {username: admin, password: \"env:CHECK_ADMIN_PASS\"}"
-  echo "    timeout_seconds: 5"
+  echo "    timeout_seconds: 15"
   for line in "$@"; do echo "    $line"; done
   echo "    instances:"
   echo "      - url: \"$url\""
@@ -121,7 +121,7 @@ expect_line wrong_password "result: unusable: slot 0 'WrongPass'"
 expect_problems wrong_password 1
 
 step "unknown option (a misspelt key): reported with file:line, the slot still works"
-{ echo "slots:"; slot_yaml Typo "$op_pass" "$MOCK_URL" "$MOCK_FP" "tiemout_seconds: 5"; } >"$conf"
+{ echo "slots:"; slot_yaml Typo "$op_pass" "$MOCK_URL" "$MOCK_FP" "tiemout_seconds: 15"; } >"$conf"
 sleep_until_unthrottled() {  # the failed login above throttles 'operator' for 1 s
   for _ in $(seq 1 30); do
     curl -sk -o /dev/null -w '%{http_code}' -u "operator:$op_pass" "$MOCK_URL/users/operator" | grep -q 200 && return 0
@@ -130,21 +130,44 @@ sleep_until_unthrottled() {  # the failed login above throttles 'operator' for 1
 }
 sleep_until_unthrottled
 run_check unknown_option 0 --no-prompt
-expect_line unknown_option "problem: $conf:7: slots[0].tiemout_seconds: unknown key 'tiemout_seconds' ignored (did you mean 'timeout_seconds'?); fix: edit line 7 of $conf"
-expect_line unknown_option "  warning: $conf:7:5: slots[0].tiemout_seconds: unknown key 'tiemout_seconds' ignored (did you mean 'timeout_seconds'?)"
+expect_line unknown_option "problem: $conf:6: slots[0].tiemout_seconds: unknown key 'tiemout_seconds' ignored (did you mean 'timeout_seconds'?); fix: edit line 6 of $conf"
+expect_line unknown_option "  warning: $conf:6:5: slots[0].tiemout_seconds: unknown key 'tiemout_seconds' ignored (did you mean 'timeout_seconds'?)"
 expect_line unknown_option "result: 1 slot(s) usable, 1 problem(s)"
 
 step "a configuration the module refuses (env: names an unset variable)"
 { echo "slots:"; slot_yaml Refused "$op_pass" "$MOCK_URL" "$MOCK_FP"; } >"$conf"
 (unset CHECK_ADMIN_PASS; run_check refused 1 --no-prompt)
-expect_line refused "problem: configuration: $conf:4:20: slots[0].administrator.password: environment variable 'CHECK_ADMIN_PASS' is not set; fix: correct it: until then C_Initialize fails with CKR_FUNCTION_FAILED"
+expect_line refused "problem: configuration: $conf:4:38: slots[0].administrator.password: environment variable 'CHECK_ADMIN_PASS' is not set; fix: correct it: until then C_Initialize fails with CKR_FUNCTION_FAILED"
 expect_line refused "result: the module cannot load this configuration"
 
 step "password asked on the terminal, without echo"
 { echo "slots:"; echo "  - label: Asked"; echo "    operator: {username: operator}"
   echo "    instances: [{url: \"$MOCK_URL\", sha256_fingerprints: [\"$MOCK_FP\"]}]"; } >"$conf"
+# On a pseudo-terminal: the password is typed once the prompt shows (as a person
+# would), so anything echoed would appear in the captured output.
 status=0
-printf '%s\n' "$op_pass" | script -qec "$CHECK" /dev/null >"$WORK/asked.out" 2>&1 || status=$?
+CHECK=$CHECK TYPED=$op_pass python3 - >"$WORK/asked.out" 2>&1 <<'PY' || status=$?
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(os.environ["CHECK"], [os.environ["CHECK"]])
+seen = b""
+def read_some():
+    global seen
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        return False
+    seen += chunk
+    return bool(chunk)
+while b"(empty: skip): " not in seen and read_some():
+    pass
+os.write(fd, os.environ["TYPED"].encode() + b"\n")
+while read_some():
+    pass
+sys.stdout.write(seen.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+PY
 sed 's/^/    | /' "$WORK/asked.out"
 [ "$status" = 0 ] || bad "asked: exit status $status"
 grep -q "password of operator 'operator' for slot 'Asked'" "$WORK/asked.out" || bad "asked: no prompt"
