@@ -136,11 +136,13 @@ struct ConfigText {
 };
 
 // Reads P11NETHSM_CONFIG_FILE if set (only that file), else merges every existing
-// file of the search path. Errors name file, line and key. Diagnostics are logged
+// file of the search path; when none exists, a Config without slots (and an info
+// diagnostic listing the path): the module is installed but not configured. Errors
+// name file, line and key. Diagnostics are logged
 // (buffered by the log layer until log::configure) and returned in Config; a failure
 // is returned, not logged: the caller logs its message once (one clear line).
 Result<Config> loadConfig();
-// Same with explicit sources. No file found at all is an error that lists the path.
+// Same with explicit sources.
 Result<Config> loadConfig(const ConfigSources& sources);
 // The sources loadConfig() uses: P11NETHSM_CONFIG_FILE, else configSearchPath().
 ConfigSources configSourcesFromEnvironment();

@@ -69,6 +69,12 @@ int runCheck(const CheckOptions& options) {
     return report.finish();
   }
   reportConfig(*cfg, sources, report);
+  if (cfg->slots.empty()) {
+    report.problem({"configuration", "no configuration file found: the module offers no slot",
+                    "create /etc/nitrokey/p11nethsm.conf (every option is explained in "
+                    "/usr/share/doc/p11nethsm/p11nethsm.example.conf) or set " +
+                        std::string(config::kConfigFileEnvVar)});
+  }
   for (size_t i = 0; i < cfg->slots.size(); ++i) {
     report.slotResult(i, cfg->slots[i].label, checkSlot(cfg->slots[i], i, options, report));
   }

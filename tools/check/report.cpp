@@ -26,6 +26,10 @@ int Report::finish() {
     std::printf("result: the module cannot load this configuration\n");
     return 1;
   }
+  if (slots_ == 0) {
+    std::printf("result: no slot is configured\n");
+    return 1;
+  }
   if (!unusable_.empty()) {
     std::string names;
     for (const auto& n : unusable_) names += (names.empty() ? "" : ", ") + n;

@@ -25,7 +25,7 @@ class Report {
 
   // Prints "Problems" (one line per problem: "problem: <subject>: <what>; fix: <fix>")
   // and the closing verdict; returns the exit status: 0 every slot usable, 1 a slot
-  // unusable or the configuration refused.
+  // unusable, no slot at all, or the configuration refused.
   int finish();
 
  private:
