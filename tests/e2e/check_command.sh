@@ -43,7 +43,7 @@ e2e_start_mock "$BUILD" "$WORK"
 e2e_provision "$admin_pass" "$op_pass"
 e2e_curl "admin:$admin_pass" POST /keys/generate \
   '{"id":"k1","type":"Curve25519","mechanisms":["EdDSA_Signature"]}' >/dev/null
-closed_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+closed_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 unreachable="https://127.0.0.1:$closed_port/api/v1"
 
 # slot_yaml <label> <operator-password> <url> <fingerprint> [extra slot lines...]
@@ -146,7 +146,7 @@ step "password asked on the terminal, without echo"
 # On a pseudo-terminal: the password is typed once the prompt shows (as a person
 # would), so anything echoed would appear in the captured output.
 status=0
-CHECK=$CHECK TYPED=$op_pass python3 - >"$WORK/asked.out" 2>&1 <<'PY' || status=$?
+CHECK=$CHECK TYPED=$op_pass /usr/bin/python3 - >"$WORK/asked.out" 2>&1 <<'PY' || status=$?
 import os, pty, sys
 pid, fd = pty.fork()
 if pid == 0:
