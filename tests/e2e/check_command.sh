@@ -97,6 +97,18 @@ expect_line wrong_pin "problem: $(subject WrongPin "$MOCK_URL"): the certificate
 expect_line wrong_pin "result: unusable: slot 0 'WrongPin'"
 expect_problems wrong_pin 1
 
+step "no pin: the CA check decides (untrusted self-signed certificate, then ca_file)"
+{ echo "slots:"; slot_yaml NoPin "$op_pass" "$MOCK_URL" "$MOCK_FP" | grep -v sha256_fingerprints; } >"$conf"
+run_check untrusted 1 --no-prompt
+expect_line untrusted "problem: $(subject NoPin "$MOCK_URL"): the certificate is not trusted: SSL peer certificate or SSH remote key was not OK (SSL certificate problem: self-signed certificate); fix: set ca_file to the CA that issued it, or if this certificate is your NetHSM's, set sha256_fingerprints: [\"$MOCK_FP\"] for this instance in $conf"
+expect_problems untrusted 1
+openssl s_client -connect "$(sed 's|https://||; s|/api/v1||' <<<"$MOCK_URL")" </dev/null 2>/dev/null | openssl x509 >"$WORK/mock-ca.pem"
+{ echo "slots:"; slot_yaml WithCa "$op_pass" "${MOCK_URL/127.0.0.1/localhost}" "$MOCK_FP" |
+    sed "s|sha256_fingerprints: .*|ca_file: \"$WORK/mock-ca.pem\"|"; } >"$conf"
+run_check with_ca 0 --no-prompt
+expect_line with_ca "      TLS CA check: ok"
+expect_problems with_ca 0
+
 step "unreachable instance, alone"
 { echo "slots:"; slot_yaml Gone "$op_pass" "$unreachable" "$MOCK_FP"; } >"$conf"
 run_check unreachable 1 --no-prompt

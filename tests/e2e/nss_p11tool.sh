@@ -19,18 +19,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "mock-nethsm with an RSA and a P-256 key; a certificate for the RSA key (admin REST API)"
 e2e_start_mock "$BUILD" "$WORK"
 e2e_provision "$admin_pass" "$op_pass"
-e2e_curl "admin:$admin_pass" POST /keys/generate \
-  '{"id":"nssrsa","type":"RSA","length":2048,"mechanisms":["RSA_Signature_PKCS1"]}' >/dev/null
-e2e_curl "admin:$admin_pass" POST /keys/generate \
-  '{"id":"nssec","type":"EC_P256","mechanisms":["ECDSA_Signature"]}' >/dev/null
-e2e_curl "admin:$admin_pass" GET /keys/nssrsa/public.pem >"$WORK/nssrsa.pem"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=Test CA" \
-  -keyout "$WORK/ca.key" -out "$WORK/ca.pem" -days 30 2>/dev/null
-openssl req -new -key "$WORK/ca.key" -subj "/CN=nss-rsa-cert" 2>/dev/null |
-  openssl x509 -req -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" -CAcreateserial \
-    -force_pubkey "$WORK/nssrsa.pem" -days 30 -outform DER -out "$WORK/nssrsa.der" 2>/dev/null
-curl -sS --fail-with-body -k -u "admin:$admin_pass" -X PUT -H "Content-Type: application/octet-stream" \
-  --data-binary "@$WORK/nssrsa.der" "$MOCK_URL/keys/nssrsa/cert"
+e2e_generate_key "$admin_pass" nssrsa RSA 2048 RSA_Signature_PKCS1
+e2e_generate_key "$admin_pass" nssec EC_P256 0 ECDSA_Signature
+e2e_put_certificate "$admin_pass" nssrsa nss-rsa-cert
 export P11NETHSM_CONFIG_FILE="$WORK/p11nethsm.conf"
 e2e_write_config "$P11NETHSM_CONFIG_FILE" "$token" "" "$admin_pass"
 

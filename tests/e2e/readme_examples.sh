@@ -20,18 +20,9 @@ fail=0
 echo "== mock-nethsm with the keys the README assumes"
 e2e_start_mock "$BUILD" "$WORK"
 e2e_provision "$admin_pass" "$NETHSM_OPERATOR_PASSWORD"
-e2e_curl "admin:$admin_pass" POST /keys/generate \
-  '{"id":"webserver","type":"RSA","length":2048,"mechanisms":["RSA_Signature_PKCS1"]}' >/dev/null
-e2e_curl "admin:$admin_pass" POST /keys/generate \
-  '{"id":"vault-seal","type":"RSA","length":2048,"mechanisms":["RSA_Decryption_OAEP_SHA256"]}' >/dev/null
-e2e_curl "admin:$admin_pass" GET /keys/webserver/public.pem >"$WORK/webserver.pem"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=Test CA" \
-  -keyout "$WORK/ca.key" -out "$WORK/ca.pem" -days 30 2>/dev/null
-openssl req -new -key "$WORK/ca.key" -subj "/CN=www.example.org" 2>/dev/null |
-  openssl x509 -req -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" -CAcreateserial \
-    -force_pubkey "$WORK/webserver.pem" -days 30 -outform DER -out "$WORK/webserver.der" 2>/dev/null
-curl -sS --fail-with-body -k -u "admin:$admin_pass" -X PUT -H "Content-Type: application/octet-stream" \
-  --data-binary "@$WORK/webserver.der" "$MOCK_URL/keys/webserver/cert"
+e2e_generate_key "$admin_pass" webserver RSA 2048 RSA_Signature_PKCS1
+e2e_generate_key "$admin_pass" vault-seal RSA 2048 RSA_Decryption_OAEP_SHA256
+e2e_put_certificate "$admin_pass" webserver www.example.org
 export P11NETHSM_CONFIG_FILE="$WORK/p11nethsm.conf"
 e2e_write_config "$P11NETHSM_CONFIG_FILE" NetHSM "" "$admin_pass"
 export HOME="$WORK/home"
