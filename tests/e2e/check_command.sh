@@ -85,6 +85,14 @@ if [ ! -e /etc/nitrokey/p11nethsm.conf ]; then
   expect_line healthy "  not found: /etc/nitrokey/p11nethsm.conf"
 fi
 
+if [ ! -e /etc/nitrokey/p11nethsm.conf ] && [ ! -e /usr/local/etc/nitrokey/p11nethsm.conf ]; then
+  step "no configuration file at all: no slot (the module loads, but offers nothing)"
+  mkdir -p "$WORK/empty-home"
+  (unset P11NETHSM_CONFIG_FILE; HOME=$WORK/empty-home run_check no_file 1 --no-prompt)
+  expect_line no_file "problem: configuration: no configuration file found: the module offers no slot; fix: create /etc/nitrokey/p11nethsm.conf (every option is explained in /usr/share/doc/p11nethsm/p11nethsm.example.conf) or set P11NETHSM_CONFIG_FILE"
+  expect_line no_file "result: no slot is configured"
+fi
+
 export P11NETHSM_CONFIG_FILE="$WORK/p11nethsm.conf"
 conf=$P11NETHSM_CONFIG_FILE
 subject() { echo "slot 0 '$1' instance ${3:-0} ($2)"; }
