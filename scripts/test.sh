@@ -3,8 +3,8 @@
 # the whole suite. Each stage prints its duration; the command exits non-zero when any
 # stage fails. Stages:
 #   release   build/       g++, warnings as errors: unit, integration, end-to-end tests
-#   sanitizer build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer: unit and
-#                          integration tests
+#   sanitizer build-asan/  clang (the second compiler), AddressSanitizer +
+#                          UndefinedBehaviorSanitizer: unit and integration tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -39,8 +39,9 @@ stage "release tests (unit, integration, e2e)" run_ctest build
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-stage "sanitizer build (ASan + UBSan)" configure_and_build build-asan \
-  -DCMAKE_BUILD_TYPE=Debug -DP11NETHSM_SANITIZE=ON
+stage "sanitizer build (clang, ASan + UBSan)" configure_and_build build-asan \
+  -DCMAKE_BUILD_TYPE=Debug -DP11NETHSM_SANITIZE=ON \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 stage "sanitizer tests (unit, integration)" run_ctest build-asan -L 'unit|integration'
 
 echo "== test command passed in $((SECONDS - suite_start)) s"

@@ -36,6 +36,9 @@ struct LogConfig {
 struct UserConfig {
   std::string username;                  // may be "namespace~user"
   std::optional<SecretString> password;  // absent: must come from C_Login
+  // Set when the password was written as env:NAME (its value is never kept here):
+  // diagnostics name the variable to fix.
+  std::optional<std::string> passwordEnvVar;
 };
 
 using Sha256Fingerprint = std::array<uint8_t, 32>;
@@ -87,13 +90,23 @@ struct SlotConfig {
   std::optional<unsigned> cacheRefreshSeconds;  // object cache refresh (core); set
                                                 // to kDefaultCacheRefreshSeconds by parse
   std::string sourceFile;  // the file this slot came from (for messages)
+  unsigned sourceLine = 0;  // its line there (1-based; 0: unknown)
 };
 
 // Something worth telling the user about a configuration that still loads (unknown
 // key, overridden option, ...). loadConfig() has already logged these.
 struct Diagnostic {
   LogLevel level = LogLevel::kWarn;
-  std::string message;
+  std::string message;  // "file:line:col: key.path: what"
+  std::string file;     // where, also apart (p11nethsm-check's problem lines)
+  unsigned line = 0;    // 1-based; 0: unknown
+};
+
+// Where a top-level option in effect was set (after the merge: the winning file).
+struct OptionSource {
+  std::string key;
+  std::string file;
+  unsigned line = 0;
 };
 
 struct Config {
@@ -104,6 +117,7 @@ struct Config {
   std::vector<SlotConfig> slots;
   std::vector<std::string> sourceFiles;  // files read, in merge order
   std::vector<Diagnostic> diagnostics;    // warnings/notes, in the order found
+  std::vector<OptionSource> optionSources;  // top-level options set, in key order
 };
 
 // Environment variable naming the only configuration file to read.
@@ -122,11 +136,13 @@ struct ConfigText {
 };
 
 // Reads P11NETHSM_CONFIG_FILE if set (only that file), else merges every existing
-// file of the search path. Errors name file, line and key. Diagnostics are logged
+// file of the search path; when none exists, a Config without slots (and an info
+// diagnostic listing the path): the module is installed but not configured. Errors
+// name file, line and key. Diagnostics are logged
 // (buffered by the log layer until log::configure) and returned in Config; a failure
 // is returned, not logged: the caller logs its message once (one clear line).
 Result<Config> loadConfig();
-// Same with explicit sources. No file found at all is an error that lists the path.
+// Same with explicit sources.
 Result<Config> loadConfig(const ConfigSources& sources);
 // The sources loadConfig() uses: P11NETHSM_CONFIG_FILE, else configSearchPath().
 ConfigSources configSourcesFromEnvironment();

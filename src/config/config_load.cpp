@@ -74,7 +74,8 @@ Status readSearchPath(const std::vector<std::string>& paths, std::vector<ConfigT
       case ReadOutcome::kMissing:
         break;
       case ReadOutcome::kDenied:
-        diags.push_back({LogLevel::kWarn, path + ": skipped, cannot read it: " + file.problem});
+        diags.push_back(
+            {LogLevel::kWarn, path + ": skipped, cannot read it: " + file.problem, path});
         break;
       case ReadOutcome::kFailed:
         return makeError(ErrorKind::kConfig, path + ": cannot read the configuration: " +
@@ -126,9 +127,18 @@ Result<Config> loadConfig(const ConfigSources& sources) {
     return s.error();
   }
   if (docs.empty()) {
-    return makeError(ErrorKind::kConfig, "no configuration file found (searched " +
-                                             joined(sources.searchPath) + "; or set " +
-                                             kConfigFileEnvVar + ")");
+    // Installed but not configured yet (a fresh package): no slot rather than a
+    // failing C_Initialize, so that p11-kit lists the module and programs that load
+    // every registered module (GnuTLS, p11-kit-proxy) print no error. Info level: it
+    // is the normal state of such a machine, not a fault.
+    Config empty;
+    empty.diagnostics = std::move(diags);
+    empty.diagnostics.push_back(
+        {LogLevel::kInfo, "no configuration file found (searched " + joined(sources.searchPath) +
+                              "; or set " + kConfigFileEnvVar + "): no slot is offered",
+         std::string()});
+    for (const Diagnostic& d : empty.diagnostics) log::write(d.level, d.message);
+    return empty;
   }
   Result<Config> cfg = mergeConfigTexts(docs);
   if (!cfg) return cfg;

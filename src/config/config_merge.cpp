@@ -96,6 +96,9 @@ Result<Config> build(const std::vector<ConfigText>& documents) {
     if (Status s = detail::readTopLevelOption(it->second, key, cfg, diags); !s) {
       return s.error();
     }
+    const YAML::Mark& mark = it->second.mark;
+    cfg.optionSources.push_back(OptionSource{
+        std::string(key), it->second.file, mark.is_null() ? 0 : unsigned(mark.line + 1)});
   }
   detail::checkLogOptions(collected.options, cfg.log, diags);
   for (const NodeRef& ref : collected.slots) {

@@ -49,7 +49,12 @@ Status requireScalar(const NodeRef& ref, std::string_view expected) {
 std::string NodeRef::where() const {
   std::string out = file;
   if (!mark.is_null()) {
-    out += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+    // Appended piece by piece: `":" + std::to_string(...)` trips GCC 12's -Wrestrict
+    // false positive at -O3 (GCC bug 105329).
+    out += ':';
+    out += std::to_string(mark.line + 1);
+    out += ':';
+    out += std::to_string(mark.column + 1);
   }
   if (!path.empty()) out += ": " + path;
   return out;
@@ -74,7 +79,8 @@ Error configError(const NodeRef& at, std::string_view problem) {
 
 void addDiagnostic(Diagnostics& diags, LogLevel level, const NodeRef& at,
                    std::string_view message) {
-  diags.push_back(Diagnostic{level, at.where() + ": " + std::string(message)});
+  const unsigned line = at.mark.is_null() ? 0 : static_cast<unsigned>(at.mark.line + 1);
+  diags.push_back(Diagnostic{level, at.where() + ": " + std::string(message), at.file, line});
 }
 
 std::string_view nearestKey(std::string_view key, std::span<const std::string_view> known) {

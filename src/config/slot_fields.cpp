@@ -163,6 +163,8 @@ constexpr Field<UserConfig> kUserFields[] = {
        auto password = resolvePassword(r);
        if (!password) return Status(password.error());
        t.password = std::move(password.value());
+       const std::string& text = r.node.Scalar();
+       if (text.rfind("env:", 0) == 0) t.passwordEnvVar = text.substr(4);
        return okStatus();
      }},
 };
@@ -299,6 +301,7 @@ Result<std::optional<SecretString>> resolvePassword(const NodeRef& ref) {
 Result<SlotConfig> readSlot(const NodeRef& ref, Diagnostics& diags) {
   SlotConfig slot;
   slot.sourceFile = ref.file;
+  if (!ref.mark.is_null()) slot.sourceLine = static_cast<unsigned>(ref.mark.line + 1);
   if (Status s = readMap(ref, kSlotFields, slot, diags); !s) return s.error();
   if (!slot.operatorUser && !slot.administrator) {
     return configError(ref, "slot '" + slot.label +

@@ -60,12 +60,12 @@ void Slot::setSerialNumber(std::string serial) {
 
 void Slot::setAlias(const Bytes& alias, const std::string& nethsmId) {
   std::lock_guard lock(mutex_);
-  aliases_[alias] = nethsmId;
+  aliases_[std::string(alias.begin(), alias.end())] = nethsmId;
 }
 
 std::optional<std::string> Slot::aliasTarget(const Bytes& alias) const {
   std::lock_guard lock(mutex_);
-  auto it = aliases_.find(alias);
+  auto it = aliases_.find(std::string(alias.begin(), alias.end()));
   if (it == aliases_.end()) return std::nullopt;
   return it->second;
 }

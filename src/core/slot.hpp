@@ -83,7 +83,9 @@ class Slot {
   mutable std::mutex mutex_;
   LoginState login_ = LoginState::kNone;
   std::string serial_;
-  std::map<Bytes, std::string> aliases_;
+  // Keyed by the alias bytes as a string: std::less<std::vector<uint8_t>> trips GCC
+  // 12's -Wstringop-overread false positive at -O3 (Release builds with -Werror).
+  std::map<std::string, std::string> aliases_;
   std::map<CK_OBJECT_HANDLE, std::pair<ObjectPtr, CK_SESSION_HANDLE>> sessionObjects_;
 };
 

@@ -23,8 +23,13 @@ constexpr FacilityName kFacilities[] = {
 constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
+// Appended piece by piece: `"<" + std::to_string(...)` trips GCC 12's -Wrestrict
+// false positive at -O3 (GCC bug 105329), which breaks Release builds with -Werror.
 std::string priority(const SyslogIdentity& id, Level level) {
-  return "<" + std::to_string(id.facility * 8 + syslogSeverity(level)) + ">";
+  std::string out(1, '<');
+  out += std::to_string(id.facility * 8 + syslogSeverity(level));
+  out += '>';
+  return out;
 }
 
 // RFC 5424 §6: HOSTNAME, APP-NAME are PRINTUSASCII (33..126) with length limits;

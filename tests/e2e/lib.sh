@@ -87,3 +87,26 @@ e2e_write_config() {
 }
 
 hex_of() { printf '%s' "$1" | xxd -p | tr -d '\n'; }
+
+# e2e_generate_key <admin-pass> <id> <type> <length> <mechanism>: a key on the mock;
+# its public key lands in $WORK/<id>.pem.
+e2e_generate_key() {
+  local admin=$1 id=$2 type=$3 length=$4 mech=$5
+  e2e_curl "admin:$admin" POST /keys/generate \
+    "{\"id\":\"$id\",\"type\":\"$type\",\"length\":$length,\"mechanisms\":[\"$mech\"]}" >/dev/null
+  e2e_curl "admin:$admin" GET "/keys/$id/public.pem" >"$WORK/$id.pem"
+}
+
+# e2e_put_certificate <admin-pass> <id> <subject CN>: a certificate for key <id>
+# (issued by a throw-away test CA) stored on the mock with the admin REST API
+# (PUT /keys/{id}/cert); its DER lands in $WORK/<id>.der.
+e2e_put_certificate() {
+  local admin=$1 id=$2 cn=$3
+  [ -f "$WORK/ca.key" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -subj "/CN=Test CA" -keyout "$WORK/ca.key" -out "$WORK/ca.pem" -days 30 2>/dev/null
+  openssl req -new -key "$WORK/ca.key" -subj "/CN=$cn" 2>/dev/null |
+    openssl x509 -req -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" -CAcreateserial \
+      -force_pubkey "$WORK/$id.pem" -days 30 -outform DER -out "$WORK/$id.der" 2>/dev/null
+  curl -sS --fail-with-body -k -u "admin:$admin" -X PUT -H "Content-Type: application/octet-stream" \
+    --data-binary "@$WORK/$id.der" "$MOCK_URL/keys/$id/cert"
+}

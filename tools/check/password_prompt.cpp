@@ -1,0 +1,49 @@
+#include "check/password_prompt.hpp"
+
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+namespace p11nethsm::check {
+
+namespace {
+
+constexpr size_t kMaxPassword = 4096;
+
+// Reads one line from `fd` into a zeroized buffer; the terminal echo is off meanwhile
+// and restored afterwards.
+std::optional<SecretString> readHidden(int fd) {
+  termios saved{};
+  if (::tcgetattr(fd, &saved) != 0) return std::nullopt;
+  termios quiet = saved;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  quiet.c_lflag |= ECHONL;
+  if (::tcsetattr(fd, TCSAFLUSH, &quiet) != 0) return std::nullopt;
+  char buffer[kMaxPassword];
+  size_t length = 0;
+  char c = 0;
+  while (length < sizeof buffer && ::read(fd, &c, 1) == 1 && c != '\n') buffer[length++] = c;
+  ::tcsetattr(fd, TCSAFLUSH, &saved);
+  std::optional<SecretString> out;
+  if (length > 0) out = SecretString(std::string_view(buffer, length));
+  OPENSSL_cleanse(buffer, sizeof buffer);
+  return out;
+}
+
+}  // namespace
+
+std::optional<SecretString> askPassword(const std::string& prompt) {
+  const int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  if (::write(fd, prompt.data(), prompt.size()) < 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  std::optional<SecretString> answer = readHidden(fd);
+  ::close(fd);
+  return answer;
+}
+
+}  // namespace p11nethsm::check
