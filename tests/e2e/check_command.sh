@@ -167,7 +167,8 @@ step "password asked on the terminal, without echo"
 # would), so anything echoed would appear in the captured output.
 status=0
 CHECK=$CHECK TYPED=$op_pass /usr/bin/python3 - >"$WORK/asked.out" 2>&1 <<'PY' || status=$?
-import os, pty, sys
+import os, pty, signal, sys
+signal.alarm(60)  # a command that waits for input forever fails the test, not hangs it
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(os.environ["CHECK"], [os.environ["CHECK"]])
