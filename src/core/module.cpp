@@ -152,8 +152,15 @@ Result<CK_SLOT_ID> Module::waitForSlotEvent(bool dontBlock) {
     if (finalizing_) return ckError(CKR_CRYPTOKI_NOT_INITIALIZED, "finalized while waiting");
     if (auto event = takeEventLocked()) return *event;
     if (dontBlock) return ckError(CKR_NO_EVENT, "no slot event");
+    ++eventWaiters_;
     eventCv_.wait_for(lock, std::chrono::milliseconds(250));
+    --eventWaiters_;
   }
+}
+
+size_t Module::slotEventWaiters() {
+  std::lock_guard lock(eventMutex_);
+  return eventWaiters_;
 }
 
 void Module::shutdown() {

@@ -38,6 +38,8 @@ class Module {
   // C_WaitForSlotEvent: a slot whose token presence changed since last reported.
   // Blocks unless `dontBlock`; CKR_CRYPTOKI_NOT_INITIALIZED once finalizing.
   Result<CK_SLOT_ID> waitForSlotEvent(bool dontBlock);
+  // Threads blocked in waitForSlotEvent right now (tests: "the waiter is waiting").
+  size_t slotEventWaiters();
 
   // C_Finalize: wakes waiters, stops the health checkers (joined). Idempotent.
   void shutdown();
@@ -56,6 +58,7 @@ class Module {
   std::condition_variable eventCv_;
   std::vector<bool> reportedPresence_;
   bool finalizing_ = false;
+  size_t eventWaiters_ = 0;
 };
 
 // The initialized module, or CKR_CRYPTOKI_NOT_INITIALIZED. Holding the returned

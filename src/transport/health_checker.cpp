@@ -98,6 +98,7 @@ void Cluster::Impl::healthLoop() {
       earliest = std::min(earliest, at);
     }
     if (!due) {
+      healthWaits.fetch_add(1);
       wake.wait_until(lock, earliest);
       continue;
     }
