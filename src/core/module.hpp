@@ -2,6 +2,7 @@
 // The state of one C_Initialize … C_Finalize (DESIGN.md "Lifetime"): slots, the
 // session table and slot events. Everything is created in C_Initialize and released
 // in C_Finalize; no network I/O happens while creating it.
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -68,5 +69,11 @@ Result<std::shared_ptr<Module>> acquireModule();
 // C_Initialize / C_Finalize (PKCS#11 v2.40 §5.4).
 CK_RV initializeModule(const CK_C_INITIALIZE_ARGS* args);
 CK_RV finalizeModule(const void* reserved);
+
+// Host exit or unload without C_Finalize (core/host_exit.cpp); each gives up when the
+// module lock is not had by `deadline`. Stops the module's threads; then, with no
+// call in flight, releases the module as C_Finalize would (false: nothing released).
+void stopModuleThreadsForHostExit(std::chrono::steady_clock::time_point deadline);
+bool releaseModuleForHostExit(std::chrono::steady_clock::time_point deadline);
 
 }  // namespace p11nethsm::core

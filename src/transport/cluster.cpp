@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "log/log.hpp"
+#include "transport/abort_all.hpp"
 #include "transport/cluster_impl.hpp"
 #include "transport/exchange.hpp"
 
@@ -125,9 +126,10 @@ Result<Response> Cluster::send(const Request& request) {
   for (unsigned a = 0; a < attempts; ++a) {
     if (a > 0) {
       d.retries.fetch_add(1);
-      if (d.slot.retries.delaySeconds > 0) {
-        std::this_thread::sleep_for(std::chrono::seconds(d.slot.retries.delaySeconds));
-      }
+      // The host's exit or unload ends the wait and the call (abort_all.hpp).
+      if (d.slot.retries.delaySeconds > 0 &&
+          !sleepUnlessAborted(std::chrono::seconds(d.slot.retries.delaySeconds)))
+        break;
     }
     if (!d.threadRunning()) d.inlineProbes(probeBudget);
     const size_t instance = d.pickInstance();

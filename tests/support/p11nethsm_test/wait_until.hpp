@@ -13,7 +13,8 @@ std::optional<std::chrono::milliseconds> timeUntil(F condition, std::chrono::mil
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   for (;;) {
-    if (condition()) return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+    if (condition())
+      return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
     if (Clock::now() - start >= limit) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
