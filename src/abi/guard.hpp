@@ -38,10 +38,12 @@ CK_RV guardedStateless(const char* name, Fn&& fn) noexcept {
 }
 
 // `refused`: the answer once the host has begun to exit or unload the module without
-// C_Finalize (core/host_exit.hpp); the call then touches nothing.
+// C_Finalize (core/host_exit.hpp); the call then touches nothing. `forkQuiesce`:
+// false only for calls that block without doing any work (C_WaitForSlotEvent).
 template <class Fn>
-CK_RV guarded(const char* name, Fn&& fn, CK_RV refused = CKR_CRYPTOKI_NOT_INITIALIZED) noexcept {
-  core::CallGate gate;  // counts this call in flight
+CK_RV guarded(const char* name, Fn&& fn, CK_RV refused = CKR_CRYPTOKI_NOT_INITIALIZED,
+              bool forkQuiesce = true) noexcept {
+  core::CallGate gate(forkQuiesce);  // counts this call in flight
   if (!gate.open()) return refused;
   return guardedStateless(name, std::forward<Fn>(fn));
 }

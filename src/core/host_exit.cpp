@@ -8,7 +8,7 @@
 
 #include "core/module.hpp"
 #include "log/log.hpp"
-#include "transport/abort_all.hpp"
+#include "transport/process_guard.hpp"
 
 namespace p11nethsm::core {
 namespace {
@@ -58,14 +58,18 @@ void arm() {
 
 }  // namespace
 
-CallGate::CallGate() noexcept {
+CallGate::CallGate(bool forkQuiesce) noexcept {
   // Counted before the check: the handler sets gClosing before it reads the count,
   // so either it waits for this call or this call sees gClosing (both seq_cst).
   gInFlight.fetch_add(1);
   open_ = !gClosing.load();
+  if (open_ && forkQuiesce) activity_.emplace();  // waits while a fork() is prepared
 }
 
-CallGate::~CallGate() { gInFlight.fetch_sub(1); }
+CallGate::~CallGate() {
+  activity_.reset();
+  gInFlight.fetch_sub(1);
+}
 
 void armHostExitHandler() { pthread_once(&gArmOnce, arm); }
 

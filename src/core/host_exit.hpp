@@ -8,6 +8,9 @@
 // releases everything as C_Finalize would. It never blocks for longer than
 // kHostExitBound.
 #include <chrono>
+#include <optional>
+
+#include "transport/process_guard.hpp"
 
 namespace p11nethsm::core {
 
@@ -15,10 +18,12 @@ inline constexpr std::chrono::milliseconds kHostExitBound{2000};
 
 // One Cryptoki call in flight (the abi guard holds one per call). A call that
 // begins after the host started to exit or unload is refused: open() is false and
-// the call must not touch any module state.
+// the call must not touch any module state. `forkQuiesce`: a fork() waits for the
+// call (transport::ActivityScope) — all calls but C_WaitForSlotEvent, which only
+// waits on a condition variable and may block for ever.
 class CallGate {
  public:
-  CallGate() noexcept;
+  explicit CallGate(bool forkQuiesce = true) noexcept;
   ~CallGate();
   CallGate(const CallGate&) = delete;
   CallGate& operator=(const CallGate&) = delete;
@@ -26,6 +31,7 @@ class CallGate {
 
  private:
   bool open_;
+  std::optional<transport::ActivityScope> activity_;
 };
 
 // Registers the exit/unload handler once per load of the library; called by

@@ -8,7 +8,7 @@
 #include "core/error_map.hpp"
 #include "core/host_exit.hpp"
 #include "log/log.hpp"
-#include "transport/abort_all.hpp"
+#include "transport/process_guard.hpp"
 
 namespace p11nethsm::core {
 namespace {
@@ -47,7 +47,6 @@ void afterForkChild() {
   // The write lock belongs to the parent's thread ID: start over with a fresh lock.
   pthread_rwlock_init(&gModuleLock, nullptr);
   forgetCallsInFlightAfterFork();
-  transport::forgetAfterFork();
   if (gModule) {
     (*gModule)->abandonAfterFork();
     // Deliberately leaked: its threads do not exist here and its sockets belong
@@ -209,6 +208,7 @@ CK_RV initializeModule(const CK_C_INITIALIZE_ARGS* args) {
     return CKR_FUNCTION_FAILED;
   }
   log::configure(config->log);
+  transport::armForkHandlers();  // after the log's: see process_guard.hpp
   gModule = new std::shared_ptr<Module>(std::make_shared<Module>(config.value(), threadsAllowed));
   gModulePid = getpid();
   log::info("initialized with " + std::to_string(config->slots.size()) + " slot(s)");

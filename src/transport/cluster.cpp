@@ -4,7 +4,7 @@
 #include <thread>
 
 #include "log/log.hpp"
-#include "transport/abort_all.hpp"
+#include "transport/process_guard.hpp"
 #include "transport/cluster_impl.hpp"
 #include "transport/exchange.hpp"
 
@@ -126,7 +126,7 @@ Result<Response> Cluster::send(const Request& request) {
   for (unsigned a = 0; a < attempts; ++a) {
     if (a > 0) {
       d.retries.fetch_add(1);
-      // The host's exit or unload ends the wait and the call (abort_all.hpp).
+      // The host's exit or unload ends the wait and the call (process_guard.hpp).
       if (d.slot.retries.delaySeconds > 0 &&
           !sleepUnlessAborted(std::chrono::seconds(d.slot.retries.delaySeconds)))
         break;

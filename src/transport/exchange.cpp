@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "log/log.hpp"
-#include "transport/abort_all.hpp"
+#include "transport/process_guard.hpp"
 
 namespace p11nethsm::transport {
 
@@ -20,7 +20,7 @@ size_t appendBody(char* data, size_t size, size_t count, void* userp) {
   return n;
 }
 
-// Also ends every transfer when the host exits or unloads the module (abort_all.hpp).
+// Also ends every transfer when the host exits or unloads the module (process_guard.hpp).
 int checkAbort(void* clientp, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   const auto* abort = static_cast<const std::atomic<bool>*>(clientp);
   return transfersAborted() || (abort != nullptr && abort->load()) ? 1 : 0;

@@ -1,4 +1,4 @@
-#include "transport/abort_all.hpp"
+#include "transport/process_guard.hpp"
 
 #include <curl/curl.h>
 #include <openssl/ssl.h>
@@ -20,6 +20,16 @@ pthread_mutex_t gWakeMutex = PTHREAD_MUTEX_INITIALIZER;
 pthread_cond_t gWake = PTHREAD_COND_INITIALIZER;  // CLOCK_REALTIME; waits use clockwait
 pthread_once_t gLibrariesOnce = PTHREAD_ONCE_INIT;
 
+timespec monotonicAfter(std::chrono::milliseconds duration) {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  const long long ns = static_cast<long long>(t.tv_nsec) +
+                       std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
+  t.tv_sec += static_cast<time_t>(ns / 1000000000LL);
+  t.tv_nsec = static_cast<long>(ns % 1000000000LL);
+  return t;
+}
+
 // The module's open sockets; -1 marks a free place. Registered and removed under
 // gSocketsMutex, and closed before removal under it too, so a shutdown() from
 // abortAllTransfers() never meets a number the kernel has given to another file.
@@ -29,21 +39,50 @@ int gSockets[kTrackedSockets];
 size_t gSocketsUsed = 0;  // places [0, gSocketsUsed) have been used at least once
 pthread_mutex_t gSocketsMutex = PTHREAD_MUTEX_INITIALIZER;
 
+// The fork gate (ActivityScope): how many scopes run, and whether a fork is being
+// prepared. Guarded by gGateMutex; gGate is signalled when `gActive` drops to 0 or
+// the fork is over.
+pthread_mutex_t gGateMutex = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t gGate = PTHREAD_COND_INITIALIZER;  // waits use clockwait (monotonic)
+pthread_once_t gForkOnce = PTHREAD_ONCE_INIT;
+long gActive = 0;
+bool gForking = false;
+
+void prepareFork() {
+  const timespec until = monotonicAfter(kForkQuiesceBound);
+  pthread_mutex_lock(&gGateMutex);
+  gForking = true;
+  int rc = 0;
+  while (gActive > 0 && rc == 0)
+    rc = pthread_cond_clockwait(&gGate, &gGateMutex, CLOCK_MONOTONIC, &until);
+  pthread_mutex_unlock(&gGateMutex);
+}
+
+void resumeAfterFork() {
+  pthread_mutex_lock(&gGateMutex);
+  gForking = false;
+  pthread_cond_broadcast(&gGate);
+  pthread_mutex_unlock(&gGateMutex);
+}
+
+void childAfterFork() {
+  pthread_mutex_init(&gGateMutex, nullptr);
+  pthread_cond_init(&gGate, nullptr);
+  gActive = 0;
+  gForking = false;
+  pthread_mutex_init(&gSocketsMutex, nullptr);
+  pthread_mutex_init(&gWakeMutex, nullptr);
+  pthread_cond_init(&gWake, nullptr);
+  gSocketsUsed = 0;
+}
+
+void registerForkHandlers() { pthread_atfork(prepareFork, resumeAfterFork, childAfterFork); }
+
 void shutdownTrackedSockets() {
   pthread_mutex_lock(&gSocketsMutex);
   for (size_t i = 0; i < gSocketsUsed; ++i)
     if (gSockets[i] >= 0) shutdown(gSockets[i], SHUT_RDWR);
   pthread_mutex_unlock(&gSocketsMutex);
-}
-
-timespec monotonicAfter(std::chrono::milliseconds duration) {
-  timespec t{};
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  const long long ns = static_cast<long long>(t.tv_nsec) +
-                       std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
-  t.tv_sec += static_cast<time_t>(ns / 1000000000LL);
-  t.tv_nsec = static_cast<long>(ns % 1000000000LL);
-  return t;
 }
 
 void initializeOnce() {
@@ -87,12 +126,25 @@ int closeTrackedSocket(void*, curl_socket_t fd) {
   return rc;
 }
 
-void forgetAfterFork() {
-  pthread_mutex_init(&gSocketsMutex, nullptr);
-  pthread_mutex_init(&gWakeMutex, nullptr);
-  pthread_cond_init(&gWake, nullptr);
-  gSocketsUsed = 0;
+ActivityScope::ActivityScope(const std::atomic<bool>* giveUp) {
+  pthread_mutex_lock(&gGateMutex);
+  while (gForking && !(giveUp && giveUp->load())) {
+    const timespec slice = monotonicAfter(std::chrono::milliseconds(10));
+    pthread_cond_clockwait(&gGate, &gGateMutex, CLOCK_MONOTONIC, &slice);
+  }
+  entered_ = !gForking;
+  if (entered_) ++gActive;
+  pthread_mutex_unlock(&gGateMutex);
 }
+
+ActivityScope::~ActivityScope() {
+  if (!entered_) return;
+  pthread_mutex_lock(&gGateMutex);
+  if (--gActive == 0 && gForking) pthread_cond_broadcast(&gGate);
+  pthread_mutex_unlock(&gGateMutex);
+}
+
+void armForkHandlers() { pthread_once(&gForkOnce, registerForkHandlers); }
 
 bool transfersAborted() { return gAborted.load(std::memory_order_relaxed); }
 
