@@ -10,8 +10,8 @@ packages=(
   # libraries the module and the mock use
   libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev
   libp11-kit-dev libcpp-httplib-dev libgtest-dev libgmock-dev
-  # sanitizers' runtime for LeakSanitizer in dlopen tests
-  libclang-rt-14-dev
+  # sanitizers' runtime for LeakSanitizer in dlopen tests; clang for the TSan stage
+  libclang-rt-14-dev clang
   # clients the end-to-end tests drive
   opensc p11-kit gnutls-bin python3 python3-pykcs11 libengine-pkcs11-openssl
   libnss3-tools openssl curl jq xxd valgrind default-jdk-headless

@@ -198,7 +198,6 @@ Result<std::shared_ptr<Module>> acquireModule() {
 CK_RV initializeModule(const CK_C_INITIALIZE_ARGS* args) {
   bool threadsAllowed = true;
   if (CK_RV rv = checkInitArgs(args, threadsAllowed); rv != CKR_OK) return rv;
-  pthread_once(&gAtforkOnce, registerAtfork);
   armHostExitHandler();  // before any module thread exists
   WriteLock lock;
   if (gModule && gModulePid == getpid()) return CKR_CRYPTOKI_ALREADY_INITIALIZED;
@@ -208,7 +207,11 @@ CK_RV initializeModule(const CK_C_INITIALIZE_ARGS* args) {
     return CKR_FUNCTION_FAILED;
   }
   log::configure(config->log);
-  transport::armForkHandlers();  // after the log's: see process_guard.hpp
+  // Fork handlers after the log's (prepare handlers run newest first): the prepare
+  // order is then fork gate, module lock, log lock — the order C_Initialize takes them
+  // in (ThreadSanitizer found the inversion when the module lock came after the log's).
+  pthread_once(&gAtforkOnce, registerAtfork);
+  transport::armForkHandlers();
   gModule = new std::shared_ptr<Module>(std::make_shared<Module>(config.value(), threadsAllowed));
   gModulePid = getpid();
   log::info("initialized with " + std::to_string(config->slots.size()) + " slot(s)");

@@ -19,15 +19,20 @@ long elapsedMs(std::chrono::steady_clock::time_point start) {
       std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start).count());
 }
 
+// Working instances probed once an hour: nothing is due during a test.
+transport::ClusterOptions probesHourly() {
+  transport::ClusterOptions options;
+  options.workingProbeInterval = std::chrono::hours(1);
+  return options;
+}
+
 // Issue 9 item 0: starting the checker (C_Initialize) sends nothing; the thread goes
 // to sleep until the first working-interval probe. On the old schedule an unknown
 // instance was probed at once, before the thread first slept.
 TEST(HealthChecker, StartSendsNothingBeforeTheFirstInterval) {
   auto hsm = startMock(1);
   ASSERT_NE(hsm, nullptr);
-  transport::ClusterOptions options;
-  options.workingProbeInterval = std::chrono::hours(1);
-  transport::Cluster cluster(slotFor(*hsm), options);
+  transport::Cluster cluster(slotFor(*hsm), probesHourly());
   hsm->resetCounters();
   cluster.start();
   ASSERT_TRUE(waitUntil([&] { return cluster.stats().healthWaits >= 1; }));
@@ -104,9 +109,7 @@ TEST(HealthChecker, WithoutThreadsFailedInstancesAreProbedInlineAtMostThreePerCa
 TEST(HealthChecker, StopJoinsTheHealthCheckerPromptly) {
   auto hsm = startMock(1);
   ASSERT_NE(hsm, nullptr);
-  transport::ClusterOptions options;
-  options.workingProbeInterval = std::chrono::hours(1);
-  transport::Cluster cluster(slotFor(*hsm), options);
+  transport::Cluster cluster(slotFor(*hsm), probesHourly());
   transport::Request info;
   info.path = "/info";
   ASSERT_TRUE(cluster.send(info).ok());  // working now; nothing due for an hour
