@@ -19,8 +19,8 @@ e2e_write_config "$P11NETHSM_CONFIG_FILE" ExitHSM "" ""
 # The path under test, seen through pkcs11-spy: the exact CKR, and no C_Finalize.
 PKCS11SPY="$MODULE" PKCS11SPY_OUTPUT="$WORK/spy.log" pkcs11-tool \
   --module /usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so --generate-random 16 >/dev/null 2>&1 || true
-awk '/^[0-9]+: C_GenerateRandom/ { seen = 1 } seen && /^Returned:/ { print; exit }' "$WORK/spy.log" |
-  grep -q 'CKR_USER_NOT_LOGGED_IN' ||
+returned=$(awk '/^[0-9]+: C_GenerateRandom/ { seen = 1 } seen && /^Returned:/ { print; exit }' "$WORK/spy.log")
+grep -q 'CKR_USER_NOT_LOGGED_IN' <<<"$returned" ||
   { echo "C_GenerateRandom did not answer CKR_USER_NOT_LOGGED_IN"; cat "$WORK/spy.log"; exit 1; }
 if grep -q 'C_Finalize' "$WORK/spy.log"; then echo "pkcs11-tool called C_Finalize: not the path under test"; exit 1; fi
 
