@@ -10,7 +10,8 @@ packages=(
   # libraries the module and the mock use
   libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev
   libp11-kit-dev libcpp-httplib-dev libgtest-dev libgmock-dev
-  # the second compiler (the sanitizer build) and its sanitizer runtimes
+  # clang: the sanitizer build (the second compiler), the TSan stage and the fuzz
+  # targets; its runtimes for ASan/UBSan/TSan/libFuzzer
   clang libclang-rt-14-dev
   # the package check (packaging/check_deb.sh)
   lintian

@@ -5,6 +5,9 @@
 #   release   build/       g++, warnings as errors: unit, integration, end-to-end tests
 #   sanitizer build-asan/  clang (the second compiler), AddressSanitizer +
 #                          UndefinedBehaviorSanitizer: unit and integration tests
+#   tsan      build-tsan/  ThreadSanitizer (clang), only what it runs: the linked
+#                          conformance battery (stress, torture, lifecycle, fork) and
+#                          the cluster tests; any report fails the stage
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -19,11 +22,14 @@ stage() {
   echo "== stage: $name done in $((SECONDS - start)) s"
 }
 
+# configure_and_build <dir> [cmake args...] [-- targets...]: no targets: everything.
 configure_and_build() {
-  local dir=$1
+  local dir=$1 args=() targets=()
   shift
-  cmake -S . -B "$dir" -G Ninja -DP11NETHSM_WERROR=ON "$@"
-  cmake --build "$dir" -j "$jobs"
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do args+=("$1"); shift; done
+  if [ $# -gt 0 ]; then shift; targets=(--target "$@"); fi
+  cmake -S . -B "$dir" -G Ninja -DP11NETHSM_WERROR=ON "${args[@]}"
+  cmake --build "$dir" -j "$jobs" "${targets[@]}"
 }
 
 run_ctest() {
@@ -43,5 +49,14 @@ stage "sanitizer build (clang, ASan + UBSan)" configure_and_build build-asan \
   -DCMAKE_BUILD_TYPE=Debug -DP11NETHSM_SANITIZE=ON \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 stage "sanitizer tests (unit, integration)" run_ctest build-asan -L 'unit|integration'
+
+# halt_on_error: a report ends the test with a failure. die_after_fork=0: a forked
+# child of the battery starts its own threads after its own C_Initialize.
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0
+stage "thread sanitizer build (TSan)" configure_and_build build-tsan \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DP11NETHSM_TSAN=ON \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -- test_conformance test_cluster
+stage "thread sanitizer tests (stress, torture, conformance, cluster)" \
+  run_ctest build-tsan -R '^test_(conformance|cluster)$'
 
 echo "== test command passed in $((SECONDS - suite_start)) s"

@@ -51,9 +51,10 @@ CK_RV getInfo30(CK_INFO_PTR pInfo) {
 extern "C" {
 
 CK_RV C_Initialize(CK_VOID_PTR pInitArgs) {
-  return abi::guarded("C_Initialize", [&] {
-    return core::initializeModule(static_cast<const CK_C_INITIALIZE_ARGS*>(pInitArgs));
-  });
+  return abi::guarded(
+      "C_Initialize",
+      [&] { return core::initializeModule(static_cast<const CK_C_INITIALIZE_ARGS*>(pInitArgs)); },
+      CKR_GENERAL_ERROR);  // the host is exiting: not in C_Initialize's list of codes
 }
 
 CK_RV C_Finalize(CK_VOID_PTR pReserved) {
@@ -65,7 +66,7 @@ CK_RV C_GetInfo(CK_INFO_PTR pInfo) {
 }
 
 CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList) {
-  return abi::guarded("C_GetFunctionList", [&] {
+  return abi::guardedStateless("C_GetFunctionList", [&] {
     if (!ppFunctionList) return CKR_ARGUMENTS_BAD;
     *ppFunctionList = const_cast<CK_FUNCTION_LIST*>(&abi::functionList240());
     return CKR_OK;
@@ -73,7 +74,7 @@ CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList) {
 }
 
 CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount) {
-  return abi::guarded("C_GetInterfaceList", [&] {
+  return abi::guardedStateless("C_GetInterfaceList", [&] {
     if (!pulCount) return CKR_ARGUMENTS_BAD;
     CK_ULONG count = 0;
     CK_INTERFACE* all = interfaces(count);
@@ -89,7 +90,7 @@ CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount
 // NULL name: the default interface; NULL version: the newest of that name.
 CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion,
                      CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags) {
-  return abi::guarded("C_GetInterface", [&] {
+  return abi::guardedStateless("C_GetInterface", [&] {
     if (!ppInterface) return CKR_ARGUMENTS_BAD;
     CK_ULONG count = 0;
     CK_INTERFACE* all = interfaces(count);

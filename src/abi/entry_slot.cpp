@@ -46,10 +46,14 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo) {
 }
 
 CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PTR pReserved) {
-  return abi::guarded("C_WaitForSlotEvent", [&] {
-    if (!pSlot || pReserved) return CKR_ARGUMENTS_BAD;
-    return copyValue(core::waitForSlotEvent(flags), pSlot);
-  });
+  // Blocks on a condition variable only: a fork() need not wait for it.
+  return abi::guarded(
+      "C_WaitForSlotEvent",
+      [&] {
+        if (!pSlot || pReserved) return CKR_ARGUMENTS_BAD;
+        return copyValue(core::waitForSlotEvent(flags), pSlot);
+      },
+      CKR_CRYPTOKI_NOT_INITIALIZED, false);
 }
 
 CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismList,

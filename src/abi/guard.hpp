@@ -1,11 +1,14 @@
 #pragma once
 // The guard around every Cryptoki entry point (DESIGN.md abi/): nothing thrown
-// crosses the C ABI, and a trace line names the call and its result — never an
-// argument that could be secret.
+// crosses the C ABI, a trace line names the call and its result — never an
+// argument that could be secret — and the call is counted in flight, so that a host
+// exit or dlclose without C_Finalize waits for it (docs/lifetime.md).
 #include <span>
 #include <string>
+#include <utility>
 
 #include "core/error_map.hpp"
+#include "core/host_exit.hpp"
 #include "log/log.hpp"
 #include "p11nethsm/pkcs11.hpp"
 #include "util/result.hpp"
@@ -14,8 +17,9 @@ namespace p11nethsm::abi {
 
 std::string hexRv(CK_RV rv);
 
+// For the entry points that touch no module state (function lists, interfaces).
 template <class Fn>
-CK_RV guarded(const char* name, Fn&& fn) noexcept {
+CK_RV guardedStateless(const char* name, Fn&& fn) noexcept {
   CK_RV rv = CKR_GENERAL_ERROR;
   try {
     rv = fn();
@@ -31,6 +35,17 @@ CK_RV guarded(const char* name, Fn&& fn) noexcept {
     }
   }
   return rv;
+}
+
+// `refused`: the answer once the host has begun to exit or unload the module without
+// C_Finalize (core/host_exit.hpp); the call then touches nothing. `forkQuiesce`:
+// false only for calls that block without doing any work (C_WaitForSlotEvent).
+template <class Fn>
+CK_RV guarded(const char* name, Fn&& fn, CK_RV refused = CKR_CRYPTOKI_NOT_INITIALIZED,
+              bool forkQuiesce = true) noexcept {
+  core::CallGate gate(forkQuiesce);  // counts this call in flight
+  if (!gate.open()) return refused;
+  return guardedStateless(name, std::forward<Fn>(fn));
 }
 
 template <class T>

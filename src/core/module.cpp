@@ -6,7 +6,9 @@
 #include <atomic>
 
 #include "core/error_map.hpp"
+#include "core/host_exit.hpp"
 #include "log/log.hpp"
+#include "transport/process_guard.hpp"
 
 namespace p11nethsm::core {
 namespace {
@@ -44,6 +46,7 @@ void afterForkParent() { pthread_rwlock_unlock(&gModuleLock); }
 void afterForkChild() {
   // The write lock belongs to the parent's thread ID: start over with a fresh lock.
   pthread_rwlock_init(&gModuleLock, nullptr);
+  forgetCallsInFlightAfterFork();
   if (gModule) {
     (*gModule)->abandonAfterFork();
     // Deliberately leaked: its threads do not exist here and its sockets belong
@@ -65,6 +68,13 @@ CK_RV checkInitArgs(const CK_C_INITIALIZE_ARGS* args, bool& threadsAllowed) {
   if (given == 4 && !(args->flags & CKF_OS_LOCKING_OK)) return CKR_CANT_LOCK;
   threadsAllowed = !(args->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS);
   return CKR_OK;
+}
+
+// The host-exit handler must not wait forever for a lock a thread of the exiting
+// host may hold (core/host_exit.cpp).
+timespec asTimespec(std::chrono::steady_clock::time_point t) {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  return timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
 }
 
 }  // namespace
@@ -152,8 +162,15 @@ Result<CK_SLOT_ID> Module::waitForSlotEvent(bool dontBlock) {
     if (finalizing_) return ckError(CKR_CRYPTOKI_NOT_INITIALIZED, "finalized while waiting");
     if (auto event = takeEventLocked()) return *event;
     if (dontBlock) return ckError(CKR_NO_EVENT, "no slot event");
+    ++eventWaiters_;
     eventCv_.wait_for(lock, std::chrono::milliseconds(250));
+    --eventWaiters_;
   }
+}
+
+size_t Module::slotEventWaiters() {
+  std::lock_guard lock(eventMutex_);
+  return eventWaiters_;
 }
 
 void Module::shutdown() {
@@ -181,7 +198,7 @@ Result<std::shared_ptr<Module>> acquireModule() {
 CK_RV initializeModule(const CK_C_INITIALIZE_ARGS* args) {
   bool threadsAllowed = true;
   if (CK_RV rv = checkInitArgs(args, threadsAllowed); rv != CKR_OK) return rv;
-  pthread_once(&gAtforkOnce, registerAtfork);
+  armHostExitHandler();  // before any module thread exists
   WriteLock lock;
   if (gModule && gModulePid == getpid()) return CKR_CRYPTOKI_ALREADY_INITIALIZED;
   auto config = config::loadConfig();
@@ -190,6 +207,11 @@ CK_RV initializeModule(const CK_C_INITIALIZE_ARGS* args) {
     return CKR_FUNCTION_FAILED;
   }
   log::configure(config->log);
+  // Fork handlers after the log's (prepare handlers run newest first): the prepare
+  // order is then fork gate, module lock, log lock — the order C_Initialize takes them
+  // in (ThreadSanitizer found the inversion when the module lock came after the log's).
+  pthread_once(&gAtforkOnce, registerAtfork);
+  transport::armForkHandlers();
   gModule = new std::shared_ptr<Module>(std::make_shared<Module>(config.value(), threadsAllowed));
   gModulePid = getpid();
   log::info("initialized with " + std::to_string(config->slots.size()) + " slot(s)");
@@ -209,6 +231,29 @@ CK_RV finalizeModule(const void* reserved) {
   delete holder;          // the last user frees the state
   log::shutdown();
   return CKR_OK;
+}
+
+// steady_clock is CLOCK_MONOTONIC on Linux (libstdc++).
+void stopModuleThreadsForHostExit(std::chrono::steady_clock::time_point deadline) {
+  const timespec until = asTimespec(deadline);
+  if (pthread_rwlock_clockrdlock(&gModuleLock, CLOCK_MONOTONIC, &until) != 0) return;
+  std::shared_ptr<Module> module;
+  if (gModule && gModulePid == getpid()) module = *gModule;
+  pthread_rwlock_unlock(&gModuleLock);
+  if (module) module->shutdown();  // wakes C_WaitForSlotEvent, joins the health checkers
+}
+
+bool releaseModuleForHostExit(std::chrono::steady_clock::time_point deadline) {
+  const timespec until = asTimespec(deadline);
+  if (pthread_rwlock_clockwrlock(&gModuleLock, CLOCK_MONOTONIC, &until) != 0) return false;
+  std::shared_ptr<Module>* holder = nullptr;
+  if (gModulePid == getpid()) std::swap(holder, gModule);
+  pthread_rwlock_unlock(&gModuleLock);
+  if (!holder) return false;
+  (*holder)->shutdown();
+  delete holder;  // no call is in flight: this is the last reference
+  log::info("the host ended without C_Finalize: module released");
+  return true;
 }
 
 }  // namespace p11nethsm::core

@@ -2,6 +2,7 @@
 // The state of one C_Initialize … C_Finalize (DESIGN.md "Lifetime"): slots, the
 // session table and slot events. Everything is created in C_Initialize and released
 // in C_Finalize; no network I/O happens while creating it.
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -38,6 +39,8 @@ class Module {
   // C_WaitForSlotEvent: a slot whose token presence changed since last reported.
   // Blocks unless `dontBlock`; CKR_CRYPTOKI_NOT_INITIALIZED once finalizing.
   Result<CK_SLOT_ID> waitForSlotEvent(bool dontBlock);
+  // Threads blocked in waitForSlotEvent right now (tests: "the waiter is waiting").
+  size_t slotEventWaiters();
 
   // C_Finalize: wakes waiters, stops the health checkers (joined). Idempotent.
   void shutdown();
@@ -56,6 +59,7 @@ class Module {
   std::condition_variable eventCv_;
   std::vector<bool> reportedPresence_;
   bool finalizing_ = false;
+  size_t eventWaiters_ = 0;
 };
 
 // The initialized module, or CKR_CRYPTOKI_NOT_INITIALIZED. Holding the returned
@@ -65,5 +69,11 @@ Result<std::shared_ptr<Module>> acquireModule();
 // C_Initialize / C_Finalize (PKCS#11 v2.40 §5.4).
 CK_RV initializeModule(const CK_C_INITIALIZE_ARGS* args);
 CK_RV finalizeModule(const void* reserved);
+
+// Host exit or unload without C_Finalize (core/host_exit.cpp); each gives up when the
+// module lock is not had by `deadline`. Stops the module's threads; then, with no
+// call in flight, releases the module as C_Finalize would (false: nothing released).
+void stopModuleThreadsForHostExit(std::chrono::steady_clock::time_point deadline);
+bool releaseModuleForHostExit(std::chrono::steady_clock::time_point deadline);
 
 }  // namespace p11nethsm::core

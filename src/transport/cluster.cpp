@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "log/log.hpp"
+#include "transport/process_guard.hpp"
 #include "transport/cluster_impl.hpp"
 #include "transport/exchange.hpp"
 
@@ -125,9 +126,10 @@ Result<Response> Cluster::send(const Request& request) {
   for (unsigned a = 0; a < attempts; ++a) {
     if (a > 0) {
       d.retries.fetch_add(1);
-      if (d.slot.retries.delaySeconds > 0) {
-        std::this_thread::sleep_for(std::chrono::seconds(d.slot.retries.delaySeconds));
-      }
+      // The host's exit or unload ends the wait and the call (process_guard.hpp).
+      if (d.slot.retries.delaySeconds > 0 &&
+          !sleepUnlessAborted(std::chrono::seconds(d.slot.retries.delaySeconds)))
+        break;
     }
     if (!d.threadRunning()) d.inlineProbes(probeBudget);
     const size_t instance = d.pickInstance();
@@ -158,20 +160,26 @@ void Cluster::start() {
   }
 }
 
+// C_Finalize and the host-exit handler (core/host_exit.cpp) may stop at the same time:
+// one joins, the other waits for it, so the thread is gone when either returns.
 void Cluster::stop() {
   Impl& d = *impl_;
-  {
-    std::lock_guard lock(d.mutex);
-    if (!d.running) return;
-    d.stopping = true;
-    d.abortProbes.store(true);  // a probe in flight gives up at its next progress tick
+  std::unique_lock lock(d.mutex);
+  if (!d.running) return;
+  if (d.stopping) {
+    d.wake.wait(lock, [&d] { return !d.running; });
+    return;
   }
+  d.stopping = true;
+  d.abortProbes.store(true);  // a probe in flight gives up at its next progress tick
+  lock.unlock();
   d.wake.notify_all();
   d.thread.join();
-  std::lock_guard lock(d.mutex);
+  lock.lock();
   d.running = false;
   d.stopping = false;
   d.abortProbes.store(false);
+  d.wake.notify_all();
 }
 
 std::vector<InstanceHealth> Cluster::health() const {
@@ -201,6 +209,7 @@ ClusterStats Cluster::stats() const {
   s.requests = d.requests.load();
   s.retries = d.retries.load();
   s.probes = d.probes.load();
+  s.healthWaits = d.healthWaits.load();
   for (const auto& pool : d.pools) {
     s.handlesCreated += pool->created();
     s.handlesDiscarded += pool->discarded();

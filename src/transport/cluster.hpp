@@ -43,6 +43,7 @@ struct ClusterStats {
   size_t handlesCreated = 0;                // curl easy handles ever created
   size_t handlesDiscarded = 0;              // closed after a transport error or over the idle cap
   size_t probes = 0;                        // health probes sent (background and inline)
+  size_t healthWaits = 0;                   // times the health thread went to sleep
   std::vector<size_t> requestsPerInstance;  // attempts sent to each instance
 };
 
@@ -73,7 +74,8 @@ class Cluster {
   // Starts the background health checker (no-op without threads). Never does I/O
   // on the calling thread; called from C_Initialize.
   void start();
-  // Stops and joins the health checker (C_Finalize). Idempotent.
+  // Stops and joins the health checker (C_Finalize, host exit). Idempotent; a second
+  // caller while one stops waits until the thread is joined.
   void stop();
 
   // Last known health, no I/O.

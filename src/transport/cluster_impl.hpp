@@ -57,6 +57,7 @@ struct Cluster::Impl {
   std::atomic<size_t> requests{0};
   std::atomic<size_t> retries{0};
   std::atomic<size_t> probes{0};
+  std::atomic<size_t> healthWaits{0};
 };
 
 }  // namespace p11nethsm::transport

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "log/log.hpp"
+#include "transport/process_guard.hpp"
 
 namespace p11nethsm::transport {
 
@@ -19,9 +20,10 @@ size_t appendBody(char* data, size_t size, size_t count, void* userp) {
   return n;
 }
 
+// Also ends every transfer when the host exits or unloads the module (process_guard.hpp).
 int checkAbort(void* clientp, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   const auto* abort = static_cast<const std::atomic<bool>*>(clientp);
-  return abort != nullptr && abort->load() ? 1 : 0;
+  return transfersAborted() || (abort != nullptr && abort->load()) ? 1 : 0;
 }
 
 std::string headerValue(CURL* handle, const char* name) {
@@ -99,11 +101,9 @@ void setLimits(CURL* h, const ExchangeLimits& limits) {
     connectMs = limits.totalTimeoutMs;
   }
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connectMs);
-  if (limits.abort != nullptr) {
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &checkAbort);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(limits.abort));
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-  }
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &checkAbort);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(limits.abort));
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 }
 
 }  // namespace
@@ -131,6 +131,10 @@ bool failsBeforeSending(CURLcode code) {
 ExchangeOutcome performExchange(CURL* h, const std::string& baseUrl, const Request& request,
                                 const ExchangeLimits& limits) {
   ExchangeOutcome outcome;
+  if (transfersAborted()) {  // the host is exiting: nothing new leaves
+    outcome.result = makeError(ErrorKind::kTransport, baseUrl + ": aborted, the host is exiting");
+    return outcome;
+  }
   const std::string url = baseUrl + request.path;
   std::string body;
   char errorBuffer[CURL_ERROR_SIZE] = {0};

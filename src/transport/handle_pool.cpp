@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "log/log.hpp"
+#include "transport/process_guard.hpp"
 
 namespace p11nethsm::transport {
 
@@ -103,6 +104,9 @@ CURL* HandlePool::createHandle() {
   set(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L));
   set(curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2)));
   set(curl_easy_setopt(h, CURLOPT_USERAGENT, "p11nethsm"));  // names us in appliance logs
+  // Known sockets: a host's exit or dlclose wakes transfers at once (process_guard.hpp).
+  set(curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &openTrackedSocket));
+  set(curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, &closeTrackedSocket));
   if (share_ != nullptr) set(curl_easy_setopt(h, CURLOPT_SHARE, share_));
   if (resolve_ != nullptr) set(curl_easy_setopt(h, CURLOPT_RESOLVE, resolve_));
   if (settings_.maxIdleSeconds) {

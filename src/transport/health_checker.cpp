@@ -7,6 +7,7 @@
 #include "log/log.hpp"
 #include "transport/cluster_impl.hpp"
 #include "transport/exchange.hpp"
+#include "transport/process_guard.hpp"
 
 namespace p11nethsm::transport {
 
@@ -98,12 +99,17 @@ void Cluster::Impl::healthLoop() {
       earliest = std::min(earliest, at);
     }
     if (!due) {
+      healthWaits.fetch_add(1);
       wake.wait_until(lock, earliest);
       continue;
     }
     trackers[*due].setProbing(true);
     lock.unlock();
-    const bool ok = probe(*due, backgroundProbeTimeout(), &abortProbes);
+    bool ok = false;
+    {
+      ActivityScope activity(&abortProbes);  // a fork() waits for the probe
+      if (activity.entered()) ok = probe(*due, backgroundProbeTimeout(), &abortProbes);
+    }
     if (abortProbes.load()) {
       // stop(): a probe cut short says nothing about the instance.
       lock.lock();

@@ -42,10 +42,9 @@ InstanceHealthTracker::Millis InstanceHealthTracker::currentBackoff() const {
 
 InstanceHealthTracker::Clock::time_point InstanceHealthTracker::nextProbe() const {
   switch (state_) {
-    case InstanceHealth::kUnknown:
-      return lastEvent_;
     case InstanceHealth::kFailed:
       return lastEvent_ + currentBackoff();
+    case InstanceHealth::kUnknown:
     case InstanceHealth::kWorking:
       break;
   }

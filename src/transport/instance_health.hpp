@@ -26,8 +26,11 @@ class InstanceHealthTracker {
   // the instance just came back.
   bool recordSuccess(Clock::time_point now);
 
-  // When the next probe is due: now for an unknown instance, after the backoff for
-  // a failed one, after the working interval without traffic for a working one.
+  // When the next probe is due: after the backoff for a failed instance, after the
+  // working interval without traffic for a working one, and one working interval
+  // after creation for an unknown one. Not at once: C_Initialize does no network
+  // I/O, not even from its background thread (DESIGN.md), so a short-lived host
+  // (pkcs11-tool) never has a probe in flight; its first request tells the health.
   Clock::time_point nextProbe() const;
   bool probeDue(Clock::time_point now) const { return !probing_ && nextProbe() <= now; }
   bool probing() const { return probing_; }
@@ -40,7 +43,7 @@ class InstanceHealthTracker {
   Millis workingInterval_;
   InstanceHealth state_ = InstanceHealth::kUnknown;
   size_t failedProbes_ = 0;  // consecutive failures since the instance failed
-  Clock::time_point lastEvent_{};
+  Clock::time_point lastEvent_ = Clock::now();  // creation, then the last outcome
   bool probing_ = false;
 };
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "integration/cluster/mock_cluster.hpp"
+#include "support/p11nethsm_test/wait_until.hpp"
 
 namespace p11nethsm::testing {
 namespace {
@@ -17,17 +18,6 @@ using std::chrono::milliseconds;
 using transport::InstanceHealth;
 
 constexpr milliseconds kProbeInterval{1000};
-
-// Waits until `condition` holds; returns the time it took (or nullopt after `limit`).
-template <class F>
-std::optional<milliseconds> timeUntil(F condition, milliseconds limit) {
-  const auto start = Clock::now();
-  while (Clock::now() - start < limit) {
-    if (condition()) return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return std::nullopt;
-}
 
 class SignLoad {
  public:
@@ -86,13 +76,18 @@ TEST(Failover, KilledThenStalledInstanceCostsNoFailedCall) {
   ASSERT_FALSE(keyId.empty());
 
   SignLoad load(client, keyId, 8);
-  std::this_thread::sleep_for(milliseconds(500));
+  // More signs done: wait for progress, not for time.
+  auto signsBeyond = [&load](size_t n) {
+    const size_t target = load.calls() + n;
+    return waitUntil([&] { return load.calls() >= target; }, milliseconds(20000));
+  };
+  ASSERT_TRUE(signsBeyond(100));
 
   hsm->setInstanceDown(0, true);
   auto out0 =
       timeUntil([&] { return cluster.health()[0] == InstanceHealth::kFailed; }, milliseconds(5000));
   ASSERT_TRUE(out0.has_value());
-  std::this_thread::sleep_for(milliseconds(500));
+  ASSERT_TRUE(signsBeyond(100));
 
   hsm->addFault(1, mock::FaultRule{mock::FaultKind::kStall, "", -1, 0});
   auto out1 =
@@ -102,10 +97,11 @@ TEST(Failover, KilledThenStalledInstanceCostsNoFailedCall) {
             << " ms, stalled instance out after " << out1->count() << " ms\n";
   EXPECT_LT(out1->count(), 2000);
 
-  // Out of rotation: no more requests go to the stalled instance.
-  std::this_thread::sleep_for(milliseconds(300));
+  // Out of rotation: 200 more signs and not one more request to the stalled instance.
+  // (Attempts already under way when it left may still end there: let them.)
+  ASSERT_TRUE(signsBeyond(50));
   const size_t toStalled = cluster.stats().requestsPerInstance[1];
-  std::this_thread::sleep_for(milliseconds(700));
+  ASSERT_TRUE(signsBeyond(200));
   EXPECT_EQ(cluster.stats().requestsPerInstance[1], toStalled);
 
   hsm->clearFaults(1);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "integration/cluster/mock_cluster.hpp"
+#include "support/p11nethsm_test/wait_until.hpp"
 
 namespace p11nethsm::testing {
 namespace {
@@ -18,21 +19,42 @@ long elapsedMs(std::chrono::steady_clock::time_point start) {
       std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start).count());
 }
 
+// Working instances probed once an hour: nothing is due during a test.
+transport::ClusterOptions probesHourly() {
+  transport::ClusterOptions options;
+  options.workingProbeInterval = std::chrono::hours(1);
+  return options;
+}
+
+// Issue 9 item 0: starting the checker (C_Initialize) sends nothing; the thread goes
+// to sleep until the first working-interval probe. On the old schedule an unknown
+// instance was probed at once, before the thread first slept.
+TEST(HealthChecker, StartSendsNothingBeforeTheFirstInterval) {
+  auto hsm = startMock(1);
+  ASSERT_NE(hsm, nullptr);
+  transport::Cluster cluster(slotFor(*hsm), probesHourly());
+  hsm->resetCounters();
+  cluster.start();
+  ASSERT_TRUE(waitUntil([&] { return cluster.stats().healthWaits >= 1; }));
+  EXPECT_EQ(cluster.stats().probes, 0u);
+  EXPECT_EQ(hsm->counters(0).tcpConnections, 0u);
+  EXPECT_EQ(cluster.health()[0], InstanceHealth::kUnknown);
+  EXPECT_TRUE(cluster.anyInstanceUsable());  // unknown counts as present
+}
+
 TEST(HealthChecker, SilentlyDeadInstanceIsNoticedWithoutTraffic) {
   auto hsm = startMock(2);
   ASSERT_NE(hsm, nullptr);
   transport::Cluster cluster(slotFor(*hsm), fastOptions());
   cluster.start();
-  std::this_thread::sleep_for(milliseconds(200));
-  EXPECT_EQ(cluster.health(),
-            (std::vector<InstanceHealth>{InstanceHealth::kWorking, InstanceHealth::kWorking}));
+  // The first probes come one working interval (300 ms) after start.
+  const std::vector<InstanceHealth> working{InstanceHealth::kWorking, InstanceHealth::kWorking};
+  ASSERT_TRUE(waitUntil([&] { return cluster.health() == working; }));
   hsm->setInstanceDown(1, true);
-  const auto start = std::chrono::steady_clock::now();
-  while (cluster.health()[1] != InstanceHealth::kFailed && elapsedMs(start) < 5000) {
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  std::cout << "[ measured ] idle dead instance noticed after " << elapsedMs(start) << " ms\n";
-  EXPECT_EQ(cluster.health()[1], InstanceHealth::kFailed);
+  auto noticed = timeUntil([&] { return cluster.health()[1] == InstanceHealth::kFailed; },
+                           milliseconds(5000));
+  ASSERT_TRUE(noticed.has_value());
+  std::cout << "[ measured ] idle dead instance noticed after " << noticed->count() << " ms\n";
   EXPECT_EQ(cluster.stats().requests, 0u);  // no user call was needed
   EXPECT_TRUE(cluster.anyInstanceUsable());
 }
@@ -46,8 +68,10 @@ TEST(HealthChecker, StopAbortsAProbeStuckOnAStalledInstance) {
   config::SlotConfig slot = slotFor(*hsm);
   slot.timeoutSeconds = 30;
   transport::Cluster cluster(slot, options);
+  hsm->resetCounters();
   cluster.start();
-  std::this_thread::sleep_for(milliseconds(300));  // the first probe hangs now
+  // The stalled instance has read the first probe (300 ms after start): it hangs now.
+  ASSERT_TRUE(waitUntil([&] { return hsm->counters(0).requests >= 1; }));
   const auto start = std::chrono::steady_clock::now();
   cluster.stop();
   const long ms = elapsedMs(start);
@@ -74,6 +98,7 @@ TEST(HealthChecker, WithoutThreadsFailedInstancesAreProbedInlineAtMostThreePerCa
   info.path = "/info";
   // Round robin starts at the real one; then each dead one fails once.
   for (int i = 0; i < 5; ++i) (void)cluster.send(info);
+  // The behaviour is time-based: the 100 ms backoff must pass before probes are due.
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
   const size_t probesBefore = cluster.stats().probes;
   auto r = cluster.send(info);
@@ -84,11 +109,12 @@ TEST(HealthChecker, WithoutThreadsFailedInstancesAreProbedInlineAtMostThreePerCa
 TEST(HealthChecker, StopJoinsTheHealthCheckerPromptly) {
   auto hsm = startMock(1);
   ASSERT_NE(hsm, nullptr);
-  transport::ClusterOptions options;
-  options.workingProbeInterval = std::chrono::hours(1);
-  transport::Cluster cluster(slotFor(*hsm), options);
+  transport::Cluster cluster(slotFor(*hsm), probesHourly());
+  transport::Request info;
+  info.path = "/info";
+  ASSERT_TRUE(cluster.send(info).ok());  // working now; nothing due for an hour
   cluster.start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // first probe done, sleeping
+  ASSERT_TRUE(waitUntil([&] { return cluster.stats().healthWaits >= 1; }));  // asleep
   const auto start = std::chrono::steady_clock::now();
   cluster.stop();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "battery.hpp"
+#include "p11nethsm_test/wait_until.hpp"
 
 namespace p11nethsm::conformance {
 namespace {
@@ -85,11 +86,14 @@ TEST_F(Battery, ClosingASessionDoesNotWaitForAnotherThreadsSign) {
   ASSERT_NE(key, CK_INVALID_HANDLE);
   env_->mock().setLatency(0, std::chrono::milliseconds(1500));
   std::atomic<bool> done{false};
+  const uint64_t signs = env_->mock().endpointCount(0, "POST /keys/{id}/sign");
   std::thread t([&] {
     sign(signer, key, CKM_EDDSA, toBytes("slow"));
     done = true;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the sign is in flight
+  // The sign is in flight: the mock has it and holds it for 1.5 s.
+  EXPECT_TRUE(testing::waitUntil(
+      [&] { return env_->mock().endpointCount(0, "POST /keys/{id}/sign") > signs; }));
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(p_->C_CloseSession(other), CKR_OK);
   EXPECT_EQ(p_->C_CloseSession(signer), CKR_OK);  // even the signing session itself

@@ -24,9 +24,13 @@ TEST_F(InstanceHealthTest, DefaultBackoffIsTheDocumentedSchedule) {
   EXPECT_EQ(backoff_, expected);
 }
 
-TEST_F(InstanceHealthTest, UnknownInstanceIsProbedAtOnce) {
+// No probe right after C_Initialize (issue 9 item 0): the first one of an instance
+// nobody has used yet is due one working interval after the tracker was made.
+TEST_F(InstanceHealthTest, UnknownInstanceIsFirstProbedAfterTheWorkingInterval) {
   EXPECT_EQ(tracker_.state(), InstanceHealth::kUnknown);
-  EXPECT_TRUE(tracker_.probeDue(t0_));
+  EXPECT_FALSE(tracker_.probeDue(t0_));
+  EXPECT_FALSE(tracker_.probeDue(t0_ + seconds(29)));
+  EXPECT_TRUE(tracker_.probeDue(t0_ + seconds(31)));
 }
 
 TEST_F(InstanceHealthTest, FailedProbesFollowTheBackoffAndTheLastValueRepeats) {
@@ -75,10 +79,12 @@ TEST_F(InstanceHealthTest, WorkingInstanceIsProbedAfterTheIntervalWithoutTraffic
 }
 
 TEST_F(InstanceHealthTest, AProbeInFlightIsNotDueTwice) {
+  tracker_.recordFailure(t0_, false);
+  const auto due = tracker_.nextProbe();
   tracker_.setProbing(true);
-  EXPECT_FALSE(tracker_.probeDue(t0_));
+  EXPECT_FALSE(tracker_.probeDue(due));
   tracker_.setProbing(false);
-  EXPECT_TRUE(tracker_.probeDue(t0_));
+  EXPECT_TRUE(tracker_.probeDue(due));
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
 // Issue 5 acceptance: cycles of dlopen → C_Initialize → sign → C_Finalize → dlclose
 // leave no thread and no file descriptor behind (bytes: run under LeakSanitizer /
 // valgrind). Count from P11NETHSM_DLOPEN_CYCLES (default 20; the lead runs 1,000).
+// Issue 9 item 1: the same WITHOUT C_Finalize (the host just dlcloses): no crash, no
+// thread left running in unmapped code, no leak. P11NETHSM_DLCLOSE_CYCLES (default 50).
 #include <dirent.h>
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -24,14 +27,15 @@ size_t entries(const char* dir) {
   return n;
 }
 
-int cycles() {
-  const char* v = std::getenv("P11NETHSM_DLOPEN_CYCLES");
-  int n = v ? std::atoi(v) : 20;
-  return n > 0 ? n : 20;
+int cycles(const char* knob, int fallback) {
+  const char* v = std::getenv(knob);
+  int n = v ? std::atoi(v) : fallback;
+  return n > 0 ? n : fallback;
 }
 
-// One full cycle; returns the first failing CK_RV (CKR_OK when all went well).
-CK_RV cycle(const std::string& path) {
+// One full cycle; returns the first failing CK_RV (CKR_OK when all went well). Without
+// `finalize` the library is closed with the module initialized and a session open.
+CK_RV cycle(const std::string& path, bool finalize = true) {
   testing::ModuleLoader module(path);
   if (!module.ok()) return CKR_GENERAL_ERROR;
   CK_FUNCTION_LIST_PTR p = module.functions();
@@ -53,8 +57,14 @@ CK_RV cycle(const std::string& path) {
   CK_ULONG len = sizeof sig;
   if (rv == CKR_OK) rv = p->C_SignInit(s, &m, key);
   if (rv == CKR_OK) rv = p->C_Sign(s, data, sizeof data, sig, &len);
-  CK_RV fin = p->C_Finalize(nullptr);
+  CK_RV fin = finalize ? p->C_Finalize(nullptr) : CKR_OK;
   return rv != CKR_OK ? rv : fin;
+}
+
+// Waits for the in-process mock to close its side of the module's connections.
+void waitForFds(size_t fds) {
+  for (int i = 0; i < 50 && entries("/proc/self/fd") > fds; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
 TEST(DlopenCycle, LeavesNoThreadOrFileDescriptor) {
@@ -65,16 +75,39 @@ TEST(DlopenCycle, LeavesNoThreadOrFileDescriptor) {
   ASSERT_EQ(cycle(path), CKR_OK);  // warm-up: lazily created process-wide state
   size_t threads = entries("/proc/self/task");
   size_t fds = entries("/proc/self/fd");
-  int n = cycles();
+  int n = cycles("P11NETHSM_DLOPEN_CYCLES", 20);
   for (int i = 0; i < n; ++i) ASSERT_EQ(cycle(path), CKR_OK) << "cycle " << i;
-  // Server-side keep-alive sockets of the in-process mock close on their own.
-  for (int i = 0; i < 50 && entries("/proc/self/fd") > fds; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  waitForFds(fds);  // server-side keep-alive sockets of the mock close on their own
   EXPECT_EQ(entries("/proc/self/task"), threads);
   EXPECT_LE(entries("/proc/self/fd"), fds);
   // dlclose really unloaded the module (no GNU_UNIQUE symbol pinned it).
   EXPECT_EQ(dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD), nullptr);
   std::printf("dlopen cycles: %d, threads %zu, fds %zu\n", n, threads, fds);
+}
+
+// The host never calls C_Finalize: the module's exit/unload handler (run by dlclose)
+// joins the health checker and releases everything. Before it, each cycle left a
+// health thread sleeping in unmapped code (a crash when it woke, 30 s later).
+TEST(DlopenCycle, WithoutFinalizeLeavesNoThreadBehind) {
+  testing::MockEnvironment env;
+  ASSERT_TRUE(env.ok());
+  ASSERT_EQ(env.generateKey(nethsm::KeyType::kCurve25519, "cycle-ed"), "cycle-ed");
+  std::string path = testing::builtModulePath();
+  ASSERT_EQ(cycle(path), CKR_OK);  // warm-up, as above
+  size_t threads = entries("/proc/self/task");
+  size_t fds = entries("/proc/self/fd");
+  int n = cycles("P11NETHSM_DLCLOSE_CYCLES", 50);
+  size_t most = threads;
+  for (int i = 0; i < n; ++i) {
+    ASSERT_EQ(cycle(path, false), CKR_OK) << "cycle " << i;
+    most = std::max(most, entries("/proc/self/task"));
+    ASSERT_EQ(dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD), nullptr) << "cycle " << i;
+  }
+  waitForFds(fds);
+  std::printf("dlclose without C_Finalize: %d cycles, threads %zu (most after a cycle %zu), "
+              "fds %zu -> %zu\n", n, threads, most, fds, entries("/proc/self/fd"));
+  EXPECT_EQ(most, threads);  // checked after every cycle, not only at the end
+  EXPECT_LE(entries("/proc/self/fd"), fds);
 }
 
 }  // namespace
