@@ -8,6 +8,7 @@
 #include "core/error_map.hpp"
 #include "log/log.hpp"
 #include "p11nethsm/pkcs11.hpp"
+#include "util/call_deadline.hpp"
 #include "util/result.hpp"
 
 namespace p11nethsm::abi {
@@ -16,6 +17,7 @@ std::string hexRv(CK_RV rv);
 
 template <class Fn>
 CK_RV guarded(const char* name, Fn&& fn) noexcept {
+  CallScope call;  // one deadline for all the call's requests (util/call_deadline.hpp)
   CK_RV rv = CKR_GENERAL_ERROR;
   try {
     rv = fn();
