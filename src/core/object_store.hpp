@@ -76,6 +76,9 @@ class ObjectStore {
                                             const CK_ATTRIBUTE* id, const CK_ATTRIBUTE* label);
 
   std::vector<ObjectPtr> installLocked(KeySource source, bool certificateKnown);
+  // A key (or its certificate) the module cannot represent: warned about once per
+  // key until it can be represented again (issue 12 §1 "skipped with one warning").
+  void noteSkipped(const std::string& id, const std::string& why);
   void eraseLocked(const std::string& id);
   bool freshLocked(std::chrono::steady_clock::time_point t) const;
 
@@ -86,6 +89,7 @@ class ObjectStore {
   std::unordered_map<CK_OBJECT_HANDLE, ObjectPtr> byHandle_;
   std::map<std::pair<std::string, CK_OBJECT_CLASS>, CK_OBJECT_HANDLE> handles_;
   std::set<std::string> generated_;
+  std::set<std::string> skipped_;
   std::map<std::string, unsigned> secretBits_;
   std::optional<std::chrono::steady_clock::time_point> listedAt_;
   std::shared_ptr<Listing> listing_;

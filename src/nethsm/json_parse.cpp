@@ -2,6 +2,7 @@
 // BEHAVIOUR.md §5–§8).
 #include <nlohmann/json.hpp>
 
+#include "log/log.hpp"
 #include "nethsm/json_codec.hpp"
 
 namespace p11nethsm::nethsm::json_codec {
@@ -52,11 +53,18 @@ PublicKeyData parsePublic(const json& key) {
 
 }  // namespace
 
+// An entry whose ID is not a key ID ("", ".", "..", "a/b") is skipped with a
+// warning: it must never go into a URL, and the other keys stay listed.
 Result<std::vector<std::string>> parseKeyList(const std::string& body) {
   return parseWith(body, "key list", [](const json& doc) {
     std::vector<std::string> ids;
     for (const json& item : doc.get_ref<const json::array_t&>()) {
-      ids.push_back(item.at("id").get<std::string>());
+      std::string id = item.at("id").get<std::string>();
+      if (isValidKeyId(id)) {
+        ids.push_back(std::move(id));
+      } else {
+        log::warn("GET /keys: skipping '" + printableExcerpt(id) + "', not a NetHSM key ID");
+      }
     }
     return ids;
   });
