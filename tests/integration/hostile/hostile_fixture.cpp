@@ -81,11 +81,16 @@ void HostileTest::TearDown() {
   finalizeModule();
   server_->stop();
   checkLogHasNoSecrets();
+  if (HasFailure()) std::fprintf(stderr, "module log:\n%s\n", readFile(logPath_).c_str());
   std::remove(configPath_.c_str());
   std::remove(logPath_.c_str());
 }
 
-void HostileTest::initModule(const std::string& extraSlotYaml, const std::string& extraTopYaml) {
+void HostileTest::initModule(const std::string& extraSlotYaml, const std::string& extraTopYaml,
+                             bool direct) {
+  const std::string url = direct ? env_->mock().baseUrl() : server_->baseUrl();
+  const std::string pin =
+      direct ? env_->mock().certificateFingerprint() : server_->fingerprint();
   std::ofstream out(configPath_, std::ios::trunc);
   out << "log_level: trace\nlog_file: \"" << logPath_ << "\"\n" << extraTopYaml;
   out << "slots:\n  - label: \"Hostile\"\n"
@@ -93,8 +98,8 @@ void HostileTest::initModule(const std::string& extraSlotYaml, const std::string
       << testing::kOperatorPassword << "\"\n"
       << "    administrator:\n      username: \"admin\"\n      password: \""
       << testing::kAdminPassword << "\"\n"
-      << "    instances:\n      - url: \"" << server_->baseUrl() << "\"\n"
-      << "        sha256_fingerprints:\n          - \"" << server_->fingerprint() << "\"\n"
+      << "    instances:\n      - url: \"" << url << "\"\n"
+      << "        sha256_fingerprints:\n          - \"" << pin << "\"\n"
       << extraSlotYaml;
   out.close();
   setenv("P11NETHSM_CONFIG_FILE", configPath_.c_str(), 1);

@@ -29,8 +29,10 @@ class HostileTest : public ::testing::Test {
   void SetUp() override;
   void TearDown() override;
 
-  // Config (slot YAML lines indented by 4 spaces) → C_Initialize → a session.
-  void initModule(const std::string& extraSlotYaml = "", const std::string& extraTopYaml = "");
+  // Config (slot YAML lines indented by 4 spaces) → C_Initialize → a session. The
+  // module talks to the hostile server, or (`direct`) to the mock itself.
+  void initModule(const std::string& extraSlotYaml = "", const std::string& extraTopYaml = "",
+                  bool direct = false);
   void finalizeModule();
 
   HostileServer& server() { return *server_; }
