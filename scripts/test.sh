@@ -5,6 +5,8 @@
 #   release   build/       g++, warnings as errors: unit, integration, end-to-end tests
 #   sanitizer build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer: unit and
 #                          integration tests
+#   fuzz      libFuzzer targets (tests/fuzz), 60 s each, two at a time (scripts/fuzz.sh;
+#             in build-asan/ once it is a clang -DP11NETHSM_FUZZ=ON build, else build-fuzz/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -42,5 +44,6 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 stage "sanitizer build (ASan + UBSan)" configure_and_build build-asan \
   -DCMAKE_BUILD_TYPE=Debug -DP11NETHSM_SANITIZE=ON
 stage "sanitizer tests (unit, integration)" run_ctest build-asan -L 'unit|integration'
+stage "fuzz (60 s per target, clang, ASan + UBSan)" scripts/fuzz.sh 60
 
 echo "== test command passed in $((SECONDS - suite_start)) s"

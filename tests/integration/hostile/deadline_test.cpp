@@ -61,13 +61,12 @@ TEST_P(DeadlineTest, StalledKeyFetchesOfAListingShareTheBound) {
 }
 
 TEST_P(DeadlineTest, StalledSignEndsWithinTheBound) {
-  const std::string path = apiPath(std::string("/keys/") + kP256Key + "/sign");
-  server().setHandler([path](const HttpRequest& r, const Upstream&) -> std::optional<Reply> {
-    if (r.path != path) return std::nullopt;
-    Reply stall;
-    stall.stall = true;
-    return stall;
-  });
+  server().setHandler(onPath(apiPath(std::string("/keys/") + kP256Key + "/sign"),
+                             [](const HttpRequest&, const Upstream&) {
+                               Reply stall;
+                               stall.stall = true;
+                               return stall;
+                             }));
   init();
   CK_OBJECT_HANDLE key = keyObject(kP256Key);
   ASSERT_NE(key, CK_INVALID_HANDLE);

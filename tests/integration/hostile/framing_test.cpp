@@ -11,11 +11,7 @@ using Clock = std::chrono::steady_clock;
 const Bytes kDigest(32, 0x42);
 
 Handler signReply(std::function<Reply(const HttpRequest&, const Upstream&)> make) {
-  const std::string path = apiPath(std::string("/keys/") + kP256Key + "/sign");
-  return [path, make](const HttpRequest& r, const Upstream& up) -> std::optional<Reply> {
-    if (r.path != path) return std::nullopt;
-    return make(r, up);
-  };
+  return onPath(apiPath(std::string("/keys/") + kP256Key + "/sign"), std::move(make));
 }
 
 using FramingTest = HostileTest;

@@ -111,6 +111,14 @@ Reply jsonReply(int status, const std::string& body) {
   return replyWith(HttpResponse{status, "application/json", body});
 }
 
+Handler onPath(std::string path, std::function<Reply(const HttpRequest&, const Upstream&)> make) {
+  return [path = std::move(path), make = std::move(make)](
+             const HttpRequest& r, const Upstream& up) -> std::optional<Reply> {
+    if (r.path != path) return std::nullopt;
+    return make(r, up);
+  };
+}
+
 HostileServer::HostileServer(std::string upstreamHost, int upstreamPort)
     : upstreamHost_(std::move(upstreamHost)), upstreamPort_(upstreamPort) {}
 

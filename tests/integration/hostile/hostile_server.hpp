@@ -59,6 +59,9 @@ using Upstream = std::function<HttpResponse(const HttpRequest&)>;
 // nullopt: relay the upstream's answer unchanged.
 using Handler = std::function<std::optional<Reply>(const HttpRequest&, const Upstream&)>;
 
+// A handler for one path only: `make` answers requests to `path`, others are relayed.
+Handler onPath(std::string path, std::function<Reply(const HttpRequest&, const Upstream&)> make);
+
 class HostileServer {
  public:
   HostileServer(std::string upstreamHost, int upstreamPort);

@@ -11,21 +11,29 @@ namespace {
 const Bytes kDigestA(32, 0xA1);
 const Bytes kDigestB(32, 0xB2);
 
-// Answers POST <path> with {"signature": base64(sig)}.
-Handler signatureAnswer(const std::string& keyId, const Bytes& sig) {
-  const std::string path = apiPath("/keys/" + keyId + "/sign");
-  return [path, sig](const HttpRequest& r, const Upstream&) -> std::optional<Reply> {
-    if (r.path != path) return std::nullopt;
-    return jsonReply(200, "{\"signature\":\"" + base64Encode(sig) + "\"}");
-  };
-}
+std::string signPath(const std::string& keyId) { return apiPath("/keys/" + keyId + "/sign"); }
 
 Handler rawSignBody(const std::string& keyId, const std::string& body) {
-  const std::string path = apiPath("/keys/" + keyId + "/sign");
-  return [path, body](const HttpRequest& r, const Upstream&) -> std::optional<Reply> {
-    if (r.path != path) return std::nullopt;
+  return onPath(signPath(keyId), [body](const HttpRequest&, const Upstream&) {
     return jsonReply(200, body);
-  };
+  });
+}
+
+// Answers POST /keys/<keyId>/sign with {"signature": base64(sig)}.
+Handler signatureAnswer(const std::string& keyId, const Bytes& sig) {
+  return rawSignBody(keyId, "{\"signature\":\"" + base64Encode(sig) + "\"}");
+}
+
+// Relays the sign answer of kP256Key, changed by `change` (which may see the first
+// request only once).
+Handler changedP256Answer(std::function<void(Reply&, bool first)> change) {
+  auto first = std::make_shared<bool>(true);
+  return onPath(signPath(kP256Key), [change, first](const HttpRequest& r, const Upstream& up) {
+    Reply reply = replyWith(up(r));
+    change(reply, *first);
+    *first = false;
+    return reply;
+  });
 }
 
 Bytes hex(const std::string& text) { return hexDecode(text, false).value_or(Bytes{}); }
@@ -35,18 +43,11 @@ using SignatureTest = HostileTest;
 // The server answers a sign request, then 50 ms later sends that answer again,
 // unasked, on the same keep-alive connection. The next C_Sign must not take it.
 TEST_F(SignatureTest, StaleSecondAnswerOnKeepAliveConnectionIsNeverTaken) {
-  const std::string path = apiPath(std::string("/keys/") + kP256Key + "/sign");
-  bool first = true;
-  server().setHandler([&](const HttpRequest& r, const Upstream& up) -> std::optional<Reply> {
-    if (r.path != path) return std::nullopt;
-    Reply reply = replyWith(up(r));
-    if (first) {
-      reply.followUp = reply.head;
-      reply.followUpDelay = std::chrono::milliseconds(50);
-      first = false;
-    }
-    return reply;
-  });
+  server().setHandler(changedP256Answer([](Reply& reply, bool first) {
+    if (!first) return;
+    reply.followUp = reply.head;
+    reply.followUpDelay = std::chrono::milliseconds(50);
+  }));
   initModule();
   CK_OBJECT_HANDLE key = keyObject(kP256Key);
   ASSERT_NE(key, CK_INVALID_HANDLE);
@@ -64,15 +65,9 @@ TEST_F(SignatureTest, StaleSecondAnswerOnKeepAliveConnectionIsNeverTaken) {
 
 // Two answers in one write (a Content-Length that ends before the bytes do).
 TEST_F(SignatureTest, ExcessBytesAfterAnAnswerAreNeverTakenForTheNextAnswer) {
-  const std::string path = apiPath(std::string("/keys/") + kP256Key + "/sign");
-  bool first = true;
-  server().setHandler([&](const HttpRequest& r, const Upstream& up) -> std::optional<Reply> {
-    if (r.path != path) return std::nullopt;
-    Reply reply = replyWith(up(r));
+  server().setHandler(changedP256Answer([](Reply& reply, bool first) {
     if (first) reply.head += reply.head;
-    first = false;
-    return reply;
-  });
+  }));
   initModule();
   CK_OBJECT_HANDLE key = keyObject(kP256Key);
   ASSERT_NE(key, CK_INVALID_HANDLE);
@@ -114,16 +109,14 @@ TEST_F(SignatureTest, EcdsaSignatureOutsideTheGroupOrderIsDeviceError) {
 }
 
 TEST_F(SignatureTest, EcdsaDerWithTrailingBytesIsDeviceError) {
-  const std::string path = apiPath(std::string("/keys/") + kP256Key + "/sign");
-  server().setHandler([&](const HttpRequest& r, const Upstream& up) -> std::optional<Reply> {
-    if (r.path != path) return std::nullopt;
+  server().setHandler(onPath(signPath(kP256Key), [](const HttpRequest& r, const Upstream& up) {
     HttpResponse good = up(r);
     auto field = good.body.find("\":\"");
     Bytes der = base64Decode(good.body.substr(field + 3, good.body.rfind('"') - field - 3))
                     .value_or(Bytes{});
     der.push_back(0x00);
     return jsonReply(200, "{\"signature\":\"" + base64Encode(der) + "\"}");
-  });
+  }));
   initModule();
   Bytes sig;
   EXPECT_EQ(sign(keyObject(kP256Key), CKM_ECDSA, kDigestA, sig), CKR_DEVICE_ERROR);
@@ -131,13 +124,11 @@ TEST_F(SignatureTest, EcdsaDerWithTrailingBytesIsDeviceError) {
 
 // A well-formed signature, by another key: verify_signatures catches it.
 TEST_F(SignatureTest, SignatureByAnotherKeyIsDeviceErrorWhenVerifying) {
-  const std::string path = apiPath(std::string("/keys/") + kP256Key + "/sign");
-  server().setHandler([&](const HttpRequest& r, const Upstream& up) -> std::optional<Reply> {
-    if (r.path != path) return std::nullopt;
+  server().setHandler(onPath(signPath(kP256Key), [](const HttpRequest& r, const Upstream& up) {
     HttpRequest other = r;
-    other.path = apiPath(std::string("/keys/") + kOtherKey + "/sign");
+    other.path = signPath(kOtherKey);
     return replyWith(up(other));
-  });
+  }));
   initModule("    verify_signatures: true\n");
   Bytes sig;
   EXPECT_EQ(sign(keyObject(kP256Key), CKM_ECDSA, kDigestA, sig), CKR_DEVICE_ERROR);
@@ -176,11 +167,11 @@ TEST_F(SignatureTest, MalformedSignBodiesAreDeviceError) {
 
 // RSA PKCS#1 v1.5 decryption cannot give more than k − 11 bytes.
 TEST_F(SignatureTest, DecryptOutputLongerThanTheKeyAllowsIsDeviceError) {
-  const std::string path = apiPath(std::string("/keys/") + kRsaKey + "/decrypt");
-  server().setHandler([&](const HttpRequest& r, const Upstream&) -> std::optional<Reply> {
-    if (r.path != path) return std::nullopt;
-    return jsonReply(200, "{\"decrypted\":\"" + base64Encode(Bytes(250, 7)) + "\"}");
-  });
+  server().setHandler(onPath(apiPath(std::string("/keys/") + kRsaKey + "/decrypt"),
+                             [](const HttpRequest&, const Upstream&) {
+                               return jsonReply(200, "{\"decrypted\":\"" +
+                                                         base64Encode(Bytes(250, 7)) + "\"}");
+                             }));
   initModule();
   CK_OBJECT_HANDLE key = keyObject(kRsaKey);
   ASSERT_NE(key, CK_INVALID_HANDLE);
