@@ -88,7 +88,14 @@ Result<KeyInfo> parseKeyInfo(const std::string& body, const std::string& id) {
     if (restrictions != doc.end() && restrictions->contains("tags")) {
       info.tags = restrictions->at("tags").get<std::vector<std::string>>();
     }
-    if (auto ops = doc.find("operations"); ops != doc.end()) info.operations = ops->get<uint64_t>();
+    if (auto ops = doc.find("operations"); ops != doc.end()) {
+      // A count. A literal beyond 2^64 is kept as a double, and converting that to
+      // uint64_t is undefined behaviour (found by fuzz_answers): only unsigned integers.
+      if (!ops->is_number_unsigned()) {
+        throw json::type_error::create(302, "operations is not an unsigned integer", nullptr);
+      }
+      info.operations = ops->get<uint64_t>();
+    }
     const std::string label = stringOr(doc, "label");  // firmware ≥ 5.0
     if (!label.empty()) info.label = label;
     return info;

@@ -29,6 +29,21 @@ TEST(KeyList, EntriesThatAreNoKeyIdsAreSkipped) {
   }
 }
 
+// fuzz_answers finding: "operations" beyond 2^64 (nlohmann keeps it as a double) was
+// converted to uint64_t, undefined behaviour. Such a description is malformed.
+TEST(KeyDescription, OperationsMustBeAnUnsignedInteger) {
+  const std::string head = R"({"mechanisms":["ECDSA_Signature"],"type":"EC_P256","operations":)";
+  const std::string tail = R"(,"public":{"data":"BAEC"},"restrictions":{}})";
+  for (const char* bad : {"1e99", "99999999999999999999999", "-1", "1.5", "\"3\"", "null"}) {
+    auto key = json_codec::parseKeyInfo(head + bad + tail, "k");
+    ASSERT_FALSE(key) << bad;
+    EXPECT_EQ(key.error().kind, ErrorKind::kMalformedResponse) << bad;
+  }
+  auto good = json_codec::parseKeyInfo(head + "18446744073709551615" + tail, "k");
+  ASSERT_TRUE(good);
+  EXPECT_EQ(good->operations, 18446744073709551615u);
+}
+
 TEST(AnswerCaps, OneCapPerEndpoint) {
   EXPECT_EQ(answerCap("GET /keys/{id}/cert"), 1 * kMiB);  // NetHSM certificates ≤ 1 MiB
   EXPECT_EQ(answerCap("GET /keys/{id}"), 64 * kKiB);
