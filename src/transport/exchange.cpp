@@ -31,10 +31,14 @@ size_t appendBody(char* data, size_t size, size_t count, void* userp) {
   return n;
 }
 
-// A kept-alive connection must be silent between requests: readable means bytes
-// nobody asked for (a second, unasked answer that would be taken for the next
-// request's), or the peer's close. Either way it is not reused (issue 12 §2).
+// A kept-alive HTTP/1.x connection must be silent between requests: readable means
+// bytes nobody asked for (a second, unasked answer that would be taken for the next
+// request's), or the peer's close. Either way it is not reused (issue 12 §2). HTTP/2
+// frames name their stream, and a server may send PING or SETTINGS at any time.
 bool connectionHasUnreadBytes(CURL* h) {
+  long version = 0;
+  curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &version);
+  if (version >= CURL_HTTP_VERSION_2_0) return false;
   curl_socket_t sock = CURL_SOCKET_BAD;
   if (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK || sock == CURL_SOCKET_BAD)
     return false;
