@@ -8,6 +8,8 @@
 #   tsan      build-tsan/  ThreadSanitizer (clang), only what it runs: the linked
 #                          conformance battery (stress, torture, lifecycle, fork) and
 #                          the cluster tests; any report fails the stage
+#   fuzz      libFuzzer targets (tests/fuzz) in build-asan/, 60 s each, two at a time
+#             (scripts/fuzz.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -46,9 +48,10 @@ stage "release tests (unit, integration, e2e)" run_ctest build
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 stage "sanitizer build (clang, ASan + UBSan)" configure_and_build build-asan \
-  -DCMAKE_BUILD_TYPE=Debug -DP11NETHSM_SANITIZE=ON \
+  -DCMAKE_BUILD_TYPE=Debug -DP11NETHSM_SANITIZE=ON -DP11NETHSM_FUZZ=ON \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 stage "sanitizer tests (unit, integration)" run_ctest build-asan -L 'unit|integration'
+stage "fuzz (60 s per target, clang, ASan + UBSan)" scripts/fuzz.sh 60
 
 # halt_on_error: a report ends the test with a failure. die_after_fork=0: a forked
 # child of the battery starts its own threads after its own C_Initialize.

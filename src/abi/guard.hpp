@@ -11,6 +11,7 @@
 #include "core/host_exit.hpp"
 #include "log/log.hpp"
 #include "p11nethsm/pkcs11.hpp"
+#include "util/call_deadline.hpp"
 #include "util/result.hpp"
 
 namespace p11nethsm::abi {
@@ -45,6 +46,7 @@ CK_RV guarded(const char* name, Fn&& fn, CK_RV refused = CKR_CRYPTOKI_NOT_INITIA
               bool forkQuiesce = true) noexcept {
   core::CallGate gate(forkQuiesce);  // counts this call in flight
   if (!gate.open()) return refused;
+  CallScope call;  // one deadline for all the call's requests (util/call_deadline.hpp)
   return guardedStateless(name, std::forward<Fn>(fn));
 }
 

@@ -87,6 +87,10 @@ struct SlotConfig {
   unsigned timeoutSeconds = kDefaultTimeoutSeconds;
   unsigned connectTimeoutSeconds = kDefaultConnectTimeoutSeconds;
   CertificateFormat certificateFormat = CertificateFormat::kPem;
+  // Verify every signature from the appliance with the key's public key before
+  // returning it (issue 12 §2). Off by default: its cost is measured in
+  // docs/transport.md "Answers"; the structural checks of each answer always run.
+  bool verifySignatures = false;
   std::optional<unsigned> cacheRefreshSeconds;  // object cache refresh (core); set
                                                 // to kDefaultCacheRefreshSeconds by parse
   std::string sourceFile;  // the file this slot came from (for messages)

@@ -265,6 +265,8 @@ constexpr Field<SlotConfig> kSlotFields[] = {
      }},
     {"certificate_format", false,
      [](const NodeRef& r, SlotConfig& t, Diagnostics&) { return readCertificateFormat(r, t); }},
+    {"verify_signatures", false,
+     [](const NodeRef& r, SlotConfig& t, Diagnostics&) { return readBool(r, t.verifySignatures); }},
     {"cache_refresh_seconds", false,
      [](const NodeRef& r, SlotConfig& t, Diagnostics&) {
        return readUnsigned(r, t.cacheRefreshSeconds, 0);

@@ -49,6 +49,7 @@ Result<mech::KeyView> keyViewFor(const SessionContext& ctx, OpType type, CK_OBJE
   view.bits = o.bits;
   view.mechanisms = o.key->mechanisms;
   view.publicKeyDer = o.publicKeyDer;
+  view.verifySignatures = ctx.slot().config().verifySignatures;
   return view;
 }
 

@@ -1,21 +1,8 @@
 #include "core/id_codec.hpp"
 
 namespace p11nethsm::core {
-namespace {
 
-bool isAlnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-}  // namespace
-
-bool isValidNetHsmId(std::string_view id) {
-  if (id.empty() || id.size() > kMaxNetHsmIdLength || !isAlnum(id[0])) return false;
-  for (char c : id.substr(1)) {
-    if (!isAlnum(c) && c != '_' && c != '.' && c != '-') return false;
-  }
-  return true;
-}
+bool isValidNetHsmId(std::string_view id) { return nethsm::isValidKeyId(id); }
 
 std::optional<std::string> netHsmIdFromCkaId(std::span<const uint8_t> ckaId) {
   if (ckaId.empty()) return std::nullopt;

@@ -8,12 +8,13 @@
 #include <string>
 #include <string_view>
 
+#include "nethsm/types.hpp"
 #include "util/encoding.hpp"
 
 namespace p11nethsm::core {
 
 inline constexpr std::string_view kHexIdPrefix = "0---";
-inline constexpr size_t kMaxNetHsmIdLength = 128;
+inline constexpr size_t kMaxNetHsmIdLength = nethsm::kMaxKeyIdLength;
 inline constexpr size_t kMaxHexIdBytes = (kMaxNetHsmIdLength - kHexIdPrefix.size()) / 2;
 
 // `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`, 1–128 characters (BEHAVIOUR.md §2).

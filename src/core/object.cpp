@@ -271,11 +271,12 @@ std::vector<Object> buildObjects(const KeySource& src) {
   if (k.type == KeyType::kGeneric) {
     out.push_back(secretKey(src));
   } else {
-    // Unparsable public data still lists the key (with empty public attributes).
-    auto pub = mech::publicKeyAttributes(k);
-    mech::PublicKeyAttributes attrs = pub ? pub.value() : mech::PublicKeyAttributes{};
-    out.push_back(privateKey(src, attrs));
-    out.push_back(publicKey(src, attrs));
+    // Public data that is no sane key (off the curve, a 1-bit modulus...) would show
+    // a key with empty or false attributes: the key is not represented at all.
+    auto pub = src.publicKey ? Result(*src.publicKey) : mech::publicKeyAttributes(k);
+    if (!pub) return out;
+    out.push_back(privateKey(src, *pub));
+    out.push_back(publicKey(src, *pub));
   }
   if (src.certificate) {
     if (auto cert = certificateObject(src)) out.push_back(std::move(*cert));

@@ -27,6 +27,9 @@ struct KeySource {
   bool generatedHere = false;        // generated on the appliance by this module
   std::optional<unsigned> secretBits;  // Generic keys: length when known
   std::optional<Bytes> processLabel;   // CKA_LABEL this process gave it (key_label.hpp)
+  // Key pairs: the public key attributes when already made (the store makes them
+  // while fetching, outside its lock, to skip keys it cannot represent).
+  std::optional<mech::PublicKeyAttributes> publicKey;
 };
 
 struct Object {
@@ -41,7 +44,9 @@ struct Object {
   Bytes publicKeyDer;                     // SubjectPublicKeyInfo, key pairs only
 };
 
-// The objects of one NetHSM key, handles not yet assigned.
+// The objects of one NetHSM key, handles not yet assigned. None when the module
+// cannot represent the key (public key data that is not a sane key of its type,
+// issue 12 §1).
 std::vector<Object> buildObjects(const KeySource& source);
 
 // A session public key (C_CreateObject with CKA_TOKEN=FALSE, e.g. SunPKCS11's

@@ -8,6 +8,7 @@
 #include "core/id_codec.hpp"
 #include "core/key_label.hpp"
 #include "log/log.hpp"
+#include "util/call_deadline.hpp"
 
 namespace p11nethsm::core {
 namespace {
@@ -26,6 +27,15 @@ const CK_ATTRIBUTE* findAttribute(std::span<const CK_ATTRIBUTE> tmpl, CK_ATTRIBU
 
 bool sameHandleOrder(const ObjectPtr& a, const ObjectPtr& b) { return a->handle < b->handle; }
 
+// Answers about one key that say "this key cannot be represented" rather than "the
+// appliance cannot be used": an unknown key type, an unparseable or oversized
+// description, an ID the appliance refuses (400, 414). The key is skipped and the
+// rest of a listing stands; transport and server errors still fail the listing.
+bool keyUnrepresentable(ErrorKind kind) {
+  return kind == ErrorKind::kMalformedResponse || kind == ErrorKind::kUnsupported ||
+         kind == ErrorKind::kInvalidArgument || kind == ErrorKind::kBadRequest;
+}
+
 }  // namespace
 
 ObjectStore::ObjectStore(nethsm::Client& client, StoreOptions options)
@@ -38,15 +48,29 @@ bool ObjectStore::freshLocked(std::chrono::steady_clock::time_point t) const {
 Result<std::optional<KeySource>> ObjectStore::fetchKey(const std::string& id, bool withCert) {
   auto key = client_.getKey(id);
   if (!key) {
-    if (key.error().kind == ErrorKind::kNotFound) return std::optional<KeySource>();
+    if (keyUnrepresentable(key.error().kind)) noteSkipped(id, key.error().message);
+    if (key.error().kind == ErrorKind::kNotFound || keyUnrepresentable(key.error().kind))
+      return std::optional<KeySource>();
     return key.error();
   }
   KeySource source;
   source.key = std::move(key).value();
+  if (source.key.type != nethsm::KeyType::kGeneric) {
+    auto pub = mech::publicKeyAttributes(source.key);
+    if (!pub) {
+      noteSkipped(id, pub.error().message);
+      return std::optional<KeySource>();
+    }
+    source.publicKey = std::move(*pub);
+  }
   if (withCert) {
     auto cert = client_.getCertificate(id);
     if (!cert) {
-      if (cert.error().kind != ErrorKind::kNotFound) return cert.error();
+      if (cert.error().kind == ErrorKind::kMalformedResponse) {  // e.g. over 1 MiB
+        noteSkipped(id + " (certificate)", cert.error().message);
+      } else if (cert.error().kind != ErrorKind::kNotFound) {
+        return cert.error();
+      }
     } else {
       source.certificate = std::move(cert).value();
     }
@@ -65,10 +89,16 @@ std::vector<ObjectPtr> ObjectStore::installLocked(KeySource source, bool certifi
   source.generatedHere = generated_.count(scoped) > 0;
   if (auto bits = secretBits_.find(scoped); bits != secretBits_.end()) source.secretBits = bits->second;
   if (auto label = labels_.find(scoped); label != labels_.end()) source.processLabel = label->second;
+  std::vector<Object> built = buildObjects(source);
+  if (built.empty()) {  // fetchKey already skipped (and named) unrepresentable keys
+    eraseLocked(id);
+    return {};
+  }
+  skipped_.erase(id);
   Entry entry;
   entry.certificateKnown = certificateKnown;
   entry.fetched = std::chrono::steady_clock::now();
-  for (auto& object : buildObjects(source)) {
+  for (auto& object : built) {
     auto key = std::make_pair(scoped, object.objectClass);
     auto h = handles_.find(key);
     object.handle = h != handles_.end() ? h->second : (handles_[key] = nextObjectHandle());
@@ -85,6 +115,14 @@ std::vector<ObjectPtr> ObjectStore::installLocked(KeySource source, bool certifi
   auto objects = entry.objects;
   entries_[id] = std::move(entry);
   return objects;
+}
+
+void ObjectStore::noteSkipped(const std::string& id, const std::string& why) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!skipped_.insert(id).second) return;
+  }
+  log::warn("key " + printableExcerpt(id) + " skipped, the module cannot represent it: " + why);
 }
 
 void ObjectStore::eraseLocked(const std::string& id) {
@@ -125,7 +163,9 @@ Result<std::vector<std::optional<KeySource>>> ObjectStore::fetchAll() {
   std::vector<std::optional<KeySource>> out(list.size());
   std::vector<std::optional<Error>> errors(list.size());
   std::atomic<size_t> next{0};
+  CallState* call = CallScope::current();  // the workers serve the same PKCS#11 call
   auto worker = [&] {
+    CallScope::Adopt adopt(call);
     for (size_t i = next.fetch_add(1); i < list.size(); i = next.fetch_add(1)) {
       auto r = fetchKey(list[i], true);
       if (r) out[i] = std::move(r).value();

@@ -87,6 +87,9 @@ class ObjectStore {
   // `id` qualified by the current namespace: the key of the per-key maps below.
   std::string scopedLocked(const std::string& id) const;
   Result<std::vector<ObjectPtr>> labelCandidates(const std::string& label, bool withCertificate);
+  // A key (or its certificate) the module cannot represent: warned about once per
+  // key until it can be represented again (issue 12 §1 "skipped with one warning").
+  void noteSkipped(const std::string& id, const std::string& why);
   void eraseLocked(const std::string& id);
   bool freshLocked(std::chrono::steady_clock::time_point t) const;
 
@@ -97,6 +100,7 @@ class ObjectStore {
   std::unordered_map<CK_OBJECT_HANDLE, ObjectPtr> byHandle_;
   std::map<std::pair<std::string, CK_OBJECT_CLASS>, CK_OBJECT_HANDLE> handles_;
   std::set<std::string> generated_;
+  std::set<std::string> skipped_;
   std::map<std::string, unsigned> secretBits_;
   std::map<std::string, Bytes> labels_;
   std::string namespace_;

@@ -39,6 +39,31 @@ constexpr std::array<CurveInfo, 9> kCurves{{
     {KeyType::kCurve25519, NID_ED25519, "", 256, 32, 0, kAny, kForever, true},
 }};
 
+// Group orders n (SEC 2 §2.4–2.9, RFC 5639 §3.4–3.7), big-endian, fieldBytes wide;
+// ECDSA's r and s lie in [1, n − 1]. Compared against OpenSSL's in the unit tests.
+struct CurveOrder {
+  int nid;
+  const char* hex;
+};
+constexpr CurveOrder kOrders[] = {
+    {NID_secp224r1, "FFFFFFFFFFFFFFFFFFFFFFFFFFFF16A2E0B8F03E13DD29455C5C2A3D"},
+    {NID_X9_62_prime256v1, "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551"},
+    {NID_secp384r1,
+     "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC5"
+     "2973"},
+    {NID_secp521r1,
+     "01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA51868783BF2F966B7FCC0148"
+     "F709A5D03BB5C9B8899C47AEBB6FB71E91386409"},
+    {NID_secp256k1, "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141"},
+    {NID_brainpoolP256r1, "A9FB57DBA1EEA9BC3E660A909D838D718C397AA3B561A6F7901E0E82974856A7"},
+    {NID_brainpoolP384r1,
+     "8CB91E82A3386D280F5D6F7E50E641DF152F7109ED5456B31F166E6CAC0425A7CF3AB6AF6B7FC3103B883202E9"
+     "046565"},
+    {NID_brainpoolP512r1,
+     "AADD9DB8DBE9C48B3FD4E6AE33C9FC07CB308DB3B3C9D20ED6639CCA70330870553E5C414CA92619418661197F"
+     "AC10471DB1D381085DDADDB58796829CA90069"},
+};
+
 using Asn1TypePtr = std::unique_ptr<ASN1_TYPE, OsslFree<ASN1_TYPE_free>>;
 using Asn1ObjPtr = std::unique_ptr<ASN1_OBJECT, OsslFree<ASN1_OBJECT_free>>;
 using OctetPtr = std::unique_ptr<ASN1_OCTET_STRING, OsslFree<ASN1_OCTET_STRING_free>>;
@@ -138,7 +163,13 @@ Result<Bytes> octetStringDer(std::span<const uint8_t> point) {
 Result<Bytes> ecdsaDerToRaw(std::span<const uint8_t> der, size_t fieldBytes) {
   const unsigned char* p = der.data();
   EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
-  if (!sig) {
+  // Canonical: what OpenSSL encodes again is exactly what came, with nothing after it.
+  auto again = sig ? encodeDer(sig.get(), [](ECDSA_SIG* o, unsigned char** out) {
+    return i2d_ECDSA_SIG(o, out);
+  })
+                   : Result<Bytes>(Bytes{});
+  if (!sig || p != der.data() + der.size() || !again ||
+      !std::equal(again->begin(), again->end(), der.begin(), der.end())) {
     return ckError(CKR_DEVICE_ERROR, "the appliance returned a malformed ECDSA signature");
   }
   const BIGNUM* r = nullptr;
@@ -150,6 +181,24 @@ Result<Bytes> ecdsaDerToRaw(std::span<const uint8_t> der, size_t fieldBytes) {
     return ckError(CKR_DEVICE_ERROR, "ECDSA signature wider than the curve");
   }
   return raw;
+}
+
+Status checkEcdsaRange(const CurveInfo& curve, std::span<const uint8_t> raw) {
+  const auto* order = std::find_if(std::begin(kOrders), std::end(kOrders),
+                                   [&](const CurveOrder& o) { return o.nid == curve.nid; });
+  auto n = order != std::end(kOrders) ? hexDecode(order->hex) : std::nullopt;
+  const size_t width = curve.fieldBytes;
+  if (!n || n->size() != width || raw.size() != 2 * width) return osslError("ECDSA group order");
+  for (size_t half = 0; half < 2; ++half) {
+    auto v = raw.subspan(half * width, width);
+    // Big-endian numbers of equal width compare as byte strings.
+    if (std::all_of(v.begin(), v.end(), [](uint8_t b) { return b == 0; }) ||
+        !std::lexicographical_compare(v.begin(), v.end(), n->begin(), n->end())) {
+      return ckError(CKR_DEVICE_ERROR,
+                     "the appliance returned an ECDSA signature with r or s outside [1, n - 1]");
+    }
+  }
+  return okStatus();
 }
 
 Result<Bytes> ecdsaRawToDer(std::span<const uint8_t> raw) {

@@ -42,7 +42,11 @@ Result<Bytes> ecParamsDer(const CurveInfo& curve);
 Result<Bytes> octetStringDer(std::span<const uint8_t> point);
 
 // ECDSA-Sig-Value DER → r||s, each left-padded to `fieldBytes` (PKCS#11 v2.40 §2.3.1).
+// Only canonical DER with nothing after it (CKR_DEVICE_ERROR otherwise).
 Result<Bytes> ecdsaDerToRaw(std::span<const uint8_t> der, size_t fieldBytes);
+// SEC 1 §4.1.4 step 1: r and s of a signature by a key of `curve` lie in [1, n − 1]
+// (r = s = 0 "verifies" nothing). `raw` is r||s. CKR_DEVICE_ERROR otherwise.
+Status checkEcdsaRange(const CurveInfo& curve, std::span<const uint8_t> raw);
 // r||s → ECDSA-Sig-Value DER (for local verification with OpenSSL).
 Result<Bytes> ecdsaRawToDer(std::span<const uint8_t> raw);
 

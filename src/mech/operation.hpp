@@ -23,6 +23,9 @@ struct KeyView {
   unsigned bits = 0;  // RSA modulus bits, EC field bits (521 for P-521), AES key bits
   std::vector<nethsm::KeyMechanism> mechanisms;  // what the appliance allows
   Bytes publicKeyDer;  // SubjectPublicKeyInfo DER; empty for secret keys
+  // Slot option verify_signatures: each signature from the appliance is verified
+  // with publicKeyDer before it is returned (docs/transport.md "Answers").
+  bool verifySignatures = false;
 };
 
 enum class OperationKind { kSign, kVerify, kEncrypt, kDecrypt, kDigest };

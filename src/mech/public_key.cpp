@@ -39,9 +39,7 @@ Result<PkeyPtr> fromParams(const char* keyType, OSSL_PARAM_BLD* bld) {
 }
 
 Result<PkeyPtr> rsaFromNetHsm(const nethsm::PublicKeyData& data) {
-  if (data.modulus.empty() || data.publicExponent.empty()) {
-    return ckError(CKR_DEVICE_ERROR, "RSA key without modulus or exponent");
-  }
+  if (auto s = checkRsaNumbers(data.modulus, data.publicExponent); !s) return s.error();
   BnPtr n(BN_bin2bn(data.modulus.data(), static_cast<int>(data.modulus.size()), nullptr));
   BnPtr e(BN_bin2bn(data.publicExponent.data(), static_cast<int>(data.publicExponent.size()),
                     nullptr));
@@ -61,15 +59,14 @@ Result<PkeyPtr> ecFromNetHsm(const CurveInfo& curve, const nethsm::PublicKeyData
     if (!key) return osslError("EVP_PKEY_new_raw_public_key");
     return key;
   }
-  if (data.data.size() != 1 + 2 * curve.fieldBytes || data.data[0] != 0x04) {
-    return ckError(CKR_DEVICE_ERROR, "EC point is not uncompressed for its curve");
-  }
+  auto point = uncompressedPoint(curve, data.data);
+  if (!point) return point.error();
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bld ||
       OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve.groupName,
                                       0) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, data.data.data(),
-                                       data.data.size()) != 1) {
+      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point->data(),
+                                       point->size()) != 1) {
     return osslError("OSSL_PARAM_BLD EC");
   }
   return fromParams("EC", bld.get());
@@ -119,7 +116,10 @@ Result<PublicKeyAttributes> publicKeyAttributes(KeyType type, const nethsm::Publ
   }
   const CurveInfo* curve = curveForKeyType(type);
   auto params = ecParamsDer(*curve);
-  auto point = octetStringDer(data.data);
+  // CKA_EC_POINT always holds the uncompressed point (a compressed one is decoded).
+  auto raw = curve->edwards ? Result<Bytes>(data.data) : uncompressedPoint(*curve, data.data);
+  if (!raw) return raw.error();
+  auto point = octetStringDer(*raw);
   if (!params) return params.error();
   if (!point) return point.error();
   attrs.ecParams = std::move(*params);

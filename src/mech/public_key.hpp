@@ -48,4 +48,17 @@ Result<PublicKeyFromTemplate> publicKeyFromTemplate(std::span<const CK_ATTRIBUTE
 // Bytes of the RSA modulus of `key` (k in RFC 8017).
 size_t rsaModulusBytes(const EVP_PKEY* key);
 
+// --- sanity checks (public_key_checks.cpp); failures are CKR_DEVICE_ERROR.
+// RSA moduli the module represents. The floor: the NetHSM generates 1024–8192 bits
+// (BEHAVIOUR.md §5) and a smaller key proves nothing; the ceiling bounds every size
+// derived from a key (signature and answer lengths) with room above the appliance's.
+inline constexpr unsigned kMinRsaBits = 1024;
+inline constexpr unsigned kMaxRsaBits = 16384;
+// Modulus kMinRsaBits..kMaxRsaBits and odd; exponent odd, > 1 and < the modulus.
+Status checkRsaNumbers(std::span<const uint8_t> modulus, std::span<const uint8_t> exponent);
+struct CurveInfo;
+// A point of `curve` as 04‖X‖Y: uncompressed as is (checked on the curve when the
+// EVP_PKEY is made), compressed decoded; anything else refused.
+Result<Bytes> uncompressedPoint(const CurveInfo& curve, std::span<const uint8_t> point);
+
 }  // namespace p11nethsm::mech

@@ -3,6 +3,7 @@
 // PKCS1 or OAEP_<H>). PKCS#11 v2.40 §2.1.6 (PKCS #1 v1.5), §2.1.8 (OAEP), §2.1.10 (X.509).
 // These mechanisms are single-part in the spec; multi-part calls are accepted and
 // buffered, with the result at Final.
+#include <openssl/crypto.h>
 #include <openssl/rsa.h>
 
 #include "mech/mechanism_spec.hpp"
@@ -145,6 +146,12 @@ class RsaDecrypt final : public BufferedOperation {
       Error e = plain.error();
       e.pkcs11Rv = CKR_ENCRYPTED_DATA_INVALID;
       return e;
+    }
+    // RFC 8017 §7.1.2, §7.2.2: never longer than the padding leaves room for.
+    if (plain && plain->size() > padding_.maxPlaintext(k_)) {
+      OPENSSL_cleanse(plain->data(), plain->size());
+      return ckError(CKR_DEVICE_ERROR, "the appliance returned a plaintext longer than the key "
+                                       "and padding allow");
     }
     return plain;
   }

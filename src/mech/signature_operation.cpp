@@ -43,9 +43,10 @@ class SignatureInput {
 
 class SignOperation final : public Operation {
  public:
-  SignOperation(SignatureScheme scheme, std::optional<HashAlg> hash, const OperationContext& ctx)
+  SignOperation(SignatureScheme scheme, std::optional<HashAlg> hash, const OperationContext& ctx,
+                PkeyPtr verifyWith)
       : scheme_(scheme), input_(hash, scheme.kind == Kind::kPkcs1), appliance_(ctx.appliance),
-        keyId_(ctx.key.nethsmId), firmware_(ctx.firmware) {}
+        keyId_(ctx.key.nethsmId), firmware_(ctx.firmware), verifyWith_(std::move(verifyWith)) {}
 
   OperationKind kind() const override { return OperationKind::kSign; }
   size_t outputSizeBound(size_t) const override { return scheme_.signatureLength(); }
@@ -62,7 +63,7 @@ class SignOperation final : public Operation {
     auto prepared = input_.take();
     if (!prepared) return prepared.error();
     if (auto s = scheme_.checkInput(*prepared); !s) return s.error();
-    return applianceSign(scheme_, *appliance_, keyId_, firmware_, *prepared);
+    return applianceSign(scheme_, *appliance_, keyId_, firmware_, *prepared, verifyWith_.get());
   }
 
  private:
@@ -71,6 +72,7 @@ class SignOperation final : public Operation {
   std::shared_ptr<Appliance> appliance_;
   std::string keyId_;
   nethsm::FirmwareVersion firmware_;
+  PkeyPtr verifyWith_;  // null unless verify_signatures
 };
 
 class VerifyOperation final : public Operation {
@@ -154,7 +156,14 @@ Result<std::unique_ptr<Operation>> makeSignOperation(const MechanismSpec& spec,
   auto setup = setupFor(spec, ctx);
   if (!setup) return setup.error();
   if (auto s = requireKeyMechanism(ctx.key, setup->needed); !s) return s.error();
-  std::unique_ptr<Operation> op = std::make_unique<SignOperation>(setup->scheme, spec.hash, ctx);
+  PkeyPtr verifyWith;
+  if (ctx.key.verifySignatures) {
+    auto key = publicKeyFromDer(ctx.key.publicKeyDer);
+    if (!key) return key.error();
+    verifyWith = std::move(*key);
+  }
+  std::unique_ptr<Operation> op =
+      std::make_unique<SignOperation>(setup->scheme, spec.hash, ctx, std::move(verifyWith));
   return op;
 }
 

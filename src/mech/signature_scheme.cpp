@@ -97,9 +97,11 @@ Status SignatureScheme::checkInput(std::span<const uint8_t> input) const {
   return okStatus();
 }
 
-Result<Bytes> applianceSign(const SignatureScheme& scheme, Appliance& appliance,
-                            const std::string& keyId, nethsm::FirmwareVersion firmware,
-                            std::span<const uint8_t> input) {
+namespace {
+
+Result<Bytes> askAppliance(const SignatureScheme& scheme, Appliance& appliance,
+                           const std::string& keyId, nethsm::FirmwareVersion firmware,
+                           std::span<const uint8_t> input) {
   switch (scheme.kind) {
     case Kind::kPkcs1: {
       auto payload = pkcs1Payload(input, firmware);
@@ -112,17 +114,35 @@ Result<Bytes> applianceSign(const SignatureScheme& scheme, Appliance& appliance,
       Bytes digest = fitEcdsaInput(input, scheme.curve->ecdsaDigestLength);
       auto der = appliance.sign(keyId, nethsm::SignMode::kEcdsa, digest);
       if (!der) return der.error();
-      return ecdsaDerToRaw(*der, scheme.curve->fieldBytes);
+      auto raw = ecdsaDerToRaw(*der, scheme.curve->fieldBytes);
+      if (!raw) return raw;
+      if (auto s = checkEcdsaRange(*scheme.curve, *raw); !s) return s.error();
+      return raw;
     }
-    case Kind::kEddsa: {
-      auto sig = appliance.sign(keyId, nethsm::SignMode::kEdDsa, Bytes(input.begin(), input.end()));
-      if (sig && sig->size() != kEd25519SignatureBytes) {
-        return ckError(CKR_DEVICE_ERROR, "the appliance returned an Ed25519 signature of wrong size");
-      }
-      return sig;
-    }
+    case Kind::kEddsa:
+      return appliance.sign(keyId, nethsm::SignMode::kEdDsa, Bytes(input.begin(), input.end()));
   }
   return ckError(CKR_GENERAL_ERROR, "unknown signature scheme");
+}
+
+}  // namespace
+
+Result<Bytes> applianceSign(const SignatureScheme& scheme, Appliance& appliance,
+                            const std::string& keyId, nethsm::FirmwareVersion firmware,
+                            std::span<const uint8_t> input, EVP_PKEY* verifyWith) {
+  auto sig = askAppliance(scheme, appliance, keyId, firmware, input);
+  if (!sig) return sig;
+  if (sig->size() != scheme.signatureLength()) {
+    return ckError(CKR_DEVICE_ERROR, "the appliance returned a signature of " +
+                                         std::to_string(sig->size()) + " bytes; the key makes " +
+                                         std::to_string(scheme.signatureLength()));
+  }
+  if (verifyWith != nullptr && !localVerify(scheme, verifyWith, input, *sig)) {
+    return ckError(CKR_DEVICE_ERROR,
+                   "the appliance returned a signature that does not verify with the key's "
+                   "public key (verify_signatures)");
+  }
+  return sig;
 }
 
 Status localVerify(const SignatureScheme& scheme, EVP_PKEY* key, std::span<const uint8_t> input,

@@ -27,10 +27,14 @@ struct SignatureScheme {
 };
 
 // Signs `input` (already checked) on the appliance and returns the PKCS#11 signature:
-// firmware 3.0's PKCS1 quirk and the ECDSA input fitting/DER→r||s happen here.
+// firmware 3.0's PKCS1 quirk and the ECDSA input fitting/DER→r||s happen here. The
+// answer is checked before it is believed (issue 12 §1): RSA signatures are exactly
+// the modulus long, ECDSA ones canonical DER with r, s in [1, n − 1], Ed25519 ones
+// 64 bytes. With `verifyWith` (the key's public key; slot option verify_signatures)
+// the signature must also verify. CKR_DEVICE_ERROR otherwise.
 Result<Bytes> applianceSign(const SignatureScheme& scheme, Appliance& appliance,
                             const std::string& keyId, nethsm::FirmwareVersion firmware,
-                            std::span<const uint8_t> input);
+                            std::span<const uint8_t> input, EVP_PKEY* verifyWith = nullptr);
 
 // Verifies locally: CKR_SIGNATURE_LEN_RANGE for a signature of the wrong length,
 // CKR_SIGNATURE_INVALID when it does not match.

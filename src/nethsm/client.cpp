@@ -8,6 +8,7 @@
 
 #include "nethsm/client_impl.hpp"
 #include "nethsm/json_codec.hpp"
+#include "nethsm/response_caps.hpp"
 
 namespace p11nethsm::nethsm {
 
@@ -37,10 +38,23 @@ std::string_view roleName(Role role) {
   return role == Role::kOperator ? "Operator" : "Administrator";
 }
 
+// A request on key `id`; fails without I/O when `id` is not a key ID.
+Result<Request> keyRequest(Method method, const std::string& id, const char* suffix,
+                           std::string body = {}, const char* contentType = nullptr) {
+  auto path = keyPath(id, suffix);
+  if (!path) return path.error();
+  return makeRequest(method, std::move(*path), std::move(body), contentType);
+}
+
 }  // namespace
 
-std::string keyPath(const std::string& id, const char* suffix) {
-  return "/keys/" + transport::escapePathSegment(id) + suffix;
+// Valid IDs hold only unreserved characters: escaping would change nothing.
+Result<std::string> keyPath(const std::string& id, const char* suffix) {
+  if (!isValidKeyId(id)) {
+    return makeError(ErrorKind::kInvalidArgument,
+                     "'" + printableExcerpt(id) + "' is not a NetHSM key ID");
+  }
+  return "/keys/" + id + suffix;
 }
 
 Result<std::optional<transport::BasicAuth>> Client::Impl::authFor(Access access) const {
@@ -66,6 +80,7 @@ Result<Response> Client::Impl::call(Access access, Request request, std::initial
   auto auth = authFor(access);
   if (!auth) return auth.error();
   request.auth = std::move(*auth);
+  if (request.maxResponseBytes == 0) request.maxResponseBytes = answerCap(operation);
   auto outcome = send(request);
   if (outcome && std::find(ok.begin(), ok.end(), outcome->status) != ok.end()) return outcome;
   return mapFailure(outcome, operation);
@@ -76,8 +91,9 @@ Result<Response> Client::Impl::send(const Request& request) {
 }
 
 Result<bool> Client::Impl::keyExists(const std::string& id) {
-  auto r =
-      call(Access::kRead, makeRequest(Method::kGet, keyPath(id)), {200, 404}, "GET /keys/{id}");
+  auto request = keyRequest(Method::kGet, id, "");
+  if (!request) return request.error();
+  auto r = call(Access::kRead, std::move(*request), {200, 404}, "GET /keys/{id}");
   if (!r) return r.error();
   return r->status == 200;
 }
@@ -126,6 +142,7 @@ Status Client::verifyLogin(Role role, const transport::BasicAuth& auth) {
   Request request =
       makeRequest(Method::kGet, "/users/" + transport::escapePathSegment(auth.username));
   request.auth = auth;
+  request.maxResponseBytes = answerCap("GET /users/{id}");
   auto outcome = impl_->send(request);
   if (!outcome || outcome->status != 200) return mapFailure(outcome, "GET /users/{id}");
   auto actual = codec::parseStringField(outcome->body, "role");
@@ -147,6 +164,7 @@ Status Client::changePassphrase(const transport::BasicAuth& auth, const std::str
   request.auth = auth;
   // Not repeated: after a lost answer the old passphrase may no longer be valid.
   request.idempotency = Idempotency::kUnsafe;
+  request.maxResponseBytes = answerCap("POST /users/{id}/passphrase");
   auto outcome = impl_->send(request);
   OPENSSL_cleanse(request.body.data(), request.body.size());
   if (!outcome || outcome->status != 204) return mapFailure(outcome, "POST /users/{id}/passphrase");
@@ -172,8 +190,9 @@ Result<std::vector<std::string>> Client::listKeysByLabel(const std::string& labe
 }
 
 Result<KeyInfo> Client::getKey(const std::string& id) {
-  auto r =
-      impl_->call(Access::kRead, makeRequest(Method::kGet, keyPath(id)), {200}, "GET /keys/{id}");
+  auto request = keyRequest(Method::kGet, id, "");
+  if (!request) return request.error();
+  auto r = impl_->call(Access::kRead, std::move(*request), {200}, "GET /keys/{id}");
   if (!r) return r.error();
   auto info = codec::parseKeyInfo(r->body, id);
   // Learnt from answers: only firmware ≥ 5.0 shows labels.
@@ -182,50 +201,69 @@ Result<KeyInfo> Client::getKey(const std::string& id) {
 }
 
 Result<std::string> Client::publicKeyPem(const std::string& id) {
-  Request request = makeRequest(Method::kGet, keyPath(id, "/public.pem"));
-  request.accept = "application/x-pem-file";
-  auto r = impl_->call(Access::kRead, std::move(request), {200}, "GET /keys/{id}/public.pem");
+  auto request = keyRequest(Method::kGet, id, "/public.pem");
+  if (!request) return request.error();
+  request->accept = "application/x-pem-file";
+  auto r = impl_->call(Access::kRead, std::move(*request), {200}, "GET /keys/{id}/public.pem");
   if (!r) return r.error();
   return std::move(r->body);
 }
 
 Result<std::optional<Bytes>> Client::getCertificate(const std::string& id) {
-  Request request = makeRequest(Method::kGet, keyPath(id, "/cert"));
-  request.accept = "application/octet-stream";  // the only type /cert offers (§5)
-  auto r = impl_->call(Access::kRead, std::move(request), {200, 404}, "GET /keys/{id}/cert");
+  auto request = keyRequest(Method::kGet, id, "/cert");
+  if (!request) return request.error();
+  request->accept = "application/octet-stream";  // the only type /cert offers (§5)
+  auto r = impl_->call(Access::kRead, std::move(*request), {200, 404}, "GET /keys/{id}/cert");
   if (!r) return r.error();
   if (r->status == 404) return std::optional<Bytes>();
   return std::optional<Bytes>(toBytes(r->body));
 }
 
 Result<Bytes> Client::sign(const std::string& id, SignMode mode, const Bytes& message) {
-  auto r = impl_->call(
-      Access::kOperator,
-      makeRequest(Method::kPost, keyPath(id, "/sign"), codec::signBody(mode, message), kJson),
-      {200}, "POST /keys/{id}/sign");
+  auto request = keyRequest(Method::kPost, id, "/sign", codec::signBody(mode, message), kJson);
+  if (!request) return request.error();
+  auto r = impl_->call(Access::kOperator, std::move(*request), {200}, "POST /keys/{id}/sign");
   if (!r) return r.error();
   return codec::parseBase64Field(r->body, "signature");
 }
 
+// The output is checked against the input (BEHAVIOUR.md §6): AES-CBC gives exactly
+// as many bytes, an RSA mode never more than the modulus-long ciphertext.
 Result<Bytes> Client::decrypt(const std::string& id, DecryptMode mode, const Bytes& data,
                               const std::optional<Bytes>& iv) {
-  auto r = impl_->call(Access::kOperator,
-                       makeRequest(Method::kPost, keyPath(id, "/decrypt"),
-                                   codec::decryptBody(mode, data, iv), kJson),
-                       {200}, "POST /keys/{id}/decrypt");
+  auto request =
+      keyRequest(Method::kPost, id, "/decrypt", codec::decryptBody(mode, data, iv), kJson);
+  if (!request) return request.error();
+  request->maxResponseBytes = cryptAnswerCap(data.size());
+  auto r = impl_->call(Access::kOperator, std::move(*request), {200}, "POST /keys/{id}/decrypt");
   if (!r) return r.error();
   auto plain = codec::parseBase64Field(r->body, "decrypted");
   OPENSSL_cleanse(r->body.data(), r->body.size());  // the answer holds the plaintext
+  if (plain && (mode == DecryptMode::kAesCbc ? plain->size() != data.size()
+                                             : plain->size() > data.size())) {
+    OPENSSL_cleanse(plain->data(), plain->size());
+    return makeError(ErrorKind::kMalformedResponse,
+                     "POST /keys/{id}/decrypt returned " + std::to_string(plain->size()) +
+                         " bytes for " + std::to_string(data.size()));
+  }
   return plain;
 }
 
 Result<EncryptResult> Client::encryptAesCbc(const std::string& id, const Bytes& message,
                                             const std::optional<Bytes>& iv) {
-  Request request =
-      makeRequest(Method::kPost, keyPath(id, "/encrypt"), codec::encryptBody(message, iv), kJson);
-  auto r = impl_->call(Access::kOperator, std::move(request), {200}, "POST /keys/{id}/encrypt");
+  auto request =
+      keyRequest(Method::kPost, id, "/encrypt", codec::encryptBody(message, iv), kJson);
+  if (!request) return request.error();
+  request->maxResponseBytes = cryptAnswerCap(message.size());
+  auto r = impl_->call(Access::kOperator, std::move(*request), {200}, "POST /keys/{id}/encrypt");
   if (!r) return r.error();
-  return codec::parseEncryptResult(r->body);
+  auto result = codec::parseEncryptResult(r->body);
+  if (result && (result->encrypted.size() != message.size() || result->iv.size() != 16 ||
+                 (iv && result->iv != *iv))) {
+    return makeError(ErrorKind::kMalformedResponse,
+                     "POST /keys/{id}/encrypt returned a ciphertext or IV of the wrong size");
+  }
+  return result;
 }
 
 Result<Bytes> Client::random(size_t length) {

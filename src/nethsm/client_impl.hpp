@@ -36,7 +36,8 @@ struct Client::Impl {
   Result<std::optional<transport::BasicAuth>> authFor(Access access) const;
 
   // Sends with the credentials of `access`; a status outside `ok` becomes an Error
-  // through mapFailure. `operation` names the endpoint for messages.
+  // through mapFailure. `operation` names the endpoint for messages and picks the
+  // answer's cap (response_caps.hpp) unless the request sets one.
   Result<transport::Response> call(Access access, transport::Request request,
                                    std::initializer_list<long> ok, std::string_view operation);
 
@@ -60,7 +61,8 @@ struct Client::Impl {
   std::optional<std::chrono::steady_clock::time_point> lastFirmwareQuery;
 };
 
-// "/keys/<escaped id><suffix>"
-std::string keyPath(const std::string& id, const char* suffix = "");
+// "/keys/<id><suffix>"; kInvalidArgument for a string that is not a NetHSM key ID
+// (isValidKeyId), so "", "." or ".." never make "/keys/" or "/" (issue 12 §1).
+Result<std::string> keyPath(const std::string& id, const char* suffix = "");
 
 }  // namespace p11nethsm::nethsm

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "util/encoding.hpp"
+
 namespace p11nethsm::nethsm {
 
 namespace {
@@ -15,7 +17,7 @@ std::string applianceMessage(const transport::Response& response) {
   if (json.is_discarded() || !json.is_object()) return {};
   auto it = json.find("message");
   if (it == json.end() || !it->is_string()) return {};
-  return it->get<std::string>();
+  return printableExcerpt(it->get<std::string>(), 200);  // one log line, whatever it sent
 }
 
 }  // namespace

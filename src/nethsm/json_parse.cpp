@@ -2,6 +2,7 @@
 // BEHAVIOUR.md §5–§8).
 #include <nlohmann/json.hpp>
 
+#include "log/log.hpp"
 #include "nethsm/json_codec.hpp"
 
 namespace p11nethsm::nethsm::json_codec {
@@ -52,11 +53,18 @@ PublicKeyData parsePublic(const json& key) {
 
 }  // namespace
 
+// An entry whose ID is not a key ID ("", ".", "..", "a/b") is skipped with a
+// warning: it must never go into a URL, and the other keys stay listed.
 Result<std::vector<std::string>> parseKeyList(const std::string& body) {
   return parseWith(body, "key list", [](const json& doc) {
     std::vector<std::string> ids;
     for (const json& item : doc.get_ref<const json::array_t&>()) {
-      ids.push_back(item.at("id").get<std::string>());
+      std::string id = item.at("id").get<std::string>();
+      if (isValidKeyId(id)) {
+        ids.push_back(std::move(id));
+      } else {
+        log::warn("GET /keys: skipping '" + printableExcerpt(id) + "', not a NetHSM key ID");
+      }
     }
     return ids;
   });
@@ -80,7 +88,14 @@ Result<KeyInfo> parseKeyInfo(const std::string& body, const std::string& id) {
     if (restrictions != doc.end() && restrictions->contains("tags")) {
       info.tags = restrictions->at("tags").get<std::vector<std::string>>();
     }
-    if (auto ops = doc.find("operations"); ops != doc.end()) info.operations = ops->get<uint64_t>();
+    if (auto ops = doc.find("operations"); ops != doc.end()) {
+      // A count. A literal beyond 2^64 is kept as a double, and converting that to
+      // uint64_t is undefined behaviour (found by fuzz_answers): only unsigned integers.
+      if (!ops->is_number_unsigned()) {
+        throw json::type_error::create(302, "operations is not an unsigned integer", nullptr);
+      }
+      info.operations = ops->get<uint64_t>();
+    }
     const std::string label = stringOr(doc, "label");  // firmware ≥ 5.0
     if (!label.empty()) info.label = label;
     return info;

@@ -11,6 +11,7 @@
 #include "log/log.hpp"
 #include "nethsm/client_impl.hpp"
 #include "nethsm/json_codec.hpp"
+#include "nethsm/response_caps.hpp"
 
 namespace p11nethsm::nethsm {
 
@@ -42,6 +43,14 @@ Request unsafeRequest(Method method, std::string path, std::string body, const c
   return r;
 }
 
+// The same on key `id`; fails without I/O when `id` is not a key ID.
+Result<Request> unsafeKeyRequest(Method method, const std::string& id, const char* suffix,
+                                 std::string body, const char* contentType) {
+  auto path = keyPath(id, suffix);
+  if (!path) return path.error();
+  return unsafeRequest(method, std::move(*path), std::move(body), contentType);
+}
+
 bool ambiguous(const Result<transport::Response>& outcome) {
   return !outcome || outcome->status >= 500;
 }
@@ -54,6 +63,7 @@ Status Client::Impl::sendChecked(Access access, Request request, std::initialize
   auto auth = authFor(access);
   if (!auth) return auth.error();
   request.auth = std::move(*auth);
+  request.maxResponseBytes = answerCap(operation);
   const unsigned rounds = cluster.retryPolicy().count + 1;
   bool earlierAmbiguous = false;
   std::optional<Error> last;
@@ -97,10 +107,12 @@ Result<std::string> Client::generateKey(const GenerateKeyRequest& request) {
 Result<std::string> Client::importKey(const ImportKeyRequest& request) {
   auto id = idOrRandom(request.id);
   if (!id) return id;
+  auto path = keyPath(*id);
+  if (!path) return path.error();
   const bool withLabel = request.label && firmwareVersion() >= FirmwareVersion{5, 0};
   auto body = codec::importKeyBody(request, withLabel);
   if (!body) return body.error();
-  Request http = unsafeRequest(Method::kPut, keyPath(*id), std::move(*body), kJson);
+  Request http = unsafeRequest(Method::kPut, std::move(*path), std::move(*body), kJson);
   Status st = impl_->sendChecked(Access::kAdministrator, http, {204}, "PUT /keys/{id}",
                                  [&] { return impl_->keyExists(*id); });
   OPENSSL_cleanse(http.body.data(), http.body.size());  // private key material
@@ -109,8 +121,9 @@ Result<std::string> Client::importKey(const ImportKeyRequest& request) {
 }
 
 Status Client::deleteKey(const std::string& id) {
-  return impl_->sendChecked(Access::kAdministrator,
-                            unsafeRequest(Method::kDelete, keyPath(id), {}, nullptr), {204},
+  auto request = unsafeKeyRequest(Method::kDelete, id, "", {}, nullptr);
+  if (!request) return request.error();
+  return impl_->sendChecked(Access::kAdministrator, std::move(*request), {204},
                             "DELETE /keys/{id}", [&]() -> Result<bool> {
                               auto exists = impl_->keyExists(id);
                               if (!exists) return exists.error();
@@ -124,9 +137,10 @@ Status Client::moveKey(const std::string& id, const std::string& newId) {
   }
   auto body = codec::moveBody(newId);
   if (!body) return body.error();
+  auto request = unsafeKeyRequest(Method::kPost, id, "/move", std::move(*body), kJson);
+  if (!request) return request.error();
   return impl_->sendChecked(
-      Access::kAdministrator,
-      unsafeRequest(Method::kPost, keyPath(id, "/move"), std::move(*body), kJson), {200},
+      Access::kAdministrator, std::move(*request), {200},
       "POST /keys/{id}/move", [&]() -> Result<bool> {
         auto target = impl_->keyExists(newId);
         if (!target || !*target) return target;
@@ -142,23 +156,22 @@ Status Client::setLabel(const std::string& id, const std::string& label) {
   }
   auto body = codec::labelBody(label);
   if (!body) return body.error();
-  Request request;
-  request.method = Method::kPut;
-  request.path = keyPath(id, "/label");
-  request.body = std::move(*body);
-  request.contentType = kJson;  // setting the same label again is harmless: kSafe
+  auto request = unsafeKeyRequest(Method::kPut, id, "/label", std::move(*body), kJson);
+  if (!request) return request.error();
+  request->idempotency = Idempotency::kSafe;  // setting the same label again is harmless
   auto r =
-      impl_->call(Access::kAdministrator, std::move(request), {204, 304}, "PUT /keys/{id}/label");
+      impl_->call(Access::kAdministrator, std::move(*request), {204, 304}, "PUT /keys/{id}/label");
   if (!r) return r.error();
   return okStatus();
 }
 
 Status Client::putCertificate(const std::string& id, const Bytes& certificate) {
   // /cert takes only application/octet-stream (BEHAVIOUR.md §5).
+  auto request = unsafeKeyRequest(Method::kPut, id, "/cert", p11nethsm::toString(certificate),
+                                  "application/octet-stream");
+  if (!request) return request.error();
   return impl_->sendChecked(
-      Access::kAdministrator,
-      unsafeRequest(Method::kPut, keyPath(id, "/cert"), p11nethsm::toString(certificate),
-                    "application/octet-stream"),
+      Access::kAdministrator, std::move(*request),
       {201}, "PUT /keys/{id}/cert", [&]() -> Result<bool> {
         auto stored = getCertificate(id);
         if (!stored) return stored.error();
@@ -167,9 +180,9 @@ Status Client::putCertificate(const std::string& id, const Bytes& certificate) {
 }
 
 Status Client::deleteCertificate(const std::string& id) {
-  return impl_->sendChecked(Access::kAdministrator,
-                            unsafeRequest(Method::kDelete, keyPath(id, "/cert"), {}, nullptr),
-                            {204}, "DELETE /keys/{id}/cert", [&]() -> Result<bool> {
+  auto request = unsafeKeyRequest(Method::kDelete, id, "/cert", {}, nullptr);
+  if (!request) return request.error();
+  return impl_->sendChecked(Access::kAdministrator, std::move(*request), {204}, "DELETE /keys/{id}/cert", [&]() -> Result<bool> {
                               auto stored = getCertificate(id);
                               if (!stored) return stored.error();
                               return !stored->has_value();

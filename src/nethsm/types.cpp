@@ -142,4 +142,15 @@ std::optional<FirmwareVersion> parseFirmwareVersion(std::string_view s) {
   return v;
 }
 
+bool isValidKeyId(std::string_view id) {
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (id.empty() || id.size() > kMaxKeyIdLength || !alnum(id[0])) return false;
+  for (char c : id.substr(1)) {
+    if (!alnum(c) && c != '_' && c != '.' && c != '-') return false;
+  }
+  return true;
+}
+
 }  // namespace p11nethsm::nethsm

@@ -45,6 +45,12 @@ std::string_view toString(DecryptMode m);
 std::optional<KeyType> keyTypeFromString(std::string_view s);
 std::optional<KeyMechanism> keyMechanismFromString(std::string_view s);
 
+// `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`, 1–128 characters (BEHAVIOUR.md §2): the IDs the
+// firmware accepts. Anything else from the server ("", ".", "..", "a/b") is not a key
+// ID and never goes into a URL.
+inline constexpr size_t kMaxKeyIdLength = 128;
+bool isValidKeyId(std::string_view id);
+
 // The mechanisms the firmware allows per key type (BEHAVIOUR.md §5).
 std::vector<KeyMechanism> mechanismsAllowedFor(KeyType t);
 

@@ -75,7 +75,8 @@ void Cluster::Impl::recordOutcomeLocked(size_t instance, bool failed, const std:
   }
 }
 
-Result<Response> Cluster::Impl::attempt(size_t instance, const Request& request, bool& neverSent) {
+Result<Response> Cluster::Impl::attempt(size_t instance, const Request& request, long timeoutMs,
+                                        bool& neverSent) {
   neverSent = false;
   HandlePool& pool = *pools[instance];
   auto lease = pool.borrow();
@@ -85,13 +86,14 @@ Result<Response> Cluster::Impl::attempt(size_t instance, const Request& request,
     ++attemptsPerInstance[instance];
   }
   ExchangeLimits limits;
-  limits.totalTimeoutMs =
-      request.timeoutMs != 0 ? static_cast<long>(request.timeoutMs) : millis(slot.timeoutSeconds);
+  limits.totalTimeoutMs = timeoutMs;
   limits.connectTimeoutMs = millis(slot.connectTimeoutSeconds);
   ExchangeOutcome outcome = performExchange(lease->get(), pool.settings().baseUrl, request, limits);
   if (!outcome.result) {
     lease->markBroken();  // this handle only; its siblings keep their connections
     neverSent = outcome.neverSent;
+    // An answer we refuse says the instance is up (and odd), not that it is down.
+    if (outcome.badAnswer) return outcome.result;
     std::lock_guard lock(mutex);
     recordOutcomeLocked(instance, true, outcome.result.error().message);
     return outcome.result;
@@ -114,12 +116,28 @@ Cluster::~Cluster() {
   if (impl_) stop();
 }
 
-// Worst case documented in cluster.hpp: (count+1) attempts, each bounded by the
-// total timeout, count delays, and at most 3 inline probes of 1 s.
+Clock::duration Cluster::Impl::callBound() const {
+  const auto& r = slot.retries;
+  return std::chrono::seconds(slot.timeoutSeconds) * (r.count + 1) +
+         std::chrono::seconds(r.delaySeconds) * r.count;
+}
+
+long millisLeft(CallState& call) {
+  const auto left = call.deadline() - Clock::now();
+  return static_cast<long>(std::chrono::duration_cast<Millis>(left).count());
+}
+
+// Bounded as documented in cluster.hpp: every attempt, delay and inline probe fits in
+// the deadline of the PKCS#11 call it serves (util/call_deadline.hpp), shared with
+// the call's other requests; outside a call, in this request's own.
 Result<Response> Cluster::send(const Request& request) {
   Impl& d = *impl_;
   d.requests.fetch_add(1);
   if (d.pools.empty()) return makeError(ErrorKind::kConfig, "slot has no instances");
+  CallState alone;
+  CallState& call = CallScope::current() != nullptr ? *CallScope::current() : alone;
+  const auto bound = d.callBound();
+  call.begin(bound);
   const unsigned attempts = d.slot.retries.count + 1;
   unsigned probeBudget = kInlineProbesPerCall;
   std::optional<Result<Response>> last;
@@ -127,14 +145,18 @@ Result<Response> Cluster::send(const Request& request) {
     if (a > 0) {
       d.retries.fetch_add(1);
       // The host's exit or unload ends the wait and the call (process_guard.hpp).
-      if (d.slot.retries.delaySeconds > 0 &&
-          !sleepUnlessAborted(std::chrono::seconds(d.slot.retries.delaySeconds)))
-        break;
+      const long delayMs = millis(d.slot.retries.delaySeconds);
+      if (delayMs >= millisLeft(call)) break;  // no time left for another attempt
+      if (delayMs > 0 && !sleepUnlessAborted(Millis(delayMs))) break;
     }
-    if (!d.threadRunning()) d.inlineProbes(probeBudget);
-    const size_t instance = d.pickInstance();
+    if (!d.threadRunning()) d.inlineProbes(probeBudget, call);
+    long timeoutMs = request.timeoutMs != 0 ? static_cast<long>(request.timeoutMs)
+                                            : millis(d.slot.timeoutSeconds);
+    timeoutMs = std::min(timeoutMs, millisLeft(call));
+    if (timeoutMs <= 0) break;
     bool neverSent = false;
-    Result<Response> result = d.attempt(instance, request, neverSent);
+    Result<Response> result = d.attempt(d.pickInstance(), request, timeoutMs, neverSent);
+    if (result) call.answered(bound);
     if (!result) {
       // The request may have reached the appliance: only a kSafe one is repeated.
       if (!neverSent && request.idempotency == Idempotency::kUnsafe) return result;
@@ -142,6 +164,11 @@ Result<Response> Cluster::send(const Request& request) {
       return result;
     }
     last.emplace(std::move(result));
+  }
+  if (!last) {
+    return makeError(ErrorKind::kTransport, "no time left for " +
+                                                request.path.substr(0, request.path.find('?')) +
+                                                " within this call's bound");
   }
   return std::move(*last);
 }

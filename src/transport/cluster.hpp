@@ -47,14 +47,13 @@ struct ClusterStats {
   std::vector<size_t> requestsPerInstance;  // attempts sent to each instance
 };
 
-// Worst-case duration of one send() (docs/transport.md):
-//   (retries.count + 1) × timeout_seconds          attempts, each bounded by
-//                                                  CURLOPT_TIMEOUT_MS (connect included)
-// + retries.count × retries.delay_seconds          waits between attempts
-// + 3 × 1 s                                        inline probes, only without the
-//                                                  health-checker thread
-// e.g. defaults (0 retries, 30 s) → 30 s; count 2, delay 1, timeout 10 → 32 s (+3 s).
-// At most retries.count + 1 requests (+3 probes) are sent. Nothing waits on a lock
+// Worst-case duration (docs/transport.md "Worst-case time of one call"): one PKCS#11
+// call, all its send()s together, ends within
+//   (retries.count + 1) × timeout_seconds + retries.count × retries.delay_seconds
+// of its first request or of the last answer it received (util/call_deadline.hpp);
+// attempts, delays and inline probes (without the health-checker thread) are cut to
+// the time left. Outside a PKCS#11 call each send() has that bound alone. At most
+// retries.count + 1 requests (+3 probes) are sent per send(). Nothing waits on a lock
 // held by another thread's network I/O.
 class Cluster {
  public:
@@ -67,8 +66,10 @@ class Cluster {
   // instance per the slot's `retries` and the request's idempotency. Any HTTP status
   // is a successful Result; transport failures are ErrorKind::kTransport. A 412 moves
   // any request to the next instance (answered before processing); a 500/502/503/504
-  // moves only a kSafe one. A kUnsafe request is resent after a transport error only
-  // when no byte of it was written (connect, name or TLS failure).
+  // moves only a kSafe one, as does an answer the transport refuses (larger than the
+  // request's maxResponseBytes, not HTTP: kMalformedResponse, the instance stays in
+  // rotation). A kUnsafe request is resent after a transport error only when no byte
+  // of it was written (connect, name or TLS failure).
   Result<Response> send(const Request& request);
 
   // Starts the background health checker (no-op without threads). Never does I/O

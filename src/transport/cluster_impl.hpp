@@ -11,6 +11,7 @@
 #include "transport/cluster.hpp"
 #include "transport/handle_pool.hpp"
 #include "transport/instance_health.hpp"
+#include "util/call_deadline.hpp"
 
 namespace p11nethsm::transport {
 
@@ -21,6 +22,9 @@ using Millis = std::chrono::milliseconds;
 inline constexpr Millis kInlineProbeTimeout{1000};
 inline constexpr unsigned kInlineProbesPerCall = 3;
 
+// Milliseconds left until the call's deadline (≤ 0: none).
+long millisLeft(CallState& call);
+
 struct Cluster::Impl {
   // `afterFork`: rebuilt in a forked child, where nothing may be logged (the log's
   // lock may have been held by a parent thread at fork time).
@@ -28,14 +32,20 @@ struct Cluster::Impl {
 
   // --- routing (cluster.cpp)
   size_t pickInstance();
-  // One attempt on one instance; updates health. `neverSent` as in ExchangeOutcome.
-  Result<Response> attempt(size_t instance, const Request& request, bool& neverSent);
+  // One attempt on one instance within `timeoutMs`; updates health. `neverSent` as in
+  // ExchangeOutcome.
+  Result<Response> attempt(size_t instance, const Request& request, long timeoutMs,
+                           bool& neverSent);
+  // The worst case of one call (docs/transport.md): (count + 1) × timeout_seconds +
+  // count × delay_seconds.
+  Clock::duration callBound() const;
   void recordOutcomeLocked(size_t instance, bool failed, const std::string& reason);
 
   // --- health (health_checker.cpp)
   bool probe(size_t instance, Millis timeout, const std::atomic<bool>* abort);
   void finishProbe(size_t instance, bool ok);
-  void inlineProbes(unsigned& budget);
+  // Probes due failed instances inline, each within min(1 s, time left to `call`).
+  void inlineProbes(unsigned& budget, CallState& call);
   void healthLoop();
   bool threadRunning() const;
   Millis backgroundProbeTimeout() const;

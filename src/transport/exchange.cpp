@@ -1,5 +1,8 @@
 #include "transport/exchange.hpp"
 
+#include <openssl/crypto.h>
+#include <poll.h>
+
 #include <memory>
 
 #include "log/log.hpp"
@@ -9,15 +12,53 @@ namespace p11nethsm::transport {
 
 namespace {
 
-// Larger than any NetHSM answer (sign/decrypt bodies are ≤ 67 MiB, BEHAVIOUR.md §1).
-constexpr size_t kMaxResponseBytes = size_t{128} << 20;
+// The answer's body, cut off at the request's cap: returning 0 from the write
+// callback aborts the transfer (CURLE_WRITE_ERROR) before more is read, so a huge
+// answer costs at most the cap plus one of curl's 16 KiB buffers.
+struct BodySink {
+  std::string body;
+  size_t cap = kDefaultMaxResponseBytes;
+  bool overflow = false;
+};
 
 size_t appendBody(char* data, size_t size, size_t count, void* userp) {
-  auto* body = static_cast<std::string*>(userp);
+  auto* sink = static_cast<BodySink*>(userp);
   const size_t n = size * count;
-  if (body->size() + n > kMaxResponseBytes) return 0;  // CURLE_WRITE_ERROR
-  body->append(data, n);
+  if (sink->body.size() + n > sink->cap) {
+    sink->overflow = true;
+    return 0;
+  }
+  sink->body.append(data, n);
   return n;
+}
+
+// A kept-alive HTTP/1.x connection must be silent between requests: readable means
+// bytes nobody asked for (a second, unasked answer that would be taken for the next
+// request's), or the peer's close. Either way it is not reused (issue 12 §2). HTTP/2
+// frames name their stream, and a server may send PING or SETTINGS at any time.
+bool connectionHasUnreadBytes(CURL* h) {
+  long version = 0;
+  curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &version);
+  if (version >= CURL_HTTP_VERSION_2_0) return false;
+  curl_socket_t sock = CURL_SOCKET_BAD;
+  if (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK || sock == CURL_SOCKET_BAD)
+    return false;
+  pollfd p{sock, POLLIN, 0};
+  return ::poll(&p, 1, 0) != 0;
+}
+
+long requestBytesSent(CURL* h) {
+  long bytes = 0;
+  curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &bytes);
+  return bytes;
+}
+
+// curl results that mean "the appliance answered something that is not HTTP". A
+// status line that is no HTTP/1.x comes back as UNSUPPORTED_PROTOCOL ("Received
+// HTTP/0.9"), after the request was written.
+bool answeredGarbage(CURL* h, CURLcode code) {
+  return code == CURLE_WEIRD_SERVER_REPLY || code == CURLE_BAD_CONTENT_ENCODING ||
+         (code == CURLE_UNSUPPORTED_PROTOCOL && requestBytesSent(h) > 0);
 }
 
 // Also ends every transfer when the host exits or unloads the module (process_guard.hpp).
@@ -106,6 +147,41 @@ void setLimits(CURL* h, const ExchangeLimits& limits) {
   curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 }
 
+Response responseOf(CURL* h, std::string body) {
+  Response response;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
+  const char* contentType = nullptr;
+  curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &contentType);
+  if (contentType != nullptr) response.contentType = contentType;
+  response.location = headerValue(h, "Location");
+  response.etag = headerValue(h, "ETag");
+  response.retryAfter = headerValue(h, "Retry-After");
+  response.body = std::move(body);
+  return response;
+}
+
+// A failed perform: an answer we refuse (over the cap, not HTTP) is
+// kMalformedResponse; anything else is a transport failure, `neverSent` when no
+// request byte can have left.
+void classifyFailure(CURL* h, CURLcode code, const BodySink& sink, const std::string& where,
+                     const char* errorBuffer, ExchangeOutcome& outcome) {
+  if (sink.overflow || answeredGarbage(h, code)) {
+    outcome.badAnswer = true;
+    outcome.result = makeError(
+        ErrorKind::kMalformedResponse,
+        where + (sink.overflow ? ": answer larger than " + std::to_string(sink.cap) + " bytes; cut off"
+                               : std::string(": not an HTTP answer (") + curl_easy_strerror(code) + ")"));
+    return;
+  }
+  // A timeout before any header byte was written (connect or TLS handshake) is
+  // as safe to repeat as a refused connection.
+  outcome.neverSent = failsBeforeSending(code) ||
+                      (code == CURLE_OPERATION_TIMEDOUT && requestBytesSent(h) == 0);
+  std::string message = where + ": " + curl_easy_strerror(code);
+  if (errorBuffer[0] != '\0') message += std::string(" (") + errorBuffer + ")";
+  outcome.result = makeError(ErrorKind::kTransport, message);
+}
+
 }  // namespace
 
 bool failsBeforeSending(CURLcode code) {
@@ -136,7 +212,8 @@ ExchangeOutcome performExchange(CURL* h, const std::string& baseUrl, const Reque
     return outcome;
   }
   const std::string url = baseUrl + request.path;
-  std::string body;
+  BodySink sink;
+  if (request.maxResponseBytes != 0) sink.cap = request.maxResponseBytes;
   char errorBuffer[CURL_ERROR_SIZE] = {0};
   HeaderList headers = buildHeaders(request);
 
@@ -146,36 +223,26 @@ ExchangeOutcome performExchange(CURL* h, const std::string& baseUrl, const Reque
   setLimits(h, limits);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &appendBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errorBuffer);
   // A request that must not be repeated gets a fresh connection: on a reused one,
   // libcurl silently re-sends a request whose connection closed before any answer
   // byte — which would generate a key twice after a commit-then-drop.
-  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, request.idempotency == Idempotency::kUnsafe ? 1L : 0L);
+  bool fresh = request.idempotency == Idempotency::kUnsafe;
+  if (!fresh && connectionHasUnreadBytes(h)) {
+    log::debug(baseUrl + ": kept-alive connection has unread bytes or was closed; not reused");
+    fresh = true;
+  }
+  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
 
   const CURLcode code = curl_easy_perform(h);
   if (code == CURLE_OK) {
-    Response response;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
-    const char* contentType = nullptr;
-    curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &contentType);
-    if (contentType != nullptr) response.contentType = contentType;
-    response.location = headerValue(h, "Location");
-    response.etag = headerValue(h, "ETag");
-    response.retryAfter = headerValue(h, "Retry-After");
-    response.body = std::move(body);
-    outcome.result = std::move(response);
+    outcome.result = responseOf(h, std::move(sink.body));
   } else {
-    long requestBytes = 0;
-    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &requestBytes);
-    // A timeout before any header byte was written (connect or TLS handshake) is
-    // as safe to repeat as a refused connection.
-    outcome.neverSent =
-        failsBeforeSending(code) || (code == CURLE_OPERATION_TIMEDOUT && requestBytes == 0);
-    std::string message = baseUrl + ": " + curl_easy_strerror(code);
-    if (errorBuffer[0] != '\0') message += std::string(" (") + errorBuffer + ")";
-    outcome.result = makeError(ErrorKind::kTransport, message);
+    classifyFailure(h, code, sink, baseUrl + request.path.substr(0, request.path.find('?')),
+                    errorBuffer, outcome);
   }
+  if (code != CURLE_OK) OPENSSL_cleanse(sink.body.data(), sink.body.size());  // may be plaintext
   clearRequestState(h);
   return outcome;
 }

@@ -23,6 +23,9 @@ struct ExchangeLimits {
 struct ExchangeOutcome {
   Result<Response> result = makeError(ErrorKind::kInternal, "not performed");
   bool neverSent = false;  // failure before any request byte was written
+  // The appliance answered, but not with HTTP we accept (an answer over the cap, a
+  // garbage status line): kMalformedResponse, not a sign that the instance is down.
+  bool badAnswer = false;
 };
 
 ExchangeOutcome performExchange(CURL* handle, const std::string& baseUrl, const Request& request,

@@ -49,10 +49,13 @@ void Cluster::Impl::finishProbe(size_t instance, bool ok) {
   if (!ok) pools[instance]->clearIdle();  // its idle connections are presumably dead
 }
 
-// No health thread: probe due failed instances on the caller's thread, 1 s each,
-// at most `budget` per call (seed 004: "inline" health checks).
-void Cluster::Impl::inlineProbes(unsigned& budget) {
+// No health thread: probe due failed instances on the caller's thread, 1 s each
+// (less when the call has less time left), at most `budget` per call (seed 004:
+// "inline" health checks).
+void Cluster::Impl::inlineProbes(unsigned& budget, CallState& call) {
   while (budget > 0) {
+    const long left = millisLeft(call);
+    if (left <= 0) return;
     std::optional<size_t> due;
     {
       std::lock_guard lock(mutex);
@@ -67,7 +70,7 @@ void Cluster::Impl::inlineProbes(unsigned& budget) {
     }
     if (!due) return;
     --budget;
-    finishProbe(*due, probe(*due, kInlineProbeTimeout, nullptr));
+    finishProbe(*due, probe(*due, std::min(kInlineProbeTimeout, Millis(left)), nullptr));
   }
 }
 

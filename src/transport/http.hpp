@@ -30,7 +30,12 @@ struct Request {
   Idempotency idempotency = Idempotency::kSafe;
   // Overrides the slot's total timeout (e.g. 1 s inline health probes); 0 = slot default.
   unsigned timeoutMs = 0;
+  // The answer's body may not exceed this (the endpoint's cap, nethsm/response_caps.hpp):
+  // the transfer is aborted as soon as it passes it. 0 = kDefaultMaxResponseBytes.
+  size_t maxResponseBytes = 0;
 };
+
+inline constexpr size_t kDefaultMaxResponseBytes = size_t{1} << 20;
 
 struct Response {
   long status = 0;

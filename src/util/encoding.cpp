@@ -69,4 +69,11 @@ std::optional<Bytes> hexDecode(std::string_view text, bool allowColons) {
   return out;
 }
 
+std::string printableExcerpt(std::string_view text, size_t max) {
+  std::string out;
+  for (char c : text.substr(0, max)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  if (text.size() > max) out += "...";
+  return out;
+}
+
 }  // namespace p11nethsm

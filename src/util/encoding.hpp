@@ -32,4 +32,8 @@ inline std::string hexEncode(const Bytes& b, bool upper = false, char separator 
 // Accepts upper/lower case; ignores ':' separators when allowColons.
 std::optional<Bytes> hexDecode(std::string_view text, bool allowColons = false);
 
+// Text from the network made fit for one log line: at most `max` characters, bytes
+// outside printable ASCII shown as '?', "..." when cut.
+std::string printableExcerpt(std::string_view text, size_t max = 64);
+
 }  // namespace p11nethsm

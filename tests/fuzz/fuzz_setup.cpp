@@ -1,0 +1,11 @@
+// Linked into every fuzz target: the module's log is switched off (the skipped-key
+// warnings would flood the fuzzer's output and slow it down).
+#include "log/log.hpp"
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  p11nethsm::config::LogConfig cfg;
+  cfg.level = p11nethsm::config::LogLevel::kOff;
+  cfg.file = "/dev/null";
+  p11nethsm::log::configure(cfg, {});
+  return 0;
+}

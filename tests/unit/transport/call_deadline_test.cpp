@@ -1,0 +1,58 @@
+// One deadline per PKCS#11 call (util/call_deadline.hpp): set by the first request,
+// moved on by answers, joined by nested calls and by threads working for the call.
+#include "util/call_deadline.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace p11nethsm {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = CallState::Clock;
+
+TEST(CallDeadline, FirstRequestStartsItLaterOnesShareIt) {
+  CallState call;
+  const auto first = call.begin(2s);
+  EXPECT_GT(first, Clock::now() + 1900ms);
+  EXPECT_EQ(call.begin(10s), first) << "a later request does not restart the clock";
+  EXPECT_EQ(call.deadline(), first);
+}
+
+TEST(CallDeadline, AnAnswerMovesItToAtLeastNowPlusTheBound) {
+  CallState call;
+  const auto first = call.begin(1s);
+  call.answered(5s);
+  EXPECT_GT(call.deadline(), first + 3s);
+  call.answered(1s);  // never earlier
+  EXPECT_GT(call.deadline(), first + 3s);
+  CallState unstarted;
+  unstarted.answered(5s);
+  EXPECT_EQ(unstarted.deadline(), Clock::time_point()) << "an answer does not start it";
+}
+
+TEST(CallScope, NestedScopesJoinTheOuterCallAndWorkersAdoptIt) {
+  EXPECT_EQ(CallScope::current(), nullptr);
+  {
+    CallScope outer;
+    CallState* call = CallScope::current();
+    ASSERT_NE(call, nullptr);
+    {
+      CallScope inner;
+      EXPECT_EQ(CallScope::current(), call);
+    }
+    EXPECT_EQ(CallScope::current(), call);
+    CallState* seen = nullptr;
+    std::thread worker([&] {
+      CallScope::Adopt adopt(call);
+      seen = CallScope::current();
+    });
+    worker.join();
+    EXPECT_EQ(seen, call);
+  }
+  EXPECT_EQ(CallScope::current(), nullptr);
+}
+
+}  // namespace
+}  // namespace p11nethsm
