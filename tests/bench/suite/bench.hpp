@@ -1,0 +1,32 @@
+#pragma once
+// The benchmark sections (bench_main.cpp runs them in order) and what they share.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace p11nethsm::bench {
+
+struct BenchOptions {
+  std::string mockBinary;  // <build>/mock-nethsm
+  std::string modulePath;  // <build>/libnethsm_pkcs11.so
+  std::string workDir;     // state files
+  double secondsPerRun = 2.0;            // one module or bare run of the signing table
+  unsigned rounds = 2;                   // alternating module/bare rounds per cell
+  std::vector<size_t> threadCounts{1, 8, 32, 64};
+  size_t listingKeys = 10000;
+  unsigned long rssSignatures = 520000;
+  std::vector<std::string> sections{"sign", "listing", "cluster", "rss"};
+  std::vector<std::string> keyTypes{"P-256", "Ed25519", "RSA-2048"};  // signing table rows
+};
+
+// Each prints its table to stdout and returns false when a run could not be made
+// (mock or module failed), which makes the command exit non-zero.
+bool runSignBench(const BenchOptions& options);
+bool runListingBench(const BenchOptions& options);
+bool runClusterBench(const BenchOptions& options);
+bool runRssBench(const BenchOptions& options);
+
+// "goal met" marks in the tables.
+inline const char* verdict(bool met) { return met ? "yes" : "NO"; }
+
+}  // namespace p11nethsm::bench
