@@ -108,9 +108,14 @@ bool MockProcess::provision() {
 
 bool MockProcess::generateKey(const std::string& id, const std::string& type,
                               const std::vector<std::string>& mechanisms, unsigned length) {
+  return generateKey(http_, id, type, mechanisms, length);
+}
+
+bool MockProcess::generateKey(HttpClient& client, const std::string& id, const std::string& type,
+                              const std::vector<std::string>& mechanisms, unsigned length) const {
   nlohmann::json body{{"type", type}, {"mechanisms", mechanisms}, {"id", id}};
   if (length != 0) body["length"] = length;
-  const long status = http_.request("POST", instances_.at(0).url + "/keys/generate", body.dump(),
+  const long status = client.request("POST", instances_.at(0).url + "/keys/generate", body.dump(),
                                     std::string("admin:") + kAdminPass).status;
   return status == 201;
 }

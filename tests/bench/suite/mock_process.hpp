@@ -46,6 +46,9 @@ class MockProcess {
   // POST /keys/generate as admin; `type` e.g. "EC_P256", mechanisms as the API names.
   bool generateKey(const std::string& id, const std::string& type,
                    const std::vector<std::string>& mechanisms, unsigned length = 0);
+  // The same on the caller's own connection (one HttpClient per thread).
+  bool generateKey(HttpClient& client, const std::string& id, const std::string& type,
+                   const std::vector<std::string>& mechanisms, unsigned length = 0) const;
   Counters counters(size_t instance) const;
   void resetCounters();
   void setLatency(size_t instance, unsigned fixedMs);
@@ -58,7 +61,7 @@ class MockProcess {
   bool readListening(int fd);
   pid_t pid_ = -1;
   std::vector<MockInstance> instances_;
-  mutable HttpClient http_;
+  mutable HttpClient http_;  // the control connection: one thread at a time
 };
 
 }  // namespace p11nethsm::bench

@@ -14,12 +14,6 @@
 namespace p11nethsm::bench {
 namespace {
 
-double processCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
 double contextSwitches() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -91,6 +85,12 @@ void accumulate(RunResult& into, const RunResult& round) {
   into.cpuSeconds += round.cpuSeconds;
   into.contextSwitches += round.contextSwitches;
   into.latencyUs.insert(into.latencyUs.end(), round.latencyUs.begin(), round.latencyUs.end());
+}
+
+double processCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 long selfResidentKb() {

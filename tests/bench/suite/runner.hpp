@@ -37,6 +37,9 @@ RunResult runClosedLoop(size_t threads, std::chrono::milliseconds duration,
 // Merges rounds of the same configuration (ops, time and samples add up).
 void accumulate(RunResult& into, const RunResult& round);
 
+// CPU time (user + system) this process has used so far.
+double processCpuSeconds();
+
 // Resident set of this process in KiB (/proc/self/statm).
 long selfResidentKb();
 
