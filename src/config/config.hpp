@@ -40,9 +40,15 @@ struct UserConfig {
 
 using Sha256Fingerprint = std::array<uint8_t, 32>;
 
+// Connections open at once to one instance when max_connections is absent: callers
+// beyond it wait for a free connection within their call's timeout (issue 11), so
+// hundreds of host threads never mean hundreds of TLS sessions on one appliance.
+inline constexpr size_t kDefaultMaxConnections = 32;
+
 struct InstanceConfig {
   std::string url;  // e.g. https://host:8443/api/v1 (no trailing slash after parse)
   std::optional<size_t> maxIdleConnections;  // unset: transport default
+  size_t maxConnections = kDefaultMaxConnections;  // open at once; more callers wait
   std::vector<Sha256Fingerprint> sha256Fingerprints;
   bool dangerInsecureCert = false;
   std::optional<std::string> caFile;  // PEM bundle of a private CA

@@ -13,7 +13,7 @@ namespace p11nethsm::transport {
 bool Cluster::Impl::probe(size_t instance, Millis timeout, const std::atomic<bool>* abort) {
   probes.fetch_add(1);
   HandlePool& pool = *pools[instance];
-  auto lease = pool.borrow();
+  auto lease = pool.borrow(Clock::now() + timeout);  // waits like any caller (max_connections)
   if (!lease) return false;
   Request request;
   request.method = Method::kGet;
@@ -98,7 +98,13 @@ void Cluster::Impl::healthLoop() {
       earliest = std::min(earliest, at);
     }
     if (!due) {
+      // Idle connections beyond max_idle_connections close after their grace even
+      // when no call comes to do it (handle_pool.hpp).
+      earliest = std::min(earliest, now + kIdleTrimInterval);
       wake.wait_until(lock, earliest);
+      lock.unlock();
+      for (auto& pool : pools) pool->trimIdle();
+      lock.lock();
       continue;
     }
     trackers[*due].setProbing(true);
