@@ -13,10 +13,14 @@ std::string base64Encode(const uint8_t* data, size_t len) {
 }
 
 std::optional<Bytes> base64Decode(std::string_view text) {
-  std::string clean;
-  clean.reserve(text.size());
-  for (char c : text) {
-    if (c != '\n' && c != '\r') clean.push_back(c);
+  std::string stripped;  // a copy only for text with line breaks (signatures have none)
+  std::string_view clean = text;
+  if (text.find_first_of("\r\n") != std::string_view::npos) {
+    stripped.reserve(text.size());
+    for (char c : text) {
+      if (c != '\n' && c != '\r') stripped.push_back(c);
+    }
+    clean = stripped;
   }
   if (clean.size() % 4 != 0) return std::nullopt;
   if (clean.empty()) return Bytes{};
