@@ -25,7 +25,8 @@ double LoadBalancer::queueEstimate(size_t i) const {
 size_t LoadBalancer::choose(const std::vector<bool>& usable, std::optional<size_t> avoid,
                             Clock::time_point now) {
   const size_t n = load_.size();
-  std::vector<size_t> candidates;
+  std::vector<size_t>& candidates = candidates_;  // reused: no allocation per request
+  candidates.clear();
   for (size_t k = 0; k < n; ++k) {
     const size_t i = (rotation_ + k) % n;
     if (usable[i] && (!avoid || i != *avoid)) candidates.push_back(i);

@@ -49,7 +49,7 @@ Cluster::Impl::Impl(const config::SlotConfig& slotConfig, ClusterOptions cluster
 // trying. A retry avoids the instance of the failed attempt.
 size_t Cluster::Impl::pickInstance(std::optional<size_t> avoid) {
   std::lock_guard lock(mutex);
-  std::vector<bool> usable(trackers.size());
+  usable.resize(trackers.size());  // a member: no allocation per request
   for (size_t i = 0; i < trackers.size(); ++i)
     usable[i] = trackers[i].state() != InstanceHealth::kFailed;
   const size_t chosen = balancer.choose(usable, avoid);

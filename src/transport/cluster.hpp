@@ -1,5 +1,5 @@
 #pragma once
-// A slot's cluster of instances: round robin over working instances, pooled libcurl
+// A slot's cluster of instances: a load balancer over working instances, pooled libcurl
 // handles per instance, retries by idempotency, and instance health (DESIGN.md
 // transport/). Thread-safe; no lock is held across network I/O.
 #include <chrono>
@@ -47,8 +47,9 @@ struct ClusterStats {
 };
 
 // Worst-case duration of one send() (docs/transport.md):
-//   (retries.count + 1) × timeout_seconds          attempts, each bounded by
-//                                                  CURLOPT_TIMEOUT_MS (connect included)
+//   (retries.count + 1) × timeout_seconds          attempts, each bounded (wait for a
+//                                                  free connection, connect and
+//                                                  exchange together) by its timeout
 // + retries.count × retries.delay_seconds          waits between attempts
 // + 3 × 1 s                                        inline probes, only without the
 //                                                  health-checker thread
@@ -62,7 +63,7 @@ class Cluster {
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
-  // Sends the request to a working instance (round robin), retrying on another
+  // Sends the request to a working instance (balancer.hpp), retrying on another
   // instance per the slot's `retries` and the request's idempotency. Any HTTP status
   // is a successful Result; transport failures are ErrorKind::kTransport. A 412 moves
   // any request to the next instance (answered before processing); a 500/502/503/504

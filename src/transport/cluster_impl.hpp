@@ -52,6 +52,7 @@ struct Cluster::Impl {
   mutable std::mutex mutex;  // guards everything below; never held across I/O
   std::vector<InstanceHealthTracker> trackers;
   LoadBalancer balancer;
+  std::vector<bool> usable;  // scratch of pickInstance()
   std::vector<size_t> attemptsPerInstance;
   bool running = false;
   bool stopping = false;

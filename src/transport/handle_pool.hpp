@@ -3,9 +3,9 @@
 // handle owns one keep-alive connection (CURLOPT_MAXCONNECTS 1) and is lent to one
 // thread at a time. At most max_connections handles exist: a caller beyond that waits
 // for one to come back, until its deadline. Idle handles beyond max_idle_connections
-// are closed once unused for PoolSettings::idleGrace (2 s), so a steady load with more threads than
-// max_idle_connections does not close and re-open (re-handshake) connections all the
-// time. DNS answers are shared between the instance's handles through a CURLSH. A
+// are closed once unused for PoolSettings::idleGrace (10 s), so a steady load with
+// more threads than max_idle_connections does not close and re-open (re-handshake)
+// connections all the time. DNS answers are shared between the instance's handles through a CURLSH. A
 // handle that saw a transport error is discarded alone: other handles and other
 // instances keep their connections.
 #include <curl/curl.h>
@@ -32,7 +32,7 @@ struct PoolSettings {
   size_t maxIdle = 4;
   size_t maxConnections = config::kDefaultMaxConnections;
   // How long an idle handle beyond maxIdle stays open unused (tests shorten it).
-  std::chrono::milliseconds idleGrace{2000};
+  std::chrono::milliseconds idleGrace{10000};
   TlsPolicy tls;
   std::optional<config::TcpKeepaliveConfig> keepalive;  // unset: no SO_KEEPALIVE
   std::optional<unsigned> maxIdleSeconds;               // CURLOPT_MAXAGE_CONN

@@ -1,7 +1,7 @@
 // p11nethsm benchmark (issue 11), run by scripts/bench.sh; not part of the test command.
 //   bench_p11nethsm --build DIR [--seconds S] [--rounds N] [--threads 1,8,32,64]
 //                   [--keys N] [--rss-signatures N] [--only sign,listing,cluster,rss]
-//                   [--key-types P-256,Ed25519,RSA-2048]
+//                   [--key-types P-256,Ed25519,RSA-2048] [--profile-ops N]
 // Starts mock-nethsm processes from DIR, loads DIR/libnethsm_pkcs11.so and prints
 // Markdown tables. Absolute numbers depend on the machine; the ratios are the figures.
 #include <curl/curl.h>
@@ -36,6 +36,7 @@ bool parse(int argc, char** argv, BenchOptions& o, std::string& build) {
     else if (flag == "--rss-signatures") o.rssSignatures = std::stoul(value);
     else if (flag == "--only") o.sections = splitList(value);
     else if (flag == "--key-types") o.keyTypes = splitList(value);
+    else if (flag == "--profile-ops") o.profileOps = std::stoul(value);
     else if (flag == "--threads") {
       o.threadCounts.clear();
       for (const auto& t : splitList(value)) o.threadCounts.push_back(std::stoul(t));
@@ -79,6 +80,7 @@ int main(int argc, char** argv) {
               "mock-nethsm runs as its own process on 127.0.0.1 and shares the CPUs with the "
               "client under test.\n");
   bool ok = true;
+  if (o.profileOps > 0) return p11nethsm::bench::runSignProfile(o) ? 0 : 1;
   if (has(o, "sign")) ok = p11nethsm::bench::runSignBench(o) && ok;
   if (has(o, "listing")) ok = p11nethsm::bench::runListingBench(o) && ok;
   if (has(o, "cluster")) ok = p11nethsm::bench::runClusterBench(o) && ok;

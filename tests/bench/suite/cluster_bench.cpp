@@ -21,15 +21,14 @@ struct ClusterRun {
 };
 
 ClusterRun signOn(const BenchOptions& o, MockProcess& mock, const ModuleDriver& module,
-                  const std::vector<CK_SESSION_HANDLE>& sessions,
-                  const std::vector<CK_OBJECT_HANDLE>& keys) {
+                  const ModuleDriver::KeySessions& opened) {
   const std::vector<unsigned char> message(32, 0x42);
   const auto duration = std::chrono::milliseconds(static_cast<long>(o.secondsPerRun * 1000 * o.rounds));
   mock.resetCounters();
   RunResult r = runClosedLoop(kThreads, duration, [&](size_t t) -> ThreadOp {
     auto signature = std::make_shared<std::vector<unsigned char>>();
     signature->reserve(128);
-    return [&module, &message, session = sessions[t], key = keys[t], signature] {
+    return [&module, &message, session = opened.sessions[t], key = opened.keys[t], signature] {
       return module.sign(session, key, CKM_EDDSA, message, *signature);
     };
   });
@@ -60,15 +59,10 @@ bool withCluster(const BenchOptions& o, int instances, Fn&& measure) {
     return false;
   ModuleDriver module(o.modulePath, mock);
   if (!module.ok()) return false;
-  std::vector<CK_SESSION_HANDLE> sessions;
-  std::vector<CK_OBJECT_HANDLE> keys;
-  for (size_t t = 0; t < kThreads; ++t) {
-    sessions.push_back(module.openSession());
-    keys.push_back(module.privateKey(sessions.back(), "clusterkey"));
-    if (keys.back() == CK_INVALID_HANDLE) return false;
-  }
-  measure(mock, module, sessions, keys);
-  for (auto s : sessions) module.closeSession(s);
+  const auto opened = module.keySessions(kThreads, "clusterkey");
+  if (opened.sessions.empty()) return false;
+  measure(mock, module, opened);
+  module.closeSessions(opened);
   return true;
 }
 
@@ -77,16 +71,16 @@ bool withCluster(const BenchOptions& o, int instances, Fn&& measure) {
 bool runClusterBench(const BenchOptions& o) {
   ClusterRun one, even, late;
   auto run = [&](ClusterRun& into) {
-    return [&](MockProcess& mock, const ModuleDriver& module, const auto& sessions, const auto& keys) {
-      into = signOn(o, mock, module, sessions, keys);
+    return [&](MockProcess& mock, const ModuleDriver& module, const auto& opened) {
+      into = signOn(o, mock, module, opened);
     };
   };
   if (!withCluster(o, 1, run(one))) return false;
   const bool ok = withCluster(o, 3, [&](MockProcess& mock, const ModuleDriver& module,
-                                        const auto& sessions, const auto& keys) {
-    even = signOn(o, mock, module, sessions, keys);
+                                        const auto& opened) {
+    even = signOn(o, mock, module, opened);
     mock.setLatency(2, kLateMs);
-    late = signOn(o, mock, module, sessions, keys);
+    late = signOn(o, mock, module, opened);
   });
   if (!ok) return false;
   const double scaling = one.opsPerSecond > 0 ? even.opsPerSecond / one.opsPerSecond : 0;

@@ -81,6 +81,24 @@ bool ModuleDriver::sign(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE key, CK_MECH
   return true;
 }
 
+ModuleDriver::KeySessions ModuleDriver::keySessions(size_t count, const std::string& id) const {
+  KeySessions out;
+  for (size_t t = 0; t < count; ++t) {
+    out.sessions.push_back(openSession());
+    out.keys.push_back(privateKey(out.sessions.back(), id));
+    if (out.keys.back() == CK_INVALID_HANDLE) {
+      std::fprintf(stderr, "bench: no private key %s in session %zu\n", id.c_str(), t);
+      closeSessions(out);
+      return {};
+    }
+  }
+  return out;
+}
+
+void ModuleDriver::closeSessions(const KeySessions& opened) const {
+  for (auto s : opened.sessions) closeSession(s);
+}
+
 long ModuleDriver::count(CK_SESSION_HANDLE session, std::vector<CK_ATTRIBUTE> tmpl) const {
   if (f()->C_FindObjectsInit(session, tmpl.data(), tmpl.size()) != CKR_OK) return -1;
   std::vector<CK_OBJECT_HANDLE> handles(4096);

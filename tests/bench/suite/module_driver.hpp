@@ -31,6 +31,14 @@ class ModuleDriver {
   // C_SignInit + C_Sign into `signature` (resized to the signature length).
   bool sign(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mechanism,
             const std::vector<unsigned char>& data, std::vector<unsigned char>& signature) const;
+  // `count` sessions, each with its handle of the private key `id` (one per thread of
+  // a run); empty when a session or the key is missing. closeSessions() ends them.
+  struct KeySessions {
+    std::vector<CK_SESSION_HANDLE> sessions;
+    std::vector<CK_OBJECT_HANDLE> keys;
+  };
+  KeySessions keySessions(size_t count, const std::string& id) const;
+  void closeSessions(const KeySessions& opened) const;
   // C_FindObjectsInit/C_FindObjects/C_FindObjectsFinal; -1 on error.
   long count(CK_SESSION_HANDLE session, std::vector<CK_ATTRIBUTE> tmpl) const;
 

@@ -16,19 +16,14 @@ bool runRssBench(const BenchOptions& o) {
     return false;
   ModuleDriver module(o.modulePath, mock);
   if (!module.ok()) return false;
-  std::vector<CK_SESSION_HANDLE> sessions;
-  std::vector<CK_OBJECT_HANDLE> keys;
-  for (size_t t = 0; t < kThreads; ++t) {
-    sessions.push_back(module.openSession());
-    keys.push_back(module.privateKey(sessions.back(), "rsskey"));
-    if (keys.back() == CK_INVALID_HANDLE) return false;
-  }
+  const auto opened = module.keySessions(kThreads, "rsskey");
+  if (opened.sessions.empty()) return false;
   const std::vector<unsigned char> message(32, 0x42);
   auto signMany = [&](uint64_t count) {
     return runClosedLoop(kThreads, std::chrono::milliseconds(0), [&](size_t t) -> ThreadOp {
       auto signature = std::make_shared<std::vector<unsigned char>>();
       signature->reserve(128);
-      return [&, session = sessions[t], key = keys[t], signature] {
+      return [&, session = opened.sessions[t], key = opened.keys[t], signature] {
         return module.sign(session, key, CKM_EDDSA, message, *signature);
       };
     }, count, false);
@@ -38,7 +33,7 @@ bool runRssBench(const BenchOptions& o) {
   const long warmed = selfResidentKb();
   const RunResult run = signMany(o.rssSignatures);
   const long after = selfResidentKb();
-  for (auto s : sessions) module.closeSession(s);
+  module.closeSessions(opened);
   const long growth = after - warmed;
   std::printf("\n## Memory: %lu Ed25519 signatures, %zu threads\n\n", o.rssSignatures, kThreads);
   std::printf("| figure | measured | goal | met |\n|---|---|---|---|\n");

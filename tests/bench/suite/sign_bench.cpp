@@ -1,6 +1,8 @@
 // Signing through the module next to a bare libcurl keep-alive client on the same mock
 // in the same run, per key type and thread count. Runs alternate (module, bare, bare,
 // module, ...) so that a neighbour's load spike hits both sides alike.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <array>
 #include <memory>
@@ -73,26 +75,28 @@ void printCosts(const Cell& c) {
               c.bare.percentileUs(0.50));
 }
 
-RunResult runModule(const ModuleDriver& module, const std::vector<CK_SESSION_HANDLE>& sessions,
-                    const std::vector<CK_OBJECT_HANDLE>& keys, const KeySpec& spec,
-                    size_t threads, std::chrono::milliseconds duration) {
+RunResult runModule(const ModuleDriver& module, const ModuleDriver::KeySessions& opened,
+                    const KeySpec& spec, size_t threads, std::chrono::milliseconds duration) {
   return runClosedLoop(threads, duration, [&](size_t t) -> ThreadOp {
     auto signature = std::make_shared<std::vector<unsigned char>>();
     signature->reserve(512);
-    return [&module, &spec, session = sessions[t], key = keys[t], signature] {
+    return [&module, &spec, session = opened.sessions[t], key = opened.keys[t], signature] {
       return module.sign(session, key, spec.mechanism, spec.input, *signature);
     };
   });
 }
 
-RunResult runBare(const MockInstance& instance, const KeySpec& spec, size_t threads,
+// The bare side: thread t uses clients[t], whose keep-alive connection lives as long
+// as the module's pooled ones (across the rounds of a cell).
+RunResult runBare(const MockInstance& instance, const KeySpec& spec,
+                  std::vector<std::unique_ptr<HttpClient>>& clients, size_t threads,
                   std::chrono::milliseconds duration) {
   const std::string url = instance.url + "/keys/" + spec.id + "/sign";
   const std::string body = std::string("{\"mode\":\"") + spec.mode + "\",\"message\":\"" +
                            base64(spec.input.data(), spec.input.size()) + "\"}";
   const std::string auth = std::string("operator:") + kOperatorPass;
-  return runClosedLoop(threads, duration, [&](size_t) -> ThreadOp {
-    auto client = std::make_shared<HttpClient>();
+  return runClosedLoop(threads, duration, [&](size_t t) -> ThreadOp {
+    HttpClient* client = clients[t].get();
     return [client, &url, &body, &auth] { return client->request("POST", url, body, auth).status == 200; };
   });
 }
@@ -102,28 +106,29 @@ bool benchKey(const BenchOptions& o, MockProcess& mock, const ModuleDriver& modu
   if (!mock.generateKey(spec.id, spec.apiType, {spec.apiMechanism}, spec.apiType == std::string("RSA") ? 2048 : 0))
     return false;
   const size_t maxThreads = *std::max_element(o.threadCounts.begin(), o.threadCounts.end());
-  std::vector<CK_SESSION_HANDLE> sessions;
-  std::vector<CK_OBJECT_HANDLE> keys;
-  for (size_t t = 0; t < maxThreads; ++t) {
-    sessions.push_back(module.openSession());
-    keys.push_back(module.privateKey(sessions.back(), spec.id));
-    if (keys.back() == CK_INVALID_HANDLE) return false;
-  }
+  const auto opened = module.keySessions(maxThreads, spec.id);
+  if (opened.sessions.empty()) return false;
+  std::vector<std::unique_ptr<HttpClient>> bareClients;
+  for (size_t t = 0; t < maxThreads; ++t) bareClients.push_back(std::make_unique<HttpClient>());
+  const auto warmUp = std::chrono::milliseconds(300);
   const auto duration = std::chrono::milliseconds(static_cast<long>(o.secondsPerRun * 1000));
   for (size_t threads : o.threadCounts) {
     Cell cell{&spec, threads, {}, {}, 0, 0, 0, 0};
+    // Unmeasured: both sides open their connections for this many threads first.
+    runModule(module, opened, spec, threads, warmUp);
+    runBare(mock.instances()[0], spec, bareClients, threads, warmUp);
     for (unsigned r = 0; r < o.rounds; ++r) {
       for (int side = 0; side < 2; ++side) {
         const double mockCpu = mock.cpuSeconds();
         if ((side == 0) == (r % 2 == 0)) {
           mock.resetCounters();
-          accumulate(cell.module, runModule(module, sessions, keys, spec, threads, duration));
+          accumulate(cell.module, runModule(module, opened, spec, threads, duration));
           cell.mockCpuModule += mock.cpuSeconds() - mockCpu;
           const Counters c = mock.counters(0);
           cell.handshakes += c.tlsHandshakes;
           cell.signRequests += c.endpoint("POST /keys/{id}/sign");
         } else {
-          accumulate(cell.bare, runBare(mock.instances()[0], spec, threads, duration));
+          accumulate(cell.bare, runBare(mock.instances()[0], spec, bareClients, threads, duration));
           cell.mockCpuBare += mock.cpuSeconds() - mockCpu;
         }
       }
@@ -131,7 +136,7 @@ bool benchKey(const BenchOptions& o, MockProcess& mock, const ModuleDriver& modu
     printFigures(cell);
     cells.push_back(std::move(cell));
   }
-  for (auto s : sessions) module.closeSession(s);
+  module.closeSessions(opened);
   return true;
 }
 
@@ -163,6 +168,75 @@ bool runSignBench(const BenchOptions& o) {
   std::printf("| key | threads | client CPU us | mock CPU us | switches | p50 us |\n");
   std::printf("|---|---|---|---|---|---|\n");
   for (const auto& c : cells) printCosts(c);
+  return true;
+}
+
+}  // namespace p11nethsm::bench
+
+// Named without C++ mangling so that valgrind --toggle-collect can select them.
+extern "C" {
+__attribute__((noinline)) bool p11nethsm_bench_module_sign(
+    const p11nethsm::bench::ModuleDriver* module, CK_SESSION_HANDLE session, CK_OBJECT_HANDLE key,
+    CK_MECHANISM_TYPE mechanism, const std::vector<unsigned char>* input,
+    std::vector<unsigned char>* signature) {
+  return module->sign(session, key, mechanism, *input, *signature);
+}
+__attribute__((noinline)) bool p11nethsm_bench_bare_sign(p11nethsm::bench::HttpClient* client,
+                                                        const std::string* url,
+                                                        const std::string* body,
+                                                        const std::string* auth) {
+  return client->request("POST", *url, *body, *auth).status == 200;
+}
+}
+
+namespace p11nethsm::bench {
+
+bool runSignProfile(const BenchOptions& o) {
+  MockProcess mock(o.mockBinary, {});
+  if (!mock.ok() || !mock.provision()) return false;
+  ModuleDriver module(o.modulePath, mock);
+  if (!module.ok()) return false;
+  for (const auto& spec : keySpecs()) {
+    if (std::find(o.keyTypes.begin(), o.keyTypes.end(), spec.name) == o.keyTypes.end()) continue;
+    if (!mock.generateKey(spec.id, spec.apiType, {spec.apiMechanism},
+                          spec.apiType == std::string("RSA") ? 2048 : 0))
+      return false;
+    const CK_SESSION_HANDLE session = module.openSession();
+    const CK_OBJECT_HANDLE key = module.privateKey(session, spec.id);
+    std::vector<unsigned char> signature;
+    signature.reserve(512);
+    HttpClient client;
+    const std::string url = mock.instances()[0].url + "/keys/" + spec.id + "/sign";
+    const std::string body = std::string("{\"mode\":\"") + spec.mode + "\",\"message\":\"" +
+                             base64(spec.input.data(), spec.input.size()) + "\"}";
+    const std::string auth = std::string("operator:") + kOperatorPass;
+    unsigned long failed = 0;
+    auto sysSeconds = [] {
+      rusage usage{};
+      getrusage(RUSAGE_SELF, &usage);
+      return static_cast<double>(usage.ru_stime.tv_sec) + static_cast<double>(usage.ru_stime.tv_usec) / 1e6;
+    };
+    const double sys0 = sysSeconds();
+    const double start = processCpuSeconds();
+    for (unsigned long i = 0; i < o.profileOps; ++i)
+      failed += !p11nethsm_bench_module_sign(&module, session, key, spec.mechanism, &spec.input, &signature);
+    const double middle = processCpuSeconds();
+    const double sys1 = sysSeconds();
+    for (unsigned long i = 0; i < o.profileOps; ++i)
+      failed += !p11nethsm_bench_bare_sign(&client, &url, &body, &auth);
+    const double end = processCpuSeconds();
+    const double sys2 = sysSeconds();
+    std::printf("profile: system CPU per signature %.1f us module, %.1f us bare\n",
+                1e6 * (sys1 - sys0) / static_cast<double>(o.profileOps),
+                1e6 * (sys2 - sys1) / static_cast<double>(o.profileOps));
+    module.closeSession(session);
+    const double ops = static_cast<double>(o.profileOps);
+    std::printf("profile: %s %lu module and %lu bare signatures, %lu failed; client CPU per "
+                "signature %.1f us module, %.1f us bare\n",
+                spec.name, o.profileOps, o.profileOps, failed, 1e6 * (middle - start) / ops,
+                1e6 * (end - middle) / ops);
+    if (failed != 0) return false;
+  }
   return true;
 }
 

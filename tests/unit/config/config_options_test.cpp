@@ -38,7 +38,7 @@ TEST(ConfigOptions, DefaultsOfAMinimalSlot) {
   ASSERT_EQ(slot.instances.size(), 1u);
   EXPECT_EQ(slot.instances[0].url, "https://127.0.0.1:8443/api/v1");
   EXPECT_FALSE(slot.instances[0].maxIdleConnections);
-  EXPECT_EQ(slot.instances[0].maxConnections, 32u);
+  EXPECT_EQ(slot.instances[0].maxConnections, 64u);
   EXPECT_TRUE(slot.instances[0].sha256Fingerprints.empty());
   EXPECT_FALSE(slot.instances[0].dangerInsecureCert);
   EXPECT_FALSE(slot.instances[0].caFile);
