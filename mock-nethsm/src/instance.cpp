@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <ctime>
 #include <iostream>
 #include <mutex>
@@ -52,21 +53,6 @@ void infoCallback(const SSL* ssl, int where, int) {
 
 int certCallback(SSL* ssl, void* arg) { return static_cast<Instance*>(arg)->useIdentity(ssl) ? 1 : 0; }
 
-// Counts accepted TCP connections: httplib hands each accepted socket to the queue.
-class CountingPool : public httplib::TaskQueue {
- public:
-  CountingPool(size_t workers, std::atomic<uint64_t>& counter) : pool_(workers), counter_(counter) {}
-  void enqueue(std::function<void()> fn) override {
-    counter_++;
-    pool_.enqueue(std::move(fn));
-  }
-  void shutdown() override { pool_.shutdown(); }
-
- private:
-  httplib::ThreadPool pool_;
-  std::atomic<uint64_t>& counter_;
-};
-
 // RFC 7231 IMF-fixdate; the firmware sends Date on every answer.
 std::string httpDate() {
   std::time_t now = std::time(nullptr);
@@ -97,9 +83,9 @@ void closeConnection(int fd) {
 }  // namespace
 
 Instance::Instance(SharedCore& core, const Router& router, InstanceState& state, TlsIdentity identity,
-                   std::string bindAddress, int workers)
+                   std::string bindAddress, int workers, int maxWorkers)
     : core_(core), router_(router), state_(state), bindAddress_(std::move(bindAddress)),
-      workers_(workers), identity_(std::move(identity)) {
+      workers_(workers), maxWorkers_(std::max(workers, maxWorkers)), identity_(std::move(identity)) {
   state_.identity = [this] { return this->identity(); };
   state_.setIdentity = [this](TlsIdentity id) { this->setIdentity(std::move(id)); };
 }
@@ -122,8 +108,11 @@ std::unique_ptr<httplib::SSLServer> Instance::makeServer() {
   server->set_read_timeout(60);
   server->set_tcp_nodelay(true);
   server->set_payload_max_length(68u << 20);
-  size_t workers = static_cast<size_t>(workers_ > 0 ? workers_ : 1);
-  server->new_task_queue = [this, workers] { return new CountingPool(workers, state_.tcpConnections); };
+  const size_t workers = static_cast<size_t>(workers_ > 0 ? workers_ : 1);
+  const size_t maxWorkers = static_cast<size_t>(maxWorkers_ > 0 ? maxWorkers_ : 1);
+  server->new_task_queue = [this, workers, maxWorkers] {
+    return new WorkerPool(workers, maxWorkers, state_.tcpConnections);
+  };
   auto plain = [this](const httplib::Request& req, httplib::Response& res) { serve(req, res, req.body, {}); };
   auto reader = [this](const httplib::Request& req, httplib::Response& res,
                        const httplib::ContentReader& read) {

@@ -15,13 +15,14 @@
 #include "api_context.hpp"
 #include "router.hpp"
 #include "tls_identity.hpp"
+#include "worker_pool.hpp"
 
 namespace p11nethsm::mock {
 
 class Instance {
  public:
   Instance(SharedCore& core, const Router& router, InstanceState& state, TlsIdentity identity,
-           std::string bindAddress, int workers);
+           std::string bindAddress, int workers, int maxWorkers);
   ~Instance();
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
@@ -55,6 +56,7 @@ class Instance {
   InstanceState& state_;
   std::string bindAddress_;
   int workers_;
+  int maxWorkers_;
   std::atomic<int> port_{0};
   std::atomic<bool> down_{false};
   std::atomic<bool> running_{false};

@@ -1,6 +1,6 @@
 // mock-nethsm command line (issue 2 §4, extended by issue 3; README.md):
 //   mock-nethsm --port N [--bind ADDR] [--state FILE] [--tls-cert FILE --tls-key FILE]
-//               [--firmware V] [--instances N] [--workers N] [--serial]
+//               [--firmware V] [--instances N] [--workers N] [--max-workers N] [--serial]
 //               [--service-time MS] [--latency MS] [--latency-random MS]
 //               [--fault KIND:REGEX[:COUNT[:STATUS]]]...
 #include <pthread.h>
@@ -22,7 +22,7 @@ namespace {
 
 int usage() {
   std::cerr << "usage: mock-nethsm --port N [--bind ADDR] [--state FILE] [--tls-cert FILE --tls-key FILE]\n"
-               "                   [--firmware 2.2|3.0|3.1|4.0|5.0] [--instances N] [--workers N]\n"
+               "                   [--firmware 2.2|3.0|3.1|4.0|5.0] [--instances N] [--workers N] [--max-workers N]\n"
                "                   [--serial] [--service-time MS] [--latency MS] [--latency-random MS]\n"
                "                   [--fault status|reset|stall|close:PATH_REGEX[:COUNT[:STATUS]]]\n";
   return 2;
@@ -76,6 +76,7 @@ bool parseArgs(int argc, char** argv, Cli& cli) {
       else if (a == "--firmware") o.firmware = v;
       else if (a == "--instances") o.instances = std::stoi(v);
       else if (a == "--workers") o.workerThreads = std::stoi(v);
+      else if (a == "--max-workers") o.maxWorkerThreads = std::stoi(v);
       else if (a == "--service-time") o.serviceTime = std::chrono::milliseconds(std::stol(v));
       else if (a == "--latency") cli.latency = std::stol(v);
       else if (a == "--latency-random") cli.latencyRandom = std::stol(v);

@@ -113,7 +113,7 @@ bool MockNetHsm::Impl::startAll() {
     if (i > 0 && options.tlsCertFile.empty()) identity = TlsIdentity::selfSigned();
     if (!identity) return false;
     auto inst = std::make_unique<Instance>(core, router, *state, *identity, options.bindAddress,
-                                           options.workerThreads);
+                                           options.workerThreads, options.maxWorkerThreads);
     // The first instance takes --port; the others pick free ports (or --port + i).
     int port = i == 0 || options.port == 0 ? (i == 0 ? options.port : 0) : options.port + i;
     if (!inst->start(port, error)) {
@@ -138,6 +138,11 @@ void MockNetHsm::Impl::stopAll() {
   helperCv.notify_all();
   for (auto& t : pending) t.join();
   for (auto& inst : instances) inst->stop();
+  if (started) {  // fold the journal (and the operations counters) into the snapshot
+    std::lock_guard<std::mutex> lock(core.store.mutex());
+    core.store.persistAllLocked();
+    started = false;
+  }
 }
 
 MockNetHsm::MockNetHsm(MockOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -172,7 +177,7 @@ void MockNetHsm::provision(const std::string& adminPassphrase, const std::string
   s.setUserPassphrase(admin, adminPassphrase);
   s.users["admin"] = admin;
   s.state = HsmState::kOperational;
-  s.persistLocked();
+  s.persistAllLocked();
 }
 
 void MockNetHsm::addUser(const std::string& userId, const std::string& role,
@@ -184,7 +189,7 @@ void MockNetHsm::addUser(const std::string& userId, const std::string& role,
   s.users[userId] = u;
   auto name = splitUserName(userId);
   if (name && !name->ns.empty()) s.namespaces.insert(name->ns);
-  s.persistLocked();
+  s.persistLocked(Changes().user(userId).withSettings());
 }
 
 MockCounters MockNetHsm::counters(size_t instance) const { return impl_->controlCounters(instance); }

@@ -80,7 +80,7 @@ void restore(Ctx& ctx) {
     s.config = keepConfig;  // partial restore: users and keys only
     s.state = HsmState::kOperational;
   }
-  s.persistLocked();
+  s.persistAllLocked();
   ctx.empty(204);
 }
 

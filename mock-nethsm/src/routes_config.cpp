@@ -24,7 +24,7 @@ void addStoredDocument(Router& r, const std::string& path, const std::string& na
            std::lock_guard<std::mutex> lock(ctx.store().mutex());
            ctx.store().config[name] = body;
            if (name == "unattended-boot") ctx.store().config["unattendedBoot"] = body.value("status", "off");
-           ctx.store().persistLocked();
+           ctx.store().persistLocked(Changes().withSettings());
            ctx.empty(204);
          }, Produces::kJson, json, true});
 }
@@ -42,7 +42,7 @@ void changePassphrase(Ctx& ctx, Matches matches, Apply apply) {
     return ctx.message(400, "Current passphrase is wrong.");
   }
   apply(ctx.store(), *next);
-  ctx.store().persistLocked();
+  ctx.store().persistLocked(Changes().withSettings());
   ctx.empty(204);
 }
 

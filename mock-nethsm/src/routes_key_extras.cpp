@@ -32,7 +32,7 @@ void putCert(Ctx& ctx) {
   if (key == nullptr) return;
   if (key->certificate) return ctx.message(409, "Certificate already exists.");
   key->certificate = ctx.body;
-  ctx.store().persistLocked();
+  ctx.store().persistLocked(Changes().key(ctx.caller.name.ns, ctx.params[0]));
   ctx.empty(201);
 }
 
@@ -50,7 +50,7 @@ void deleteCert(Ctx& ctx) {
   if (key == nullptr) return;
   if (!key->certificate) return ctx.message(404, "There is no certificate for this KeyID.");
   key->certificate.reset();
-  ctx.store().persistLocked();
+  ctx.store().persistLocked(Changes().key(ctx.caller.name.ns, ctx.params[0]));
   ctx.empty(204);
 }
 
@@ -62,7 +62,7 @@ void keyTag(Ctx& ctx, bool add) {
   const std::string& tag = ctx.params[1];
   if (add && !key->tags.insert(tag).second) return ctx.empty(304);
   if (!add && key->tags.erase(tag) == 0) return ctx.empty(404);
-  ctx.store().persistLocked();
+  ctx.store().persistLocked(Changes().key(ctx.caller.name.ns, ctx.params[0]));
   ctx.empty(204);
 }
 
@@ -79,7 +79,7 @@ void move(Ctx& ctx) {
   Key moved = std::move(*key);
   keys.erase(ctx.params[0]);
   keys.emplace(newId, std::move(moved));
-  ctx.store().persistLocked();
+  ctx.store().persistLocked(Changes().key(ctx.caller.name.ns, newId).key(ctx.caller.name.ns, ctx.params[0]));
   ctx.json(200, {{"id", newId}});
 }
 
@@ -98,7 +98,7 @@ void label(Ctx& ctx, bool set) {
   if (key == nullptr) return;
   if (set && key->label == value) return ctx.empty(304);
   key->label = value;
-  ctx.store().persistLocked();
+  ctx.store().persistLocked(Changes().key(ctx.caller.name.ns, ctx.params[0]));
   ctx.empty(204);
 }
 

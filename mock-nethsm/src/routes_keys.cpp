@@ -45,7 +45,7 @@ bool insertKey(Ctx& ctx, std::string& id, Key key) {
     return false;
   }
   keys.emplace(id, std::move(key));
-  ctx.store().persistLocked();
+  ctx.store().persistLocked(Changes().key(ctx.caller.name.ns, id));
   return true;
 }
 
@@ -167,7 +167,7 @@ void addKeyRoutes(Router& r) {
            std::lock_guard<std::mutex> lock(ctx.store().mutex());
            if (findKeyLocked(ctx) == nullptr) return;
            callerKeysLocked(ctx).erase(ctx.params[0]);
-           ctx.store().persistLocked();
+           ctx.store().persistLocked(Changes().key(ctx.caller.name.ns, ctx.params[0]));
            ctx.empty(204);
          }});
   r.add({"GET", "/keys/{id}/public.pem", kOperational, Access::kAdminOrOperator, [](Ctx& ctx) {

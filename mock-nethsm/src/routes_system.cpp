@@ -34,7 +34,7 @@ void provision(Ctx& ctx) {
   s.setUserPassphrase(admin, *adminPass);
   s.users["admin"] = admin;
   s.state = HsmState::kOperational;
-  s.persistLocked();
+  s.persistAllLocked();
   ctx.empty(204);
 }
 
@@ -61,7 +61,8 @@ void setState(Ctx& ctx, HsmState state) {
   std::lock_guard<std::mutex> lock(ctx.store().mutex());
   if (state == HsmState::kUnprovisioned) ctx.store().resetLocked();
   ctx.store().state = state;
-  ctx.store().persistLocked();
+  if (state == HsmState::kUnprovisioned) ctx.store().persistAllLocked();
+  else ctx.store().persistLocked(Changes().withSettings());
   ctx.res.set_header("Cache-Control", "no-cache");
   ctx.empty(204);
 }

@@ -55,7 +55,7 @@ bool createUser(Ctx& ctx, const UserName& name) {
   User u{b["realName"].get<std::string>(), b["role"].get<std::string>(), "", "", {}};
   s.setUserPassphrase(u, *pass);
   s.users[name.full()] = u;
-  s.persistLocked();
+  s.persistLocked(Changes().user(name.full()));
   ctx.res.set_header("Location", "/api/v1/users/" + name.full());
   return true;
 }
@@ -91,7 +91,7 @@ void deleteUser(Ctx& ctx) {
   if (ctx.params[0] == ctx.caller.name.full()) return ctx.message(400, "Cannot delete yourself.");
   withUser(ctx, [&](User&, const UserName& name) {
     ctx.store().users.erase(name.full());
-    ctx.store().persistLocked();
+    ctx.store().persistLocked(Changes().user(name.full()));
     ctx.empty(204);
   });
 }
@@ -101,21 +101,21 @@ void changePassphrase(Ctx& ctx) {
   if (!body) return;
   auto pass = ctx.passphrase(*body, "passphrase");
   if (!pass) return;
-  withUser(ctx, [&](User& user, const UserName&) {
+  withUser(ctx, [&](User& user, const UserName& name) {
     ctx.store().setUserPassphrase(user, *pass);
-    ctx.store().persistLocked();
+    ctx.store().persistLocked(Changes().user(name.full()));
     ctx.empty(204);
   });
 }
 
 void userTag(Ctx& ctx, bool add) {
   if (!ctx.checkId(ctx.params[1])) return;
-  withUser(ctx, [&](User& user, const UserName&) {
+  withUser(ctx, [&](User& user, const UserName& name) {
     if (user.role != "Operator") return ctx.message(400, "Tags can only be set on Operator users.");
     const std::string& tag = ctx.params[1];
     if (add && !user.tags.insert(tag).second) return ctx.empty(304);
     if (!add && user.tags.erase(tag) == 0) return ctx.empty(404);
-    ctx.store().persistLocked();
+    ctx.store().persistLocked(Changes().user(name.full()));
     ctx.empty(204);
   });
 }
@@ -131,7 +131,8 @@ void namespaceChange(Ctx& ctx, bool add) {
     if (s.namespaces.erase(ns) == 0) return ctx.empty(404);
     s.keys.erase(ns);  // deleting a namespace deletes all its keys
   }
-  s.persistLocked();
+  if (add) s.persistLocked(Changes().withSettings());
+  else s.persistAllLocked();
   ctx.empty(204);
 }
 

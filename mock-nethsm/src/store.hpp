@@ -1,9 +1,13 @@
 #pragma once
 // The NetHSM's persistent state shared by every instance of a cluster: device state,
 // users, namespaces, keys and certificates. One mutex guards it; no network I/O is done
-// while it is held. With a state file, every mutation is written atomically
-// (temporary file + fsync + rename) so a restarted mock has the same keys.
+// while it is held. With a state file, every mutation appends the entities it changed
+// as one line to FILE.journal (fdatasync before the answer), so a change costs the
+// size of what changed, not of the whole state; the snapshot FILE is rewritten
+// atomically (temporary file + fsync + rename) on start, on stop, after a change that
+// touches everything (restore, reset), and when the journal outgrows the state.
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -45,14 +49,42 @@ struct UserName {
 };
 std::optional<UserName> splitUserName(const std::string& full);
 
+// What one mutation changed; the journal records it as one line, which a restart
+// replays whole or (torn by a crash before the answer) not at all.
+// Built as e.g. Changes().key(ns, id) or Changes().user(name).withSettings().
+struct Changes {
+  std::vector<std::pair<std::string, std::string>> keys;  // (namespace, id): present or deleted
+  std::vector<std::string> users;                          // full names: present or deleted
+  bool settings = false;  // state, passphrases, namespaces, /config values
+
+  Changes& key(const std::string& ns, const std::string& id) {
+    keys.emplace_back(ns, id);
+    return *this;
+  }
+  Changes& user(const std::string& name) {
+    users.push_back(name);
+    return *this;
+  }
+  Changes& withSettings() {
+    settings = true;
+    return *this;
+  }
+};
+
 class Store {
  public:
   explicit Store(std::string stateFile);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
 
-  // Loads the state file if it exists; false if it exists but cannot be read.
+  // Loads the snapshot and replays the journal, then compacts them into a new
+  // snapshot. No file yet: factory-new. False if a file cannot be read.
   bool load(std::string& error);
-  // Writes the state file (no-op without one). Caller holds mutex().
-  void persistLocked() const;
+  // Records `changes` (no-op without a state file). Caller holds mutex().
+  void persistLocked(const Changes& changes);
+  // Writes a new snapshot and empties the journal (restore, reset, stop).
+  void persistAllLocked();
 
   std::mutex& mutex() { return mutex_; }
 
@@ -81,7 +113,24 @@ class Store {
   std::string backupKey;
 
  private:
+  // Entities as stored (store_codec.cpp); fromJson parts return false on bad input.
+  nlohmann::json settingsJsonLocked() const;
+  void applySettingsLocked(const nlohmann::json& j);
+  void applyBootStateLocked();  // the state a restarted appliance boots into
+  bool applyChangesLocked(const nlohmann::json& line);  // one journal line
+  std::string changesLineLocked(const Changes& changes) const;
+  // Persistence (store_journal.cpp).
+  bool replayJournalLocked(std::string& error);
+  bool appendJournalLocked(const std::string& line);
+  bool writeSnapshotLocked() const;
+
   std::string stateFile_;
+  std::string journalFile_;
+  int journalFd_ = -1;
+  size_t journalLines_ = 0;  // since the last snapshot
+  uint64_t generation_ = 0;  // of the snapshot; the journal's header names it
+  bool journalClean_ = false;  // on load: the journal held its header only
+  bool persistedProvisioned_ = false;  // "state" as last persisted, for the boot state
   mutable std::mutex mutex_;
 };
 

@@ -43,9 +43,17 @@ struct UserConfig {
 
 using Sha256Fingerprint = std::array<uint8_t, 32>;
 
+// Connections open at once to one instance when max_connections is absent: callers
+// beyond it wait for a free connection within their call's timeout (issue 11), so
+// hundreds of host threads never mean hundreds of TLS sessions on one appliance.
+// 64 lets the thread counts of common hosts (and the benchmark's 64) run unqueued;
+// each wait costs the caller a sleep and a wake-up (about 2 context switches).
+inline constexpr size_t kDefaultMaxConnections = 64;
+
 struct InstanceConfig {
   std::string url;  // e.g. https://host:8443/api/v1 (no trailing slash after parse)
   std::optional<size_t> maxIdleConnections;  // unset: transport default
+  size_t maxConnections = kDefaultMaxConnections;  // open at once; more callers wait
   std::vector<Sha256Fingerprint> sha256Fingerprints;
   bool dangerInsecureCert = false;
   std::optional<std::string> caFile;  // PEM bundle of a private CA

@@ -20,7 +20,7 @@ namespace {
 constexpr unsigned kMaxKeepaliveSeconds = 32767;
 constexpr unsigned kMaxKeepaliveProbes = 127;
 constexpr unsigned kMaxTimeoutSeconds = 86400;
-constexpr unsigned kMaxIdleConnections = 1024;
+constexpr unsigned kMaxIdleConnections = 1024;  // also the bound of max_connections
 constexpr unsigned kMaxRetries = 100;
 
 std::string lower(std::string_view s) {
@@ -111,6 +111,13 @@ constexpr Field<InstanceConfig> kInstanceFields[] = {
        std::optional<unsigned> v;
        Status s = readUnsigned(r, v, 1, kMaxIdleConnections);
        if (s) t.maxIdleConnections = *v;
+       return s;
+     }},
+    {"max_connections", false,
+     [](const NodeRef& r, InstanceConfig& t, Diagnostics&) {
+       std::optional<unsigned> v;
+       Status s = readUnsigned(r, v, 1, kMaxIdleConnections);
+       if (s) t.maxConnections = *v;
        return s;
      }},
     {"sha256_fingerprints", false,

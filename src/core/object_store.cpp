@@ -78,8 +78,8 @@ Result<std::optional<KeySource>> ObjectStore::fetchKey(const std::string& id, bo
   return std::optional<KeySource>(std::move(source));
 }
 
-std::vector<ObjectPtr> ObjectStore::installLocked(KeySource source, bool certificateKnown) {
-  std::string id = source.key.id;
+void ObjectStore::completeSourceLocked(KeySource& source, bool& certificateKnown) const {
+  const std::string& id = source.key.id;
   auto old = entries_.find(id);
   if (!certificateKnown && old != entries_.end() && old->second.certificateKnown) {
     source.certificate = old->second.source.certificate;  // keep what we knew
@@ -89,16 +89,38 @@ std::vector<ObjectPtr> ObjectStore::installLocked(KeySource source, bool certifi
   source.generatedHere = generated_.count(scoped) > 0;
   if (auto bits = secretBits_.find(scoped); bits != secretBits_.end()) source.secretBits = bits->second;
   if (auto label = labels_.find(scoped); label != labels_.end()) source.processLabel = label->second;
-  std::vector<Object> built = buildObjects(source);
-  if (built.empty()) {  // fetchKey already skipped (and named) unrepresentable keys
+}
+
+// Objects are built without the lock (a listing builds them on its fetch threads);
+// installing only assigns handles.
+ObjectStore::Prepared ObjectStore::prepare(KeySource source, bool certificateKnown) {
+  {
+    std::lock_guard lock(mutex_);
+    completeSourceLocked(source, certificateKnown);
+  }
+  std::vector<Object> objects = buildObjects(source);
+  return Prepared{std::move(source), certificateKnown, std::move(objects)};
+}
+
+std::vector<ObjectPtr> ObjectStore::installLocked(KeySource source, bool certificateKnown) {
+  completeSourceLocked(source, certificateKnown);
+  std::vector<Object> objects = buildObjects(source);
+  return installLocked(Prepared{std::move(source), certificateKnown, std::move(objects)});
+}
+
+std::vector<ObjectPtr> ObjectStore::installLocked(Prepared prepared) {
+  KeySource& source = prepared.source;
+  const std::string id = source.key.id;
+  const std::string scoped = scopedLocked(id);
+  if (prepared.objects.empty()) {  // fetchKey already skipped (and named) unrepresentable keys
     eraseLocked(id);
     return {};
   }
   skipped_.erase(id);
   Entry entry;
-  entry.certificateKnown = certificateKnown;
+  entry.certificateKnown = prepared.certificateKnown;
   entry.fetched = std::chrono::steady_clock::now();
-  for (auto& object : built) {
+  for (auto& object : prepared.objects) {
     auto key = std::make_pair(scoped, object.objectClass);
     auto h = handles_.find(key);
     object.handle = h != handles_.end() ? h->second : (handles_[key] = nextObjectHandle());
@@ -114,6 +136,7 @@ std::vector<ObjectPtr> ObjectStore::installLocked(KeySource source, bool certifi
   }
   auto objects = entry.objects;
   entries_[id] = std::move(entry);
+  snapshot_.reset();
   return objects;
 }
 
@@ -133,6 +156,7 @@ void ObjectStore::eraseLocked(const std::string& id) {
     handles_.erase({scopedLocked(id), o->objectClass});
   }
   entries_.erase(it);
+  snapshot_.reset();
 }
 
 Result<std::vector<ObjectPtr>> ObjectStore::entryObjects(const std::string& id, bool withCert) {
@@ -156,86 +180,151 @@ Result<std::vector<ObjectPtr>> ObjectStore::entryObjects(const std::string& id, 
   return installLocked(std::move(*fetched.value()), withCert);
 }
 
-Result<std::vector<std::optional<KeySource>>> ObjectStore::fetchAll() {
-  auto ids = client_.listKeys();
-  if (!ids) return ids.error();
-  const auto& list = ids.value();
-  std::vector<std::optional<KeySource>> out(list.size());
-  std::vector<std::optional<Error>> errors(list.size());
+// The listing's workers serve the same PKCS#11 call: they share its deadline.
+void ObjectStore::parallelFor(size_t n, const std::function<void(size_t)>& fn) const {
   std::atomic<size_t> next{0};
-  CallState* call = CallScope::current();  // the workers serve the same PKCS#11 call
+  CallState* call = CallScope::current();
   auto worker = [&] {
     CallScope::Adopt adopt(call);
-    for (size_t i = next.fetch_add(1); i < list.size(); i = next.fetch_add(1)) {
-      auto r = fetchKey(list[i], true);
-      if (r) out[i] = std::move(r).value();
-      else errors[i] = r.error();
-    }
+    for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) fn(i);
   };
-  size_t threads = options_.parallel ? std::min(options_.concurrency, list.size()) : 0;
+  size_t threads = options_.parallel ? std::min(options_.concurrency, n) : 0;
   std::vector<std::thread> pool;
   for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
+}
+
+Result<std::vector<std::optional<ObjectStore::Prepared>>> ObjectStore::fetchAll(
+    bool withCertificates) {
+  auto ids = client_.listKeys();
+  if (!ids) return ids.error();
+  const auto& list = ids.value();
+  std::vector<std::optional<Prepared>> out(list.size());
+  std::vector<std::optional<Error>> errors(list.size());
+  parallelFor(list.size(), [&](size_t i) {
+    auto r = fetchKey(list[i], withCertificates);
+    if (!r) errors[i] = r.error();
+    else if (r.value()) out[i] = prepare(std::move(*r.value()), withCertificates);
+  });
   for (auto& e : errors)
     if (e) return *e;
   return out;
 }
 
-Status ObjectStore::refreshAll() {
-  std::shared_ptr<Listing> job;
-  bool owner = false;
-  uint64_t generation = 0;
-  {
-    std::lock_guard lock(mutex_);
-    generation = generation_;
-    if (listedAt_ && freshLocked(*listedAt_)) return okStatus();
-    if (!listing_) {
-      listing_ = std::make_shared<Listing>();
-      owner = true;
+bool ObjectStore::listingFreshLocked(bool withCertificates) const {
+  return listedAt_ && freshLocked(*listedAt_) && (certificatesListed_ || !withCertificates);
+}
+
+// One listing at a time; concurrent callers share it (issue 5 §6). A caller that needs
+// certificates after a listing without them fetches just the certificates.
+Status ObjectStore::refreshAll(bool withCertificates) {
+  while (true) {
+    std::shared_ptr<Listing> job;
+    bool keysFresh = false;
+    uint64_t generation = 0;
+    {
+      std::lock_guard lock(mutex_);
+      if (listingFreshLocked(withCertificates)) return okStatus();
+      generation = generation_;
+      if (!listing_) {
+        listing_ = std::make_shared<Listing>();
+        listing_->withCertificates = withCertificates;
+        keysFresh = listedAt_ && freshLocked(*listedAt_);
+      } else {
+        job = listing_;
+      }
     }
-    job = listing_;
-  }
-  if (!owner) {  // another thread fetches: share its result (issue 5 §6)
-    std::unique_lock lock(job->mutex);
+    if (!job) {  // ours
+      Status status = keysFresh ? fetchMissingCertificates(generation)
+                                : fetchListing(withCertificates, generation);
+      std::shared_ptr<Listing> finished;
+      {
+        std::lock_guard lock(mutex_);
+        finished.swap(listing_);
+      }
+      {
+        std::lock_guard lock(finished->mutex);
+        finished->finished = true;
+        if (!status) finished->error = status.error();
+      }
+      finished->done.notify_all();
+      return status;
+    }
+    std::unique_lock lock(job->mutex);  // another thread fetches: share its result
     job->done.wait(lock, [&] { return job->finished; });
     if (job->error) return *job->error;
-    return okStatus();
-  }
-  auto all = fetchAll();
-  {
-    std::lock_guard lock(mutex_);
-    if (all && generation == generation_) {
-      std::set<std::string> seen;
-      for (auto& source : all.value()) {
-        if (!source) continue;
-        seen.insert(source->key.id);
-        installLocked(std::move(*source), true);
-      }
-      std::vector<std::string> gone;
-      for (const auto& [id, entry] : entries_)
-        if (!seen.count(id)) gone.push_back(id);
-      for (const auto& id : gone) eraseLocked(id);
-      listedAt_ = std::chrono::steady_clock::now();
-    }
-    listing_.reset();
-  }
-  {
-    std::lock_guard lock(job->mutex);
-    job->finished = true;
-    if (!all) job->error = all.error();
-  }
-  job->done.notify_all();
+    if (job->withCertificates || !withCertificates) return okStatus();
+  }  // its listing lacked the certificates we need
+}
+
+// `generation`: the namespace's when the listing began; answers fetched for another
+// identity's namespace are dropped.
+Status ObjectStore::fetchListing(bool withCertificates, uint64_t generation) {
+  auto all = fetchAll(withCertificates);
   if (!all) return all.error();
+  std::lock_guard lock(mutex_);
+  if (generation != generation_) return okStatus();
+  std::set<std::string> seen;
+  for (auto& prepared : all.value()) {
+    if (!prepared) continue;
+    seen.insert(prepared->source.key.id);
+    installLocked(std::move(*prepared));
+  }
+  std::vector<std::string> gone;
+  for (const auto& [id, entry] : entries_)
+    if (!seen.count(id)) gone.push_back(id);
+  for (const auto& id : gone) eraseLocked(id);
+  listedAt_ = std::chrono::steady_clock::now();
+  certificatesListed_ = withCertificates;
   return okStatus();
 }
 
-std::vector<ObjectPtr> ObjectStore::allObjects() const {
+// GET /keys/{id}/cert for every listed key whose certificate is not known yet.
+Status ObjectStore::fetchMissingCertificates(uint64_t generation) {
+  std::vector<KeySource> sources;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, entry] : entries_)
+      if (!entry.certificateKnown) sources.push_back(entry.source);
+  }
+  std::vector<std::optional<Error>> errors(sources.size());
+  std::vector<std::optional<Prepared>> prepared(sources.size());
+  parallelFor(sources.size(), [&](size_t i) {
+    const std::string& id = sources[i].key.id;
+    auto cert = client_.getCertificate(id);
+    if (!cert) {
+      if (cert.error().kind == ErrorKind::kMalformedResponse) {  // e.g. over 1 MiB
+        noteSkipped(id + " (certificate)", cert.error().message);
+      } else if (cert.error().kind != ErrorKind::kNotFound) {
+        errors[i] = cert.error();
+        return;
+      }
+    } else {
+      sources[i].certificate = std::move(cert).value();
+    }
+    prepared[i] = prepare(std::move(sources[i]), true);
+  });
+  for (auto& e : errors)
+    if (e) return *e;
   std::lock_guard lock(mutex_);
-  std::vector<ObjectPtr> out;
-  for (const auto& [id, entry] : entries_)
-    out.insert(out.end(), entry.objects.begin(), entry.objects.end());
-  return out;
+  if (generation != generation_) return okStatus();
+  for (auto& p : prepared)
+    if (p && entries_.count(p->source.key.id)) installLocked(std::move(*p));
+  certificatesListed_ = true;
+  return okStatus();
+}
+
+Result<ObjectStore::Snapshot> ObjectStore::listing(bool withCertificates) {
+  if (auto status = refreshAll(withCertificates); !status) return status.error();
+  std::lock_guard lock(mutex_);
+  if (!snapshot_) {
+    auto all = std::make_shared<std::vector<ObjectPtr>>();
+    all->reserve(byHandle_.size());
+    for (const auto& [handle, object] : byHandle_) all->push_back(object);
+    snapshot_ = std::move(all);
+  }
+  return snapshot_;
 }
 
 Result<std::vector<ObjectPtr>> ObjectStore::candidates(std::optional<CK_OBJECT_CLASS> cls,
@@ -252,8 +341,7 @@ Result<std::vector<ObjectPtr>> ObjectStore::candidates(std::optional<CK_OBJECT_C
     return labelCandidates(std::string(static_cast<const char*>(label->pValue), label->ulValueLen),
                            withCert);
   }
-  if (auto status = refreshAll(); !status) return status.error();
-  return allObjects();
+  return std::vector<ObjectPtr>();
 }
 
 // The keys a CKA_LABEL may name (key_label.hpp): those this process labelled so, on
@@ -301,11 +389,21 @@ Result<std::vector<ObjectPtr>> ObjectStore::find(std::span<const CK_ATTRIBUTE> t
   const CK_ATTRIBUTE* label = findAttribute(tmpl, CKA_LABEL);
   if ((id && id->ulValueLen && !id->pValue) || (label && label->ulValueLen && !label->pValue))
     return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "template value without a pointer");
+  std::vector<ObjectPtr> out;
+  auto keep = [&](const ObjectPtr& o) {
+    if ((includePrivate || !o->isPrivate) && (!cls || o->objectClass == *cls) &&
+        matchesTemplate(*o, tmpl))
+      out.push_back(o);
+  };
+  if (!id && !label) {
+    auto all = listing(!cls || *cls == CKO_CERTIFICATE);
+    if (!all) return all.error();
+    for (const auto& o : *all.value()) keep(o);  // already in handle order
+    return out;
+  }
   auto found = candidates(cls, id, label);
   if (!found) return found.error();
-  std::vector<ObjectPtr> out;
-  for (auto& o : found.value())
-    if ((includePrivate || !o->isPrivate) && matchesTemplate(*o, tmpl)) out.push_back(o);
+  for (auto& o : found.value()) keep(o);
   std::sort(out.begin(), out.end(), sameHandleOrder);
   return out;
 }
@@ -385,6 +483,8 @@ void ObjectStore::setNamespace(const std::string& ns) {
   entries_.clear();
   byHandle_.clear();
   listedAt_.reset();
+  certificatesListed_ = false;
+  snapshot_.reset();
 }
 
 // '~' separates namespace and name in NetHSM user IDs and never occurs in a key ID.

@@ -8,6 +8,7 @@
 
 #include "mech/ec_curve.hpp"
 #include "mech/key_usage.hpp"
+#include "mech/spki_der.hpp"
 
 namespace p11nethsm::mech {
 namespace {
@@ -88,14 +89,7 @@ Result<PkeyPtr> publicKeyFromDer(std::span<const uint8_t> spkiDer) {
   return key;
 }
 
-Result<Bytes> publicKeyToDer(EVP_PKEY* key) {
-  int len = i2d_PUBKEY(key, nullptr);
-  if (len <= 0) return osslError("i2d_PUBKEY");
-  Bytes out(static_cast<size_t>(len));
-  unsigned char* p = out.data();
-  if (i2d_PUBKEY(key, &p) != len) return osslError("i2d_PUBKEY");
-  return out;
-}
+Result<Bytes> publicKeyToDer(EVP_PKEY* key) { return spkiDer(key); }
 
 size_t rsaModulusBytes(const EVP_PKEY* key) {
   return static_cast<size_t>(EVP_PKEY_get_size(key));

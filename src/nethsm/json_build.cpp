@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nethsm/json_codec.hpp"
+#include "nethsm/json_fast.hpp"
 
 namespace p11nethsm::nethsm::json_codec {
 
@@ -76,20 +77,26 @@ Result<std::string> importKeyBody(const ImportKeyRequest& request, bool withLabe
   return body;
 }
 
+// Mode names and base64 text: plainObject (json_fast.hpp) writes them directly.
 std::string signBody(SignMode mode, const Bytes& message) {
-  return json{{"mode", std::string(toString(mode))}, {"message", base64Encode(message)}}.dump();
+  const std::string text = base64Encode(message);
+  return plainObject({{"mode", toString(mode)}, {"message", text}});
 }
 
 std::string decryptBody(DecryptMode mode, const Bytes& data, const std::optional<Bytes>& iv) {
-  json doc = {{"mode", std::string(toString(mode))}, {"encrypted", base64Encode(data)}};
-  if (iv) doc["iv"] = base64Encode(*iv);
-  return doc.dump();
+  const std::string text = base64Encode(data);
+  const std::string ivText = iv ? base64Encode(*iv) : std::string();
+  PlainMembers members{{"mode", toString(mode)}, {"encrypted", text}};
+  if (iv) members.emplace_back("iv", ivText);
+  return plainObject(members);
 }
 
 std::string encryptBody(const Bytes& message, const std::optional<Bytes>& iv) {
-  json doc = {{"mode", "AES_CBC"}, {"message", base64Encode(message)}};
-  if (iv) doc["iv"] = base64Encode(*iv);
-  return doc.dump();
+  const std::string text = base64Encode(message);
+  const std::string ivText = iv ? base64Encode(*iv) : std::string();
+  PlainMembers members{{"mode", "AES_CBC"}, {"message", text}};
+  if (iv) members.emplace_back("iv", ivText);
+  return plainObject(members);
 }
 
 std::string randomBody(size_t length) { return json{{"length", length}}.dump(); }

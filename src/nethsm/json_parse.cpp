@@ -4,6 +4,7 @@
 
 #include "log/log.hpp"
 #include "nethsm/json_codec.hpp"
+#include "nethsm/json_fast.hpp"
 
 namespace p11nethsm::nethsm::json_codec {
 
@@ -128,6 +129,9 @@ Result<std::string> parseStringField(const std::string& body, const char* field)
 }
 
 Result<Bytes> parseBase64Field(const std::string& body, const char* field) {
+  if (auto text = canonicalBase64Member(body, field)) {  // the firmware's form (json_fast.hpp)
+    if (auto decoded = base64Decode(*text)) return std::move(*decoded);
+  }
   return parseWith(body, field, [field](const json& doc) { return base64Field(doc, field); });
 }
 

@@ -33,7 +33,7 @@ long millis(unsigned seconds) { return static_cast<long>(seconds) * 1000L; }
 
 Cluster::Impl::Impl(const config::SlotConfig& slotConfig, ClusterOptions clusterOptions,
                     bool afterFork)
-    : slot(slotConfig), options(std::move(clusterOptions)) {
+    : slot(slotConfig), options(std::move(clusterOptions)), balancer(slot.instances.size()) {
   pools.reserve(slot.instances.size());
   trackers.reserve(slot.instances.size());
   for (size_t i = 0; i < slot.instances.size(); ++i) {
@@ -45,21 +45,23 @@ Cluster::Impl::Impl(const config::SlotConfig& slotConfig, ClusterOptions cluster
   attemptsPerInstance.assign(slot.instances.size(), 0);
 }
 
-// Round robin over instances not known to have failed; when all have failed, the
-// next one in turn is tried anyway rather than failing without trying.
-size_t Cluster::Impl::pickInstance() {
+// The balancer's choice among instances not known to have failed (balancer.hpp); when
+// all have failed, the next one in turn is tried anyway rather than failing without
+// trying. A retry avoids the instance of the failed attempt.
+size_t Cluster::Impl::pickInstance(std::optional<size_t> avoid) {
   std::lock_guard lock(mutex);
-  const size_t n = trackers.size();
-  for (size_t k = 0; k < n; ++k) {
-    const size_t i = (next + k) % n;
-    if (trackers[i].state() != InstanceHealth::kFailed) {
-      next = i + 1;
-      return i;
-    }
-  }
-  const size_t i = next % n;
-  next = i + 1;
-  return i;
+  usable.resize(trackers.size());  // a member: no allocation per request
+  for (size_t i = 0; i < trackers.size(); ++i)
+    usable[i] = trackers[i].state() != InstanceHealth::kFailed;
+  const size_t chosen = balancer.choose(usable, avoid);
+  balancer.started(chosen);
+  ++attemptsPerInstance[chosen];
+  return chosen;
+}
+
+void Cluster::Impl::attemptDone(size_t instance, std::optional<std::chrono::microseconds> latency) {
+  std::lock_guard lock(mutex);
+  balancer.finished(instance, latency);
 }
 
 void Cluster::Impl::recordOutcomeLocked(size_t instance, bool failed, const std::string& reason) {
@@ -75,29 +77,41 @@ void Cluster::Impl::recordOutcomeLocked(size_t instance, bool failed, const std:
   }
 }
 
+// One attempt, bounded by `timeoutMs` from its start (the request's or the slot's
+// timeout, cut to what the call has left): the wait for a free connection
+// (max_connections) and the exchange share it.
 Result<Response> Cluster::Impl::attempt(size_t instance, const Request& request, long timeoutMs,
                                         bool& neverSent) {
   neverSent = false;
   HandlePool& pool = *pools[instance];
-  auto lease = pool.borrow();
-  if (!lease) return lease.error();
-  {
-    std::lock_guard lock(mutex);
-    ++attemptsPerInstance[instance];
+  const auto start = Clock::now();
+  const auto deadline = timeoutMs > 0 ? start + Millis(timeoutMs) : Clock::time_point::max();
+  auto lease = pool.borrow(deadline);
+  if (!lease) {
+    attemptDone(instance, std::nullopt);
+    neverSent = true;  // no connection, nothing sent: another instance may take it
+    log::warn(lease.error().message);
+    return lease.error();
   }
   ExchangeLimits limits;
-  limits.totalTimeoutMs = timeoutMs;
+  if (timeoutMs > 0) {  // what the wait left of the attempt's time, at least 1 ms
+    const auto waited = std::chrono::duration_cast<Millis>(Clock::now() - start).count();
+    limits.totalTimeoutMs = std::max<long>(1, timeoutMs - static_cast<long>(waited));
+  }
   limits.connectTimeoutMs = millis(slot.connectTimeoutSeconds);
+  const auto sent = Clock::now();
   ExchangeOutcome outcome = performExchange(lease->get(), pool.settings().baseUrl, request, limits);
   if (!outcome.result) {
     lease->markBroken();  // this handle only; its siblings keep their connections
     neverSent = outcome.neverSent;
+    attemptDone(instance, std::nullopt);
     // An answer we refuse says the instance is up (and odd), not that it is down.
     if (outcome.badAnswer) return outcome.result;
     std::lock_guard lock(mutex);
     recordOutcomeLocked(instance, true, outcome.result.error().message);
     return outcome.result;
   }
+  const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent);
   outcome.result->instanceIndex = instance;
   const long status = outcome.result->status;
   if (log::enabled(log::Level::kDebug)) {
@@ -105,6 +119,7 @@ Result<Response> Cluster::Impl::attempt(size_t instance, const Request& request,
                std::to_string(status));
   }
   std::lock_guard lock(mutex);
+  balancer.finished(instance, latency);
   recordOutcomeLocked(instance, instanceUnavailable(status), "HTTP " + std::to_string(status));
   return outcome.result;
 }
@@ -141,6 +156,7 @@ Result<Response> Cluster::send(const Request& request) {
   const unsigned attempts = d.slot.retries.count + 1;
   unsigned probeBudget = kInlineProbesPerCall;
   std::optional<Result<Response>> last;
+  std::optional<size_t> previous;  // the instance of the last failed attempt
   for (unsigned a = 0; a < attempts; ++a) {
     if (a > 0) {
       d.retries.fetch_add(1);
@@ -154,8 +170,10 @@ Result<Response> Cluster::send(const Request& request) {
                                             : millis(d.slot.timeoutSeconds);
     timeoutMs = std::min(timeoutMs, millisLeft(call));
     if (timeoutMs <= 0) break;
+    const size_t instance = d.pickInstance(previous);
+    previous = instance;
     bool neverSent = false;
-    Result<Response> result = d.attempt(d.pickInstance(), request, timeoutMs, neverSent);
+    Result<Response> result = d.attempt(instance, request, timeoutMs, neverSent);
     if (result) call.answered(bound);
     if (!result) {
       // The request may have reached the appliance: only a kSafe one is repeated.

@@ -1,5 +1,5 @@
 #pragma once
-// A slot's cluster of instances: round robin over working instances, pooled libcurl
+// A slot's cluster of instances: a load balancer over working instances, pooled libcurl
 // handles per instance, retries by idempotency, and instance health (DESIGN.md
 // transport/). Thread-safe; no lock is held across network I/O.
 #include <chrono>
@@ -52,7 +52,8 @@ struct ClusterStats {
 //   (retries.count + 1) × timeout_seconds + retries.count × retries.delay_seconds
 // of its first request or of the last answer it received (util/call_deadline.hpp);
 // attempts, delays and inline probes (without the health-checker thread) are cut to
-// the time left. Outside a PKCS#11 call each send() has that bound alone. At most
+// the time left; an attempt's wait for a free connection (max_connections) counts
+// in its time. Outside a PKCS#11 call each send() has that bound alone. At most
 // retries.count + 1 requests (+3 probes) are sent per send(). Nothing waits on a lock
 // held by another thread's network I/O.
 class Cluster {
@@ -62,7 +63,7 @@ class Cluster {
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
-  // Sends the request to a working instance (round robin), retrying on another
+  // Sends the request to a working instance (balancer.hpp), retrying on another
   // instance per the slot's `retries` and the request's idempotency. Any HTTP status
   // is a successful Result; transport failures are ErrorKind::kTransport. A 412 moves
   // any request to the next instance (answered before processing); a 500/502/503/504

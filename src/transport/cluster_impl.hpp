@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "transport/balancer.hpp"
 #include "transport/cluster.hpp"
 #include "transport/handle_pool.hpp"
 #include "transport/instance_health.hpp"
@@ -21,6 +22,8 @@ using Millis = std::chrono::milliseconds;
 // Inline probes when no health thread runs (issue 4 §4, seed 004 "Retries").
 inline constexpr Millis kInlineProbeTimeout{1000};
 inline constexpr unsigned kInlineProbesPerCall = 3;
+// How often the health checker closes idle connections past their grace.
+inline constexpr Millis kIdleTrimInterval{5000};
 
 // Milliseconds left until the call's deadline (≤ 0: none).
 long millisLeft(CallState& call);
@@ -31,7 +34,9 @@ struct Cluster::Impl {
   Impl(const config::SlotConfig& slotConfig, ClusterOptions clusterOptions, bool afterFork);
 
   // --- routing (cluster.cpp)
-  size_t pickInstance();
+  // The instance for the next attempt, counted in flight until attemptDone().
+  size_t pickInstance(std::optional<size_t> avoid);
+  void attemptDone(size_t instance, std::optional<std::chrono::microseconds> latency);
   // One attempt on one instance within `timeoutMs`; updates health. `neverSent` as in
   // ExchangeOutcome.
   Result<Response> attempt(size_t instance, const Request& request, long timeoutMs,
@@ -56,7 +61,8 @@ struct Cluster::Impl {
 
   mutable std::mutex mutex;  // guards everything below; never held across I/O
   std::vector<InstanceHealthTracker> trackers;
-  size_t next = 0;  // round-robin position
+  LoadBalancer balancer;
+  std::vector<bool> usable;  // scratch of pickInstance()
   std::vector<size_t> attemptsPerInstance;
   bool running = false;
   bool stopping = false;

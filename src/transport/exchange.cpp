@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "log/log.hpp"
@@ -248,6 +249,13 @@ ExchangeOutcome performExchange(CURL* h, const std::string& baseUrl, const Reque
 }
 
 std::string escapePathSegment(const std::string& segment) {
+  // RFC 3986 §2.3 unreserved characters stay as they are: NetHSM IDs (the common case)
+  // need no curl_easy_escape allocation on every request.
+  const bool unreserved = std::all_of(segment.begin(), segment.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_' || c == '~';
+  });
+  if (unreserved) return segment;
   char* escaped = curl_easy_escape(nullptr, segment.data(), static_cast<int>(segment.size()));
   if (escaped == nullptr) return {};
   std::string out(escaped);

@@ -48,6 +48,7 @@ PoolSettings PoolSettings::forInstance(const config::SlotConfig& slot, size_t in
   s.baseUrl = cfg.url;
   while (!s.baseUrl.empty() && s.baseUrl.back() == '/') s.baseUrl.pop_back();
   s.maxIdle = cfg.maxIdleConnections.value_or(defaultMaxIdleConnections());
+  s.maxConnections = std::max<size_t>(1, cfg.maxConnections);
   s.tls = TlsPolicy::fromInstance(cfg);
   s.keepalive = slot.tcpKeepalive;
   s.maxIdleSeconds = slot.connectionsMaxIdleSeconds;
@@ -131,47 +132,106 @@ CURL* HandlePool::createHandle() {
   return h;
 }
 
-Result<HandlePool::Lease> HandlePool::borrow() {
-  {
-    std::lock_guard lock(mutex_);
-    if (!idle_.empty()) {
-      CURL* h = idle_.back();  // most recently used: its connection is the warmest
-      idle_.pop_back();
-      return Lease(this, h);
+Result<HandlePool::Lease> HandlePool::borrow(Clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  while (idle_.empty() && open_ >= settings_.maxConnections) {
+    ++waiting_;
+    const bool freed = freed_.wait_until(
+        lock, deadline, [&] { return !idle_.empty() || open_ < settings_.maxConnections; });
+    --waiting_;
+    if (!freed) {
+      return makeError(ErrorKind::kTransport,
+                       settings_.baseUrl + ": no free connection within the call's timeout (all " +
+                           std::to_string(settings_.maxConnections) +
+                           " of max_connections in use); nothing was sent");
     }
   }
-  CURL* h = createHandle();  // outside the lock: curl_easy_init allocates
-  if (h == nullptr) return makeError(ErrorKind::kInternal, "cannot create a curl handle");
+  if (!idle_.empty()) {
+    CURL* h = idle_.back().handle;  // most recently used: its connection is the warmest
+    idle_.pop_back();
+    std::vector<CURL*> expired = expiredIdleLocked(Clock::now());
+    lock.unlock();
+    closeHandles(expired);
+    return Lease(this, h);
+  }
+  ++open_;  // reserved before the unlocked curl_easy_init, so the bound holds
+  lock.unlock();
+  CURL* h = createHandle();
+  if (h == nullptr) {
+    {
+      std::lock_guard relock(mutex_);
+      --open_;
+    }
+    freed_.notify_one();
+    return makeError(ErrorKind::kInternal, "cannot create a curl handle");
+  }
   return Lease(this, h);
 }
 
-void HandlePool::giveBack(CURL* handle, bool broken) {
-  if (!broken) {
-    std::lock_guard lock(mutex_);
-    if (idle_.size() < settings_.maxIdle) {
-      idle_.push_back(handle);
-      return;
-    }
+std::vector<CURL*> HandlePool::expiredIdleLocked(Clock::time_point now) {
+  std::vector<CURL*> expired;
+  // idle_ is ordered by return time: the front has been unused longest.
+  while (idle_.size() > settings_.maxIdle && waiting_ == 0 && now - idle_.front().since >= settings_.idleGrace) {
+    expired.push_back(idle_.front().handle);
+    idle_.erase(idle_.begin());
+    --open_;
   }
-  discarded_.fetch_add(1);
-  curl_easy_cleanup(handle);  // closes its connection; no lock held
+  return expired;
+}
+
+void HandlePool::closeHandles(const std::vector<CURL*>& handles) {
+  for (CURL* h : handles) {
+    discarded_.fetch_add(1);
+    curl_easy_cleanup(h);  // closes its connection; no lock held
+  }
+  if (!handles.empty()) freed_.notify_all();
+}
+
+void HandlePool::giveBack(CURL* handle, bool broken) {
+  std::vector<CURL*> closing;
+  {
+    std::lock_guard lock(mutex_);
+    if (broken) {
+      --open_;
+      closing.push_back(handle);
+    } else {
+      idle_.push_back({handle, Clock::now()});
+    }
+    std::vector<CURL*> expired = expiredIdleLocked(Clock::now());
+    closing.insert(closing.end(), expired.begin(), expired.end());
+  }
+  freed_.notify_one();
+  closeHandles(closing);
 }
 
 void HandlePool::clearIdle() {
   std::vector<CURL*> victims;
   {
     std::lock_guard lock(mutex_);
-    victims.swap(idle_);
+    for (const auto& idle : idle_) victims.push_back(idle.handle);
+    open_ -= idle_.size();
+    idle_.clear();
   }
-  for (CURL* h : victims) {
-    discarded_.fetch_add(1);
-    curl_easy_cleanup(h);
+  closeHandles(victims);
+}
+
+void HandlePool::trimIdle() {
+  std::vector<CURL*> expired;
+  {
+    std::lock_guard lock(mutex_);
+    expired = expiredIdleLocked(Clock::now());
   }
+  closeHandles(expired);
 }
 
 size_t HandlePool::idleCount() const {
   std::lock_guard lock(mutex_);
   return idle_.size();
+}
+
+size_t HandlePool::openCount() const {
+  std::lock_guard lock(mutex_);
+  return open_;
 }
 
 HandlePool::Lease::Lease(Lease&& other) noexcept

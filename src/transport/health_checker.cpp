@@ -14,7 +14,7 @@ namespace p11nethsm::transport {
 bool Cluster::Impl::probe(size_t instance, Millis timeout, const std::atomic<bool>* abort) {
   probes.fetch_add(1);
   HandlePool& pool = *pools[instance];
-  auto lease = pool.borrow();
+  auto lease = pool.borrow(Clock::now() + timeout);  // waits like any caller (max_connections)
   if (!lease) return false;
   Request request;
   request.method = Method::kGet;
@@ -103,7 +103,17 @@ void Cluster::Impl::healthLoop() {
     }
     if (!due) {
       healthWaits.fetch_add(1);
+      // Idle connections beyond max_idle_connections close after their grace even
+      // when no call comes to do it (handle_pool.hpp).
+      earliest = std::min(earliest, now + kIdleTrimInterval);
       wake.wait_until(lock, earliest);
+      lock.unlock();
+      {
+        ActivityScope activity(&abortProbes);  // closing connections runs OpenSSL: fork waits
+        if (activity.entered())
+          for (auto& pool : pools) pool->trimIdle();
+      }
+      lock.lock();
       continue;
     }
     trackers[*due].setProbing(true);

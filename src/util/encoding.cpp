@@ -1,5 +1,7 @@
 #include "util/encoding.hpp"
 
+#include <cstring>
+
 #include <openssl/evp.h>
 
 namespace p11nethsm {
@@ -13,17 +15,21 @@ std::string base64Encode(const uint8_t* data, size_t len) {
 }
 
 std::optional<Bytes> base64Decode(std::string_view text) {
-  std::string clean;
-  clean.reserve(text.size());
-  for (char c : text) {
-    if (c != '\n' && c != '\r') clean.push_back(c);
+  std::string stripped;  // a copy only for text with line breaks (signatures have none)
+  std::string_view clean = text;
+  if (std::memchr(text.data(), '\n', text.size()) || std::memchr(text.data(), '\r', text.size())) {
+    stripped.reserve(text.size());
+    for (char c : text) {
+      if (c != '\n' && c != '\r') stripped.push_back(c);
+    }
+    clean = stripped;
   }
   if (clean.size() % 4 != 0) return std::nullopt;
   if (clean.empty()) return Bytes{};
   // EVP_DecodeBlock does not reject '=' in the middle nor report padding; check here.
   size_t pad = 0;
   if (clean.back() == '=') pad = (clean[clean.size() - 2] == '=') ? 2 : 1;
-  if (clean.find('=') < clean.size() - pad) return std::nullopt;
+  if (std::memchr(clean.data(), '=', clean.size() - pad)) return std::nullopt;
   Bytes out(clean.size() / 4 * 3);
   int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(clean.data()),
                           static_cast<int>(clean.size()));

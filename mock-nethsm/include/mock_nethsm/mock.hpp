@@ -18,7 +18,11 @@ struct MockOptions {
   std::string tlsCertFile; // empty: fresh self-signed certificate
   std::string tlsKeyFile;
   std::string firmware = "4.0";
+  // Threads serving connections, per instance: a keep-alive connection holds one for
+  // its life (cpp-httplib), so the pool grows from workerThreads up to
+  // maxWorkerThreads as connections arrive; beyond that, connections wait.
   int workerThreads = 16;
+  int maxWorkerThreads = 1024;
   // Like a small appliance: each instance serves one /api/v1 request at a time and
   // spends `serviceTime` on each (cluster benchmarks).
   bool serial = false;

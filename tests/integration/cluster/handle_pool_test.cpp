@@ -10,6 +10,8 @@
 #include "integration/cluster/mock_cluster.hpp"
 #include "transport/exchange.hpp"
 
+#include <thread>
+
 namespace p11nethsm::testing {
 namespace {
 
@@ -48,7 +50,7 @@ class HandlePoolTest : public ::testing::Test {
   // and the lease stay alive with the fixture.
   curl_socket_t connectedSocket() {
     pool_ = std::make_unique<HandlePool>(PoolSettings::forInstance(slot_, 0, {}));
-    auto lease = pool_->borrow();
+    auto lease = pool_->borrow(HandlePool::Clock::now());
     if (!lease.ok()) return CURL_SOCKET_BAD;
     lease_.emplace(std::move(*lease));
     return infoOn(lease_->get(), pool_->settings());
@@ -76,22 +78,34 @@ TEST_F(HandlePoolTest, NoKeepaliveUnlessConfigured) {
   EXPECT_EQ(socketOption(fd, SOL_SOCKET, SO_KEEPALIVE), 0);
 }
 
-TEST_F(HandlePoolTest, IdleHandlesAreCappedAndReusedWithTheirConnection) {
+// Idle handles beyond max_idle_connections close once unused for the grace period,
+// not at once: a steady load with more threads than the cap keeps its connections.
+TEST_F(HandlePoolTest, IdleHandlesBeyondTheCapCloseAfterTheirGraceAndKeepTheirConnection) {
   slot_.instances[0].maxIdleConnections = 2;
-  HandlePool pool(PoolSettings::forInstance(slot_, 0, {}));
+  PoolSettings settings = PoolSettings::forInstance(slot_, 0, {});
+  settings.idleGrace = std::chrono::milliseconds(50);
+  HandlePool pool(settings);
   {
-    auto a = pool.borrow();
-    auto b = pool.borrow();
-    auto c = pool.borrow();
+    auto a = pool.borrow(HandlePool::Clock::now());
+    auto b = pool.borrow(HandlePool::Clock::now());
+    auto c = pool.borrow(HandlePool::Clock::now());
     ASSERT_TRUE(a.ok() && b.ok() && c.ok());
     EXPECT_NE(infoOn(a->get(), pool.settings()), CURL_SOCKET_BAD);
     EXPECT_EQ(pool.created(), 3u);
   }
+  EXPECT_EQ(pool.idleCount(), 3u);  // within the grace: all kept
+  EXPECT_EQ(pool.discarded(), 0u);
+  const auto until = HandlePool::Clock::now() + std::chrono::seconds(5);
+  while (pool.idleCount() > 2 && HandlePool::Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polls a condition
+    pool.trimIdle();
+  }
   EXPECT_EQ(pool.idleCount(), 2u);
   EXPECT_EQ(pool.discarded(), 1u);
+  EXPECT_EQ(pool.openCount(), 2u);
   hsm_->resetCounters();
   for (int i = 0; i < 5; ++i) {
-    auto lease = pool.borrow();
+    auto lease = pool.borrow(HandlePool::Clock::now());
     ASSERT_TRUE(lease.ok());
     EXPECT_NE(infoOn(lease->get(), pool.settings()), CURL_SOCKET_BAD);
   }
@@ -99,11 +113,38 @@ TEST_F(HandlePoolTest, IdleHandlesAreCappedAndReusedWithTheirConnection) {
   EXPECT_LE(hsm_->counters(0).tlsHandshakes, 1u);  // one connection serves all five
 }
 
+// max_connections: a borrower beyond the bound waits for a handle to come back, and
+// one whose deadline passes first gets a clear error without a handle.
+TEST_F(HandlePoolTest, BorrowersBeyondMaxConnectionsWaitUntilTheirDeadline) {
+  slot_.instances[0].maxConnections = 1;
+  HandlePool pool(PoolSettings::forInstance(slot_, 0, {}));
+  auto first = pool.borrow(HandlePool::Clock::now());
+  ASSERT_TRUE(first.ok());
+  std::optional<HandlePool::Lease> held;
+  held.emplace(std::move(*first));
+  const auto start = HandlePool::Clock::now();
+  auto refused = pool.borrow(start + std::chrono::milliseconds(200));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_GE(HandlePool::Clock::now() - start, std::chrono::milliseconds(200));
+  EXPECT_EQ(refused.error().kind, ErrorKind::kTransport);
+  EXPECT_NE(refused.error().message.find("no free connection"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("max_connections"), std::string::npos);
+  std::thread giver([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the other caller's work
+    held.reset();                                                 // gives its handle back
+  });
+  auto waited = pool.borrow(HandlePool::Clock::now() + std::chrono::seconds(10));
+  giver.join();
+  ASSERT_TRUE(waited.ok()) << waited.error().message;
+  EXPECT_EQ(pool.created(), 1u);  // the same handle, not a second connection
+  EXPECT_EQ(pool.openCount(), 1u);
+}
+
 TEST_F(HandlePoolTest, BrokenHandleIsDiscardedAlone) {
   HandlePool pool(PoolSettings::forInstance(slot_, 0, {}));
   {
-    auto keep = pool.borrow();
-    auto broken = pool.borrow();
+    auto keep = pool.borrow(HandlePool::Clock::now());
+    auto broken = pool.borrow(HandlePool::Clock::now());
     ASSERT_TRUE(keep.ok() && broken.ok());
     broken->markBroken();
   }

@@ -129,6 +129,11 @@ std::vector<BadCase> badCases() {
        "max_idle_connections: expected a whole number from 1 to 1024"},
       {"MaxIdleText", minimalSlot("", "        max_idle_connections: ten\n"),
        "max_idle_connections: expected a whole number"},
+      {"MaxConnectionsZero", minimalSlot("", "        max_connections: 0\n"),
+       "test.conf:7:9: slots[0].instances[0].max_connections: expected a whole number "
+       "from 1 to 1024"},
+      {"MaxConnectionsTooBig", minimalSlot("", "        max_connections: 2000\n"),
+       "max_connections: expected a whole number from 1 to 1024"},
       {"InsecureNotBool", minimalSlot("", "        danger_insecure_cert: maybe\n"),
        "slots[0].instances[0].danger_insecure_cert: expected true or false"},
       {"RetriesNotAMap", minimalSlot("    retries: 3\n"),

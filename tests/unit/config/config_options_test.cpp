@@ -38,6 +38,7 @@ TEST(ConfigOptions, DefaultsOfAMinimalSlot) {
   ASSERT_EQ(slot.instances.size(), 1u);
   EXPECT_EQ(slot.instances[0].url, "https://127.0.0.1:8443/api/v1");
   EXPECT_FALSE(slot.instances[0].maxIdleConnections);
+  EXPECT_EQ(slot.instances[0].maxConnections, 64u);
   EXPECT_TRUE(slot.instances[0].sha256Fingerprints.empty());
   EXPECT_FALSE(slot.instances[0].dangerInsecureCert);
   EXPECT_FALSE(slot.instances[0].caFile);
@@ -179,6 +180,7 @@ TEST(ConfigOptions, InstanceOptions) {
                          "49:F3:69:C9:8F:C4:2F:3A:3B:6E";
   Config cfg = mustParse(minimalSlot("",
       "        max_idle_connections: 10\n"
+      "        max_connections: 8\n"
       "        sha256_fingerprints:\n"
       "          - \"" + fp + "\"\n"
       "          - 31928ea45e165ca73344e8e98e64c4ae7b2a57e5774349f369c98fc42f3a3b6f\n") +
@@ -187,6 +189,8 @@ TEST(ConfigOptions, InstanceOptions) {
   const auto& inst = cfg.slots.at(0).instances;
   ASSERT_EQ(inst.size(), 2u);
   EXPECT_EQ(inst[0].maxIdleConnections, 10u);
+  EXPECT_EQ(inst[0].maxConnections, 8u);
+  EXPECT_EQ(inst[1].maxConnections, kDefaultMaxConnections);
   ASSERT_EQ(inst[0].sha256Fingerprints.size(), 2u);
   EXPECT_EQ(inst[0].sha256Fingerprints[0][0], 0x31);
   EXPECT_EQ(inst[0].sha256Fingerprints[0][31], 0x6E);
