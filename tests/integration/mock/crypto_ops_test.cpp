@@ -2,6 +2,7 @@
 // key import as JSON and multipart PEM (BEHAVIOUR.md §5, §6).
 #include <gtest/gtest.h>
 
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 
 #include "bip340.hpp"
@@ -182,7 +183,12 @@ TEST_F(MockCrypto, ImportJsonAndMultipartPem) {
   ASSERT_EQ(client_->admin().put("/keys/imported", body).status, 204);
   EXPECT_EQ(client_->admin().put("/keys/imported", body).status, 400);  // [code≠spec] not 409
   EXPECT_EQ(client_->admin().get("/keys/imported").json()["public"], ec->publicJson());
-  std::string keyPem = ec->toStorage()["pem"];
+  BIO* bio = BIO_new(BIO_s_mem());
+  ASSERT_EQ(PEM_write_bio_PrivateKey(bio, ec->pkey(), nullptr, nullptr, 0, nullptr, nullptr), 1);
+  char* pemData = nullptr;
+  const long pemLen = BIO_get_mem_data(bio, &pemData);
+  std::string keyPem(pemData, static_cast<size_t>(pemLen));
+  BIO_free(bio);
   std::string boundary = "XyZ";
   std::string multipart = "--XyZ\r\nContent-Disposition: form-data; name=\"arguments\"\r\n\r\n"
                           R"({"mechanisms":["ECDSA_Signature"]})"
