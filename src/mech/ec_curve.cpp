@@ -163,18 +163,18 @@ Result<Bytes> octetStringDer(std::span<const uint8_t> point) {
 Result<Bytes> ecdsaDerToRaw(std::span<const uint8_t> der, size_t fieldBytes) {
   const unsigned char* p = der.data();
   EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
-  // Canonical: what OpenSSL encodes again is exactly what came, with nothing after it.
-  auto again = sig ? encodeDer(sig.get(), [](ECDSA_SIG* o, unsigned char** out) {
-    return i2d_ECDSA_SIG(o, out);
-  })
-                   : Result<Bytes>(Bytes{});
-  if (!sig || p != der.data() + der.size() || !again ||
-      !std::equal(again->begin(), again->end(), der.begin(), der.end())) {
-    return ckError(CKR_DEVICE_ERROR, "the appliance returned a malformed ECDSA signature");
-  }
   const BIGNUM* r = nullptr;
   const BIGNUM* s = nullptr;
-  ECDSA_SIG_get0(sig.get(), &r, &s);
+  if (sig) ECDSA_SIG_get0(sig.get(), &r, &s);
+  // Canonical DER, checked without encoding again: OpenSSL 3 refuses padded INTEGERs,
+  // so the only other forms it accepts are longer (long-form lengths, trailing bytes)
+  // or negative numbers; the canonical length (i2d without output) and the signs rule
+  // them out.
+  if (!sig || p != der.data() + der.size() ||
+      i2d_ECDSA_SIG(sig.get(), nullptr) != static_cast<int>(der.size()) ||
+      BN_is_negative(r) || BN_is_negative(s)) {
+    return ckError(CKR_DEVICE_ERROR, "the appliance returned a malformed ECDSA signature");
+  }
   Bytes raw(2 * fieldBytes);
   int fb = static_cast<int>(fieldBytes);
   if (BN_bn2binpad(r, raw.data(), fb) != fb || BN_bn2binpad(s, raw.data() + fieldBytes, fb) != fb) {
@@ -184,9 +184,16 @@ Result<Bytes> ecdsaDerToRaw(std::span<const uint8_t> der, size_t fieldBytes) {
 }
 
 Status checkEcdsaRange(const CurveInfo& curve, std::span<const uint8_t> raw) {
-  const auto* order = std::find_if(std::begin(kOrders), std::end(kOrders),
-                                   [&](const CurveOrder& o) { return o.nid == curve.nid; });
-  auto n = order != std::end(kOrders) ? hexDecode(order->hex) : std::nullopt;
+  // Decoded once: this runs for every ECDSA signature (issue 11: cost per signature).
+  static const auto decodedOrders = [] {
+    std::vector<std::pair<int, std::optional<Bytes>>> out;
+    for (const auto& o : kOrders) out.emplace_back(o.nid, hexDecode(o.hex));
+    return out;
+  }();
+  const auto order = std::find_if(decodedOrders.begin(), decodedOrders.end(),
+                                  [&](const auto& o) { return o.first == curve.nid; });
+  const std::optional<Bytes>& n =
+      order != decodedOrders.end() ? order->second : std::optional<Bytes>{};
   const size_t width = curve.fieldBytes;
   if (!n || n->size() != width || raw.size() != 2 * width) return osslError("ECDSA group order");
   for (size_t half = 0; half < 2; ++half) {
