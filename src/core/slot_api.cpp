@@ -102,7 +102,7 @@ Result<CK_TOKEN_INFO> tokenInfo(CK_SLOT_ID id) {
   info.ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
   info.ulFreePrivateMemory = CK_UNAVAILABLE_INFORMATION;
   info.hardwareVersion = CK_VERSION{1, 0};
-  info.firmwareVersion = versionOf(s.client().firmwareVersion());
+  info.firmwareVersion = versionOf(s.client().capabilities().firmware);
   padField(info.utcTime, "");
   return info;
 }
@@ -117,7 +117,7 @@ Result<std::vector<CK_MECHANISM_TYPE>> mechanismList(CK_SLOT_ID id) {
   auto slot = presentSlot(id);
   if (!slot) return slot.error();
   std::vector<CK_MECHANISM_TYPE> out;
-  for (const auto& m : mech::mechanismsFor(slot.value()->client().firmwareVersion()))
+  for (const auto& m : mech::mechanismsFor(slot.value()->client().capabilities()))
     out.push_back(m.type);
   return out;
 }
@@ -125,7 +125,7 @@ Result<std::vector<CK_MECHANISM_TYPE>> mechanismList(CK_SLOT_ID id) {
 Result<CK_MECHANISM_INFO> mechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type) {
   auto slot = presentSlot(id);
   if (!slot) return slot.error();
-  for (const auto& m : mech::mechanismsFor(slot.value()->client().firmwareVersion()))
+  for (const auto& m : mech::mechanismsFor(slot.value()->client().capabilities()))
     if (m.type == type) return m.info;
   return ckError(CKR_MECHANISM_INVALID, "mechanism not offered");
 }
