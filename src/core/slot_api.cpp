@@ -142,7 +142,7 @@ Status setPin(CK_SESSION_HANDLE handle, std::string_view oldPin, std::string_vie
   auto current = ctx->slot().credentials().credentialsFor(role);
   auto name = current ? std::optional(current->username) : ctx->slot().credentials().username(role);
   if (!name) return ckError(CKR_USER_TYPE_INVALID, "no user for this role");
-  transport::BasicAuth auth{*name, SecretString(oldPin)};
+  nethsm::BasicAuth auth{*name, SecretString(oldPin)};
   auto changed = ctx->slot().client().changePassphrase(auth, *name, SecretString(newPin));
   if (!changed) {
     if (changed.error().kind == ErrorKind::kUnauthorized ||
@@ -151,7 +151,7 @@ Status setPin(CK_SESSION_HANDLE handle, std::string_view oldPin, std::string_vie
     return noteDeviceError(*ctx->session, changed);
   }
   if (ctx->slot().loginState() != LoginState::kNone)
-    ctx->slot().credentials().setLogin(role, transport::BasicAuth{*name, SecretString(newPin)});
+    ctx->slot().credentials().setLogin(role, nethsm::BasicAuth{*name, SecretString(newPin)});
   return okStatus();
 }
 

@@ -19,12 +19,15 @@
 
 namespace p11nethsm::nethsm {
 
+// The credentials of one request (HTTP Basic), as core hands them over.
+using BasicAuth = transport::BasicAuth;
+
 // Supplies credentials per role at the moment of a request (config passwords or
 // those given to C_Login). Must be thread-safe; returns a copy.
 class CredentialSource {
  public:
   virtual ~CredentialSource() = default;
-  virtual std::optional<transport::BasicAuth> credentialsFor(Role role) const = 0;
+  virtual std::optional<BasicAuth> credentialsFor(Role role) const = 0;
 };
 
 class Client {
