@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 namespace p11nethsm::nethsm {
@@ -21,65 +22,44 @@ void expectCurvesOfThreeZeroAndLater(const Capabilities& caps, bool threeZeroOrL
   EXPECT_EQ(caps.offersKeyType(KeyType::kEcP224), !threeZeroOrLater);
 }
 
-TEST(Capabilities, Firmware22) {
-  const Capabilities caps = capabilitiesOf({2, 2});
-  EXPECT_EQ(caps.firmware, (FirmwareVersion{2, 2}));
-  EXPECT_TRUE(caps.firmwareKnown);
-  EXPECT_FALSE(caps.keyLabels);
-  EXPECT_EQ(caps.maxLabelBytes, 0U);
-  EXPECT_FALSE(caps.keyMove);
-  EXPECT_FALSE(caps.pkcs1SignsBareHash);
-  expectCurvesOfThreeZeroAndLater(caps, false);
+// Each firmware's rules, exactly (BEHAVIOUR.md §9).
+struct Expected {
+  FirmwareVersion firmware;
+  bool keyLabels;
+  size_t maxLabelBytes;
+  bool keyMove;
+  bool pkcs1SignsBareHash;
+  bool curvesOfThreeZero;
+};
+
+const Expected kPerFirmware[] = {
+    {{2, 2}, false, 0, false, false, false},
+    {{3, 0}, false, 0, true, true, true},   // the PKCS#1 bare-hash quirk: 3.0 only
+    {{3, 1}, false, 0, true, false, true},
+    {{4, 0}, false, 0, true, false, true},
+    {{5, 0}, true, 32, true, false, true},  // key labels
+    {{6, 1}, true, 32, true, false, true},  // later firmware keeps 5.0's rules
+};
+
+TEST(Capabilities, PerFirmware) {
+  for (const Expected& e : kPerFirmware) {
+    SCOPED_TRACE(std::to_string(e.firmware.major) + "." + std::to_string(e.firmware.minor));
+    const Capabilities caps = capabilitiesOf(e.firmware);
+    EXPECT_EQ(caps.firmware, e.firmware);
+    EXPECT_TRUE(caps.firmwareKnown);
+    EXPECT_EQ(caps.keyLabels, e.keyLabels);
+    EXPECT_EQ(caps.maxLabelBytes, e.maxLabelBytes);
+    EXPECT_EQ(caps.keyMove, e.keyMove);
+    EXPECT_EQ(caps.pkcs1SignsBareHash, e.pkcs1SignsBareHash);
+    expectCurvesOfThreeZeroAndLater(caps, e.curvesOfThreeZero);
+  }
 }
 
-TEST(Capabilities, Firmware30HasTheBareHashQuirkAndMove) {
-  const Capabilities caps = capabilitiesOf({3, 0});
-  EXPECT_EQ(caps.firmware, (FirmwareVersion{3, 0}));
-  EXPECT_FALSE(caps.keyLabels);
-  EXPECT_TRUE(caps.keyMove);
-  EXPECT_TRUE(caps.pkcs1SignsBareHash);
-  expectCurvesOfThreeZeroAndLater(caps, true);
-}
-
-TEST(Capabilities, Firmware31DropsTheQuirk) {
-  const Capabilities caps = capabilitiesOf({3, 1});
-  EXPECT_TRUE(caps.keyMove);
-  EXPECT_FALSE(caps.pkcs1SignsBareHash);
-  EXPECT_FALSE(caps.keyLabels);
-  expectCurvesOfThreeZeroAndLater(caps, true);
-}
-
-TEST(Capabilities, Firmware40) {
-  const Capabilities caps = capabilitiesOf({4, 0});
-  EXPECT_EQ(caps.firmware, (FirmwareVersion{4, 0}));
-  EXPECT_TRUE(caps.firmwareKnown);
-  EXPECT_FALSE(caps.keyLabels);
-  EXPECT_EQ(caps.maxLabelBytes, 0U);
-  EXPECT_TRUE(caps.keyMove);
-  EXPECT_FALSE(caps.pkcs1SignsBareHash);
-  expectCurvesOfThreeZeroAndLater(caps, true);
-  EXPECT_EQ(caps.storedLabel("my-key"), std::nullopt);  // kept in process memory
-}
-
-TEST(Capabilities, Firmware50HasLabelsOf32Bytes) {
-  const Capabilities caps = capabilitiesOf({5, 0});
-  EXPECT_EQ(caps.firmware, (FirmwareVersion{5, 0}));
-  EXPECT_TRUE(caps.keyLabels);
-  EXPECT_EQ(caps.maxLabelBytes, 32U);
-  EXPECT_TRUE(caps.keyMove);
-  EXPECT_FALSE(caps.pkcs1SignsBareHash);
-  expectCurvesOfThreeZeroAndLater(caps, true);
-  EXPECT_EQ(caps.storedLabel("my-key"), std::optional<std::string>("my-key"));
-  EXPECT_EQ(caps.storedLabel(std::string(40, 'x')), std::optional<std::string>(std::string(32, 'x')));
-}
-
-TEST(Capabilities, LaterFirmwareKeepsTheRulesOf50) {
-  const Capabilities caps = capabilitiesOf({6, 1});
-  EXPECT_TRUE(caps.keyLabels);
-  EXPECT_EQ(caps.maxLabelBytes, 32U);
-  EXPECT_TRUE(caps.keyMove);
-  EXPECT_FALSE(caps.pkcs1SignsBareHash);
-  expectCurvesOfThreeZeroAndLater(caps, true);
+TEST(Capabilities, LabelsStoredOnlyFrom50) {
+  EXPECT_EQ(capabilitiesOf({4, 0}).storedLabel("my-key"), std::nullopt);  // process memory
+  const Capabilities v5 = capabilitiesOf({5, 0});
+  EXPECT_EQ(v5.storedLabel("my-key"), std::optional<std::string>("my-key"));
+  EXPECT_EQ(v5.storedLabel(std::string(40, 'x')), std::optional<std::string>(std::string(32, 'x')));
 }
 
 TEST(Capabilities, UnknownFirmwareAssumes40) {
