@@ -5,13 +5,13 @@ namespace p11nethsm::core {
 SlotCredentials::SlotCredentials(const config::SlotConfig& slot)
     : operator_(slot.operatorUser), administrator_(slot.administrator) {}
 
-std::optional<transport::BasicAuth> SlotCredentials::credentialsFor(nethsm::Role role) const {
+std::optional<nethsm::BasicAuth> SlotCredentials::credentialsFor(nethsm::Role role) const {
   std::lock_guard lock(mutex_);
   bool op = role == nethsm::Role::kOperator;
   const auto& login = op ? operatorLogin_ : administratorLogin_;
   if (login) return login;
   const auto& user = op ? operator_ : administrator_;
-  if (user && user->password) return transport::BasicAuth{user->username, *user->password};
+  if (user && user->password) return nethsm::BasicAuth{user->username, *user->password};
   return std::nullopt;
 }
 
@@ -36,7 +36,7 @@ std::string SlotCredentials::readNamespace() const {
   return tilde == std::string::npos ? std::string() : reader->username.substr(0, tilde);
 }
 
-void SlotCredentials::setLogin(nethsm::Role role, transport::BasicAuth auth) {
+void SlotCredentials::setLogin(nethsm::Role role, nethsm::BasicAuth auth) {
   std::lock_guard lock(mutex_);
   (role == nethsm::Role::kOperator ? operatorLogin_ : administratorLogin_) = std::move(auth);
 }

@@ -15,7 +15,7 @@ class SlotCredentials : public nethsm::CredentialSource {
  public:
   explicit SlotCredentials(const config::SlotConfig& slot);
 
-  std::optional<transport::BasicAuth> credentialsFor(nethsm::Role role) const override;
+  std::optional<nethsm::BasicAuth> credentialsFor(nethsm::Role role) const override;
 
   // The user name C_Login uses for the role; nullopt when none is configured.
   std::optional<std::string> username(nethsm::Role role) const;
@@ -27,15 +27,15 @@ class SlotCredentials : public nethsm::CredentialSource {
   // root. It decides which keys the appliance shows.
   std::string readNamespace() const;
 
-  void setLogin(nethsm::Role role, transport::BasicAuth auth);
+  void setLogin(nethsm::Role role, nethsm::BasicAuth auth);
   void clearLogins();
 
  private:
   mutable std::mutex mutex_;
   std::optional<config::UserConfig> operator_;
   std::optional<config::UserConfig> administrator_;
-  std::optional<transport::BasicAuth> operatorLogin_;
-  std::optional<transport::BasicAuth> administratorLogin_;
+  std::optional<nethsm::BasicAuth> operatorLogin_;
+  std::optional<nethsm::BasicAuth> administratorLogin_;
 };
 
 }  // namespace p11nethsm::core

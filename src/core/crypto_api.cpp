@@ -99,7 +99,7 @@ Status operationInit(CK_SESSION_HANDLE handle, OpType type, const CK_MECHANISM* 
   if (!view) return view.error();
   auto& client = ctx->slot().client();
   auto op = mech::createOperation(kindOf(type), *mechanism, view.value(), client,
-                                  client.firmwareVersion(), ctx->slot().threadsAllowed());
+                                  client.capabilities(), ctx->slot().threadsAllowed());
   if (!op) return op.error();
   std::lock_guard lock(ctx->session->mutex);
   auto& slot = ctx->session->operations[indexOf(type)];

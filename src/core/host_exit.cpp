@@ -8,7 +8,7 @@
 
 #include "core/module.hpp"
 #include "log/log.hpp"
-#include "transport/process_guard.hpp"
+#include "nethsm/process_hooks.hpp"
 
 namespace p11nethsm::core {
 namespace {
@@ -38,7 +38,7 @@ bool drainCalls(Clock::time_point deadline) {
 void onHostExitOrUnload() {
   const auto deadline = Clock::now() + kHostExitBound;
   gClosing.store(true);
-  transport::abortAllTransfers();
+  nethsm::abortAllTransfers();
   stopModuleThreadsForHostExit(deadline);
   if (!drainCalls(deadline)) {
     log::warn("host exits or unloads the module with " + std::to_string(gInFlight.load()) +
@@ -51,7 +51,7 @@ void onHostExitOrUnload() {
 void arm() {
   // libcurl and OpenSSL first: OPENSSL_cleanup is then registered before this handler,
   // and atexit handlers run in reverse order, so ours runs while OpenSSL still works.
-  transport::initializeNetworkLibraries();
+  nethsm::initializeNetworkLibraries();
   if (std::atexit(onHostExitOrUnload) != 0)
     log::warn("cannot register the exit handler; call C_Finalize before exit or dlclose");
 }

@@ -10,7 +10,7 @@
 #include <chrono>
 #include <optional>
 
-#include "transport/process_guard.hpp"
+#include "nethsm/process_hooks.hpp"
 
 namespace p11nethsm::core {
 
@@ -19,7 +19,7 @@ inline constexpr std::chrono::milliseconds kHostExitBound{2000};
 // One Cryptoki call in flight (the abi guard holds one per call). A call that
 // begins after the host started to exit or unload is refused: open() is false and
 // the call must not touch any module state. `forkQuiesce`: a fork() waits for the
-// call (transport::ActivityScope) — all calls but C_WaitForSlotEvent, which only
+// call (nethsm::ActivityScope) — all calls but C_WaitForSlotEvent, which only
 // waits on a condition variable and may block for ever.
 class CallGate {
  public:
@@ -31,7 +31,7 @@ class CallGate {
 
  private:
   bool open_;
-  std::optional<transport::ActivityScope> activity_;
+  std::optional<nethsm::ActivityScope> activity_;
 };
 
 // Registers the exit/unload handler once per load of the library; called by

@@ -3,7 +3,8 @@
 // CKA_ID is the key ID (id_codec); CKA_LABEL is independent of it, and setting one
 // never changes the other:
 // - firmware 5.0 has key labels (POST /keys/generate "label", PUT /keys/{id}/label,
-//   GET /keys?label=): valid UTF-8 of at most 32 bytes. A longer label is kept whole
+//   GET /keys?label=; nethsm::Capabilities::keyLabels, the one place that decides
+//   it): valid UTF-8 of at most 32 bytes. A longer label is kept whole
 //   in process memory and stored on the appliance cut to its first 32 bytes (at a
 //   character boundary); other processes see the cut label.
 // - before 5.0 a label given at creation or set later is kept in process memory,
@@ -13,23 +14,13 @@
 #include <string>
 #include <string_view>
 
-#include "nethsm/types.hpp"
+#include "nethsm/capabilities.hpp"
 #include "util/encoding.hpp"
 #include "util/result.hpp"
 
 namespace p11nethsm::core {
 
 class Slot;
-
-inline constexpr size_t kMaxApplianceLabelBytes = 32;
-
-// The firmware stores key labels (5.0 and later).
-bool firmwareHasKeyLabels(nethsm::FirmwareVersion firmware);
-
-// What the appliance stores for `label`: itself when it fits, else its first bytes
-// cut at a UTF-8 character boundary; nullopt when it is not valid UTF-8 (then the
-// label lives in process memory only).
-std::optional<std::string> applianceLabel(std::string_view label);
 
 // The key's CKA_LABEL: the label this process gave it, unless the appliance shows
 // another one (set by someone else since); else the appliance's label; else the key ID.

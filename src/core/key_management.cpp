@@ -62,11 +62,12 @@ std::optional<Bytes> newKeyLabel(std::initializer_list<Template> tmpls) {
   return std::nullopt;
 }
 
-// Firmware 5.0 stores the label with the new key (GenerateKeyRequest::label), cut to
-// what the appliance holds (key_label.hpp); the whole label is remembered afterwards.
+// Firmware with key labels stores the label with the new key
+// (GenerateKeyRequest::label), cut to what the appliance holds (key_label.hpp); the
+// whole label is remembered afterwards.
 std::optional<std::string> requestLabel(nethsm::Client& client, const std::optional<Bytes>& label) {
-  if (!label || !firmwareHasKeyLabels(client.firmwareVersion())) return std::nullopt;
-  return applianceLabel(toString(*label));
+  if (!label) return std::nullopt;
+  return client.capabilities().storedLabel(toString(*label));
 }
 
 // The created key's objects, with the label this process gave it.
@@ -126,7 +127,7 @@ Result<CK_OBJECT_HANDLE> createCertificate(const SessionContext& ctx, Template t
 
 Result<CK_OBJECT_HANDLE> importKey(const SessionContext& ctx, Template tmpl, CK_OBJECT_CLASS cls) {
   auto& client = ctx.slot().client();
-  auto request = mech::keyImportRequest(tmpl, client.firmwareVersion());
+  auto request = mech::keyImportRequest(tmpl, client.capabilities());
   if (!request) return request.error();
   auto id = newKeyId(ctx, {tmpl});
   if (!id) return id.error();
@@ -246,7 +247,7 @@ Result<std::pair<CK_OBJECT_HANDLE, CK_OBJECT_HANDLE>> generateKeyPair(
   if (!mechanism) return ckError(CKR_ARGUMENTS_BAD, "no mechanism");
   auto& client = ctx->slot().client();
   auto request = mech::keyPairGenerateRequest(*mechanism, publicTemplate, privateTemplate,
-                                              client.firmwareVersion());
+                                              client.capabilities());
   if (!request) return request.error();
   noteSessionKeyRequest({publicTemplate, privateTemplate});
   auto id = newKeyId(ctx.value(), {privateTemplate, publicTemplate});
@@ -271,7 +272,7 @@ Result<CK_OBJECT_HANDLE> generateKey(CK_SESSION_HANDLE handle, const CK_MECHANIS
   if (!ctx) return ctx.error();
   if (!mechanism) return ckError(CKR_ARGUMENTS_BAD, "no mechanism");
   auto& client = ctx->slot().client();
-  auto request = mech::secretKeyGenerateRequest(*mechanism, tmpl, client.firmwareVersion());
+  auto request = mech::secretKeyGenerateRequest(*mechanism, tmpl);
   if (!request) return request.error();
   noteSessionKeyRequest({tmpl});
   auto id = newKeyId(ctx.value(), {tmpl});

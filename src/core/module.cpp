@@ -8,7 +8,7 @@
 #include "core/error_map.hpp"
 #include "core/host_exit.hpp"
 #include "log/log.hpp"
-#include "transport/process_guard.hpp"
+#include "nethsm/process_hooks.hpp"
 
 namespace p11nethsm::core {
 namespace {
@@ -86,7 +86,7 @@ Module::Module(const config::Config& config, bool threadsAllowed) : config_(conf
   for (size_t i = 0; i < config_.slots.size(); ++i)
     slots_.push_back(std::make_shared<Slot>(static_cast<CK_SLOT_ID>(i), config_.slots[i], options));
   for (auto& slot : slots_) {
-    slot->cluster().start();  // the health checker; no I/O on this thread
+    slot->connection().start();  // the health checker; no I/O on this thread
     reportedPresence_.push_back(slot->tokenPresent());
   }
 }
@@ -179,7 +179,7 @@ void Module::shutdown() {
     finalizing_ = true;
   }
   eventCv_.notify_all();
-  for (auto& slot : slots_) slot->cluster().stop();
+  for (auto& slot : slots_) slot->connection().stop();
 }
 
 void Module::abandonAfterFork() {
@@ -211,7 +211,7 @@ CK_RV initializeModule(const CK_C_INITIALIZE_ARGS* args) {
   // order is then fork gate, module lock, log lock — the order C_Initialize takes them
   // in (ThreadSanitizer found the inversion when the module lock came after the log's).
   pthread_once(&gAtforkOnce, registerAtfork);
-  transport::armForkHandlers();
+  nethsm::armForkHandlers();
   gModule = new std::shared_ptr<Module>(std::make_shared<Module>(config.value(), threadsAllowed));
   gModulePid = getpid();
   log::info("initialized with " + std::to_string(config->slots.size()) + " slot(s)");

@@ -360,8 +360,8 @@ Result<std::vector<ObjectPtr>> ObjectStore::labelCandidates(const std::string& t
     }
   }
   bool labelled = false;
-  if (firmwareHasKeyLabels(client_.firmwareVersion())) {
-    if (auto stored = applianceLabel(text); stored && !stored->empty()) {
+  if (client_.capabilities().keyLabels) {
+    if (auto stored = nethsm::labelAsStored(text); stored && !stored->empty()) {
       auto found = client_.listKeysByLabel(*stored);
       if (!found) return found.error();
       labelled = !found->empty();

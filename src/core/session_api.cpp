@@ -34,7 +34,7 @@ void logoutSlot(Slot& slot) {
 // attempt with this user name within a second (BEHAVIOUR.md "Rate limiting"), the
 // client waits it out (nethsm/throttle.hpp), and one still left when timeout_seconds
 // is over stays kRateLimited (CKR_DEVICE_ERROR, ulDeviceError 429).
-Status verifyCredentials(Slot& slot, Role role, const transport::BasicAuth& auth) {
+Status verifyCredentials(Slot& slot, Role role, const nethsm::BasicAuth& auth) {
   auto verified = slot.client().verifyLogin(role, auth);
   if (verified) return okStatus();
   switch (verified.error().kind) {
@@ -141,7 +141,7 @@ Status login(CK_SESSION_HANDLE handle, CK_USER_TYPE userType, std::string_view p
   std::optional<std::string> name = username ? username : ctx->slot().credentials().username(role);
   if (!name && so) name = "admin";
   if (!name) return ckError(CKR_USER_TYPE_INVALID, "no operator configured for this slot");
-  transport::BasicAuth auth{*name, SecretString(pin)};
+  nethsm::BasicAuth auth{*name, SecretString(pin)};
   if (auto verified = verifyCredentials(ctx->slot(), role, auth); !verified)
     return noteDeviceError(*ctx->session, verified);
   if (auto again = checkLoginAllowed(*ctx, wanted); !again) return again;  // raced

@@ -50,7 +50,7 @@ Result<Change> parseChange(const Object& object, std::span<const CK_ATTRIBUTE> t
 Status renameKey(Slot& slot, const std::string& from, const std::string& to) {
   if (from == to) return okStatus();
   auto& client = slot.client();
-  if (client.firmwareVersion() < nethsm::FirmwareVersion{3, 0})
+  if (!client.capabilities().keyMove)
     return ckError(CKR_ATTRIBUTE_READ_ONLY, "renaming keys needs NetHSM firmware 3.0");
   if (auto moved = client.moveKey(from, to); !moved) return moved;
   slot.objects().renameKey(from, to);
@@ -97,7 +97,7 @@ void rememberAlias(Slot& slot, const Object& object, const Change& change) {
   std::string id = object.nethsmId;
   if (change.id) slot.setAlias(*change.id, id);
   auto& client = slot.client();
-  if (client.firmwareVersion() < nethsm::FirmwareVersion{3, 0}) {
+  if (!client.capabilities().keyMove) {
     log::info("C_SetAttributeValue: alias kept in memory only (firmware before 3.0 cannot rename keys)");
     return;
   }
@@ -116,7 +116,7 @@ void rememberAlias(Slot& slot, const Object& object, const Change& change) {
     slot.setAlias(*change.id, id);
   }
   auto label = aliasLabel(change);
-  if (!label || !firmwareHasKeyLabels(client.firmwareVersion())) return;
+  if (!label || !client.capabilities().keyLabels) return;
   if (auto set = labelKey(slot, id, toBytes(*label)); !set)
     log::warn("C_SetAttributeValue: key " + id + " not labelled (" + set.error().message + ")");
 }

@@ -6,26 +6,24 @@ namespace p11nethsm::core {
 
 Slot::Slot(CK_SLOT_ID id, config::SlotConfig config, SlotOptions options)
     : id_(id), threadsAllowed_(options.threadsAllowed), config_(std::move(config)), credentials_(config_) {
-  transport::ClusterOptions clusterOptions;
-  clusterOptions.threadsAllowed = options.threadsAllowed;
-  cluster_ = std::make_unique<transport::Cluster>(config_, clusterOptions);
-  client_ = std::make_unique<nethsm::Client>(*cluster_, credentials_);
+  connection_ = std::make_unique<nethsm::Connection>(
+      config_, credentials_, nethsm::ConnectionOptions{options.threadsAllowed});
   StoreOptions store;
   store.refresh = std::chrono::seconds(
       config_.cacheRefreshSeconds.value_or(config::kDefaultCacheRefreshSeconds));
   store.parallel = options.parallelListing;
-  objects_ = std::make_unique<ObjectStore>(*client_, store);
+  objects_ = std::make_unique<ObjectStore>(client(), store);
   objects_->setNamespace(credentials_.readNamespace());
 }
 
 Slot::~Slot() {
-  // The store and client refer to the cluster: release them first.
+  // The store refers to the client: release it first (the connection then releases
+  // the client before its cluster).
   objects_.reset();
-  client_.reset();
-  if (cluster_) cluster_->stop();
+  connection_.reset();
 }
 
-bool Slot::tokenPresent() const { return cluster_->anyInstanceUsable(); }
+bool Slot::tokenPresent() const { return connection_->anyInstanceUsable(); }
 
 bool Slot::loginRequired() const {
   using nethsm::Role;
@@ -104,6 +102,6 @@ void Slot::dropSessionObjects(std::optional<CK_SESSION_HANDLE> owner) {
   std::erase_if(sessionObjects_, [&](const auto& e) { return !owner || e.second.second == *owner; });
 }
 
-void Slot::abandonAfterFork() { cluster_->abandonAfterFork(); }
+void Slot::abandonAfterFork() { connection_->abandonAfterFork(); }
 
 }  // namespace p11nethsm::core

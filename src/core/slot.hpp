@@ -1,6 +1,6 @@
 #pragma once
-// One slot per configured slot (issue 5 §3): its cluster, NetHSM client,
-// credentials, object cache and the token-wide login state (PKCS#11 v2.40 §6.6:
+// One slot per configured slot (issue 5 §3): its appliance connection (cluster and
+// NetHSM client, nethsm/connection.hpp), credentials, object cache and the token-wide login state (PKCS#11 v2.40 §6.6:
 // login is per token and application, shared by every session).
 #include <map>
 #include <memory>
@@ -13,8 +13,8 @@
 #include "core/credentials.hpp"
 #include "core/object_store.hpp"
 #include "nethsm/client.hpp"
+#include "nethsm/connection.hpp"
 #include "p11nethsm/pkcs11.hpp"
-#include "transport/cluster.hpp"
 
 namespace p11nethsm::core {
 
@@ -35,9 +35,9 @@ class Slot {
 
   CK_SLOT_ID id() const { return id_; }
   const config::SlotConfig& config() const { return config_; }
-  transport::Cluster& cluster() { return *cluster_; }
+  nethsm::Connection& connection() { return *connection_; }
   SlotCredentials& credentials() { return credentials_; }
-  nethsm::Client& client() { return *client_; }
+  nethsm::Client& client() { return connection_->client(); }
   ObjectStore& objects() { return *objects_; }
   // Module threads allowed (no CKF_LIBRARY_CANT_CREATE_OS_THREADS, no disable_threads).
   bool threadsAllowed() const { return threadsAllowed_; }
@@ -77,8 +77,7 @@ class Slot {
   bool threadsAllowed_;
   config::SlotConfig config_;
   SlotCredentials credentials_;
-  std::unique_ptr<transport::Cluster> cluster_;
-  std::unique_ptr<nethsm::Client> client_;
+  std::unique_ptr<nethsm::Connection> connection_;
   std::unique_ptr<ObjectStore> objects_;
   mutable std::mutex mutex_;
   LoginState login_ = LoginState::kNone;

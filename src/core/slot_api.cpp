@@ -102,7 +102,7 @@ Result<CK_TOKEN_INFO> tokenInfo(CK_SLOT_ID id) {
   info.ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
   info.ulFreePrivateMemory = CK_UNAVAILABLE_INFORMATION;
   info.hardwareVersion = CK_VERSION{1, 0};
-  info.firmwareVersion = versionOf(s.client().firmwareVersion());
+  info.firmwareVersion = versionOf(s.client().capabilities().firmware);
   padField(info.utcTime, "");
   return info;
 }
@@ -117,7 +117,7 @@ Result<std::vector<CK_MECHANISM_TYPE>> mechanismList(CK_SLOT_ID id) {
   auto slot = presentSlot(id);
   if (!slot) return slot.error();
   std::vector<CK_MECHANISM_TYPE> out;
-  for (const auto& m : mech::mechanismsFor(slot.value()->client().firmwareVersion()))
+  for (const auto& m : mech::mechanismsFor(slot.value()->client().capabilities()))
     out.push_back(m.type);
   return out;
 }
@@ -125,7 +125,7 @@ Result<std::vector<CK_MECHANISM_TYPE>> mechanismList(CK_SLOT_ID id) {
 Result<CK_MECHANISM_INFO> mechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type) {
   auto slot = presentSlot(id);
   if (!slot) return slot.error();
-  for (const auto& m : mech::mechanismsFor(slot.value()->client().firmwareVersion()))
+  for (const auto& m : mech::mechanismsFor(slot.value()->client().capabilities()))
     if (m.type == type) return m.info;
   return ckError(CKR_MECHANISM_INVALID, "mechanism not offered");
 }
@@ -142,7 +142,7 @@ Status setPin(CK_SESSION_HANDLE handle, std::string_view oldPin, std::string_vie
   auto current = ctx->slot().credentials().credentialsFor(role);
   auto name = current ? std::optional(current->username) : ctx->slot().credentials().username(role);
   if (!name) return ckError(CKR_USER_TYPE_INVALID, "no user for this role");
-  transport::BasicAuth auth{*name, SecretString(oldPin)};
+  nethsm::BasicAuth auth{*name, SecretString(oldPin)};
   auto changed = ctx->slot().client().changePassphrase(auth, *name, SecretString(newPin));
   if (!changed) {
     if (changed.error().kind == ErrorKind::kUnauthorized ||
@@ -151,7 +151,7 @@ Status setPin(CK_SESSION_HANDLE handle, std::string_view oldPin, std::string_vie
     return noteDeviceError(*ctx->session, changed);
   }
   if (ctx->slot().loginState() != LoginState::kNone)
-    ctx->slot().credentials().setLogin(role, transport::BasicAuth{*name, SecretString(newPin)});
+    ctx->slot().credentials().setLogin(role, nethsm::BasicAuth{*name, SecretString(newPin)});
   return okStatus();
 }
 

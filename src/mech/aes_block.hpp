@@ -22,8 +22,8 @@ constexpr size_t kAesBlockSize = 16;
 using AesBlock = std::array<uint8_t, kAesBlockSize>;
 
 // Parallel requests per call on a production appliance: the smallest default of
-// max_idle_connections (transport/handle_pool.hpp), so that a call's requests reuse
-// kept-alive connections instead of paying a TLS handshake each.
+// max_idle_connections (the transport's handle pool, handle_pool.hpp), so that a
+// call's requests reuse kept-alive connections instead of paying a TLS handshake each.
 constexpr size_t kBlockRequestWorkers = 4;
 // Blocks per POST /keys/{id}/decrypt of the inverse cipher (512 KiB, far below the
 // firmware's 67 MiB body limit).

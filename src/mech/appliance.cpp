@@ -57,10 +57,10 @@ std::shared_ptr<Appliance> clientAppliance(nethsm::Client& client, size_t parall
 Result<std::unique_ptr<Operation>> createOperation(OperationKind kind,
                                                    const CK_MECHANISM& mechanism,
                                                    const KeyView& key, nethsm::Client& client,
-                                                   nethsm::FirmwareVersion firmware,
+                                                   const nethsm::Capabilities& caps,
                                                    bool threadsAllowed) {
   size_t parallel = threadsAllowed ? kBlockRequestWorkers : 1;
-  return createOperationWith(kind, mechanism, key, clientAppliance(client, parallel), firmware);
+  return createOperationWith(kind, mechanism, key, clientAppliance(client, parallel), caps);
 }
 
 }  // namespace p11nethsm::mech

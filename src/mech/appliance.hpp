@@ -39,6 +39,6 @@ Result<std::unique_ptr<Operation>> createOperationWith(OperationKind kind,
                                                        const CK_MECHANISM& mechanism,
                                                        const KeyView& key,
                                                        std::shared_ptr<Appliance> appliance,
-                                                       nethsm::FirmwareVersion firmware);
+                                                       const nethsm::Capabilities& caps);
 
 }  // namespace p11nethsm::mech

@@ -14,29 +14,20 @@
 namespace p11nethsm::mech {
 namespace {
 
-using nethsm::FirmwareVersion;
 using nethsm::KeyType;
 
-constexpr FirmwareVersion kAny{0, 0};
-constexpr FirmwareVersion kV3{3, 0};
-constexpr FirmwareVersion kForever{999, 0};
-constexpr FirmwareVersion kLastWithP224{2, 99};
-
+// Which firmware offers which curve: nethsm/capabilities.cpp.
 constexpr std::array<CurveInfo, 9> kCurves{{
-    {KeyType::kEcP224, NID_secp224r1, "secp224r1", 224, 28, 28, kAny, kLastWithP224, false},
-    {KeyType::kEcP256, NID_X9_62_prime256v1, "prime256v1", 256, 32, 32, kAny, kForever,
-     false},
-    {KeyType::kEcP384, NID_secp384r1, "secp384r1", 384, 48, 48, kAny, kForever, false},
+    {KeyType::kEcP224, NID_secp224r1, "secp224r1", 224, 28, 28, false},
+    {KeyType::kEcP256, NID_X9_62_prime256v1, "prime256v1", 256, 32, 32, false},
+    {KeyType::kEcP384, NID_secp384r1, "secp384r1", 384, 48, 48, false},
     // The appliance pairs P-521 with a SHA-512-sized input, not 66 bytes (BEHAVIOUR §6).
-    {KeyType::kEcP521, NID_secp521r1, "secp521r1", 521, 66, 64, kAny, kForever, false},
-    {KeyType::kEcP256K1, NID_secp256k1, "secp256k1", 256, 32, 32, kV3, kForever, false},
-    {KeyType::kBrainpoolP256, NID_brainpoolP256r1, "brainpoolP256r1", 256, 32, 32, kV3,
-     kForever, false},
-    {KeyType::kBrainpoolP384, NID_brainpoolP384r1, "brainpoolP384r1", 384, 48, 48, kV3,
-     kForever, false},
-    {KeyType::kBrainpoolP512, NID_brainpoolP512r1, "brainpoolP512r1", 512, 64, 64, kV3,
-     kForever, false},
-    {KeyType::kCurve25519, NID_ED25519, "", 256, 32, 0, kAny, kForever, true},
+    {KeyType::kEcP521, NID_secp521r1, "secp521r1", 521, 66, 64, false},
+    {KeyType::kEcP256K1, NID_secp256k1, "secp256k1", 256, 32, 32, false},
+    {KeyType::kBrainpoolP256, NID_brainpoolP256r1, "brainpoolP256r1", 256, 32, 32, false},
+    {KeyType::kBrainpoolP384, NID_brainpoolP384r1, "brainpoolP384r1", 384, 48, 48, false},
+    {KeyType::kBrainpoolP512, NID_brainpoolP512r1, "brainpoolP512r1", 512, 64, 64, false},
+    {KeyType::kCurve25519, NID_ED25519, "", 256, 32, 0, true},
 }};
 
 // Group orders n (SEC 2 §2.4–2.9, RFC 5639 §3.4–3.7), big-endian, fieldBytes wide;
@@ -108,8 +99,8 @@ const CurveInfo* curveForKeyType(KeyType type) {
   return nullptr;
 }
 
-bool curveAvailable(const CurveInfo& curve, FirmwareVersion firmware) {
-  return firmware >= curve.minFirmware && firmware <= curve.maxFirmware;
+bool curveAvailable(const CurveInfo& curve, const nethsm::Capabilities& caps) {
+  return caps.offersKeyType(curve.type);
 }
 
 Result<const CurveInfo*> curveFromEcParams(std::span<const uint8_t> ecParams) {

@@ -8,6 +8,7 @@
 #include <span>
 
 #include "mech/ossl.hpp"
+#include "nethsm/capabilities.hpp"
 #include "nethsm/types.hpp"
 #include "util/encoding.hpp"
 
@@ -20,16 +21,15 @@ struct CurveInfo {
   unsigned bits;              // CK_MECHANISM_INFO / KeyView::bits
   size_t fieldBytes;          // width of a coordinate, of r and of s
   size_t ecdsaDigestLength;   // exact input length the appliance requires; 0 for EdDSA
-  nethsm::FirmwareVersion minFirmware;
-  nethsm::FirmwareVersion maxFirmware;  // last firmware that offers it
   bool edwards;
 };
 
 // nullptr for non-EC key types.
 const CurveInfo* curveForKeyType(nethsm::KeyType type);
-// Every curve of the table (P-224 included; filter by firmware).
+// Every curve of the table (P-224 included; filter with curveAvailable).
 std::span<const CurveInfo> allCurves();
-bool curveAvailable(const CurveInfo& curve, nethsm::FirmwareVersion firmware);
+// The firmware offers the curve (Capabilities::offersKeyType).
+bool curveAvailable(const CurveInfo& curve, const nethsm::Capabilities& caps);
 
 // CKA_EC_PARAMS → curve. Accepts a DER OBJECT IDENTIFIER or a DER PrintableString
 // curve name (edwards25519, ed25519, prime256v1, secp384r1, P-521, brainpoolP256r1…).

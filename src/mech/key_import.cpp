@@ -40,7 +40,7 @@ Status rsaMaterial(const TemplateReader& tpl, nethsm::ImportKeyRequest& req) {
 }
 
 // EC: the raw scalar, left-padded to the curve's byte length as the appliance wants.
-Status ecMaterial(const TemplateReader& tpl, bool edwards, nethsm::FirmwareVersion firmware,
+Status ecMaterial(const TemplateReader& tpl, bool edwards, const nethsm::Capabilities& caps,
                   nethsm::ImportKeyRequest& req) {
   auto params = tpl.bytes(CKA_EC_PARAMS);
   auto value = tpl.bytes(CKA_VALUE);
@@ -48,7 +48,7 @@ Status ecMaterial(const TemplateReader& tpl, bool edwards, nethsm::FirmwareVersi
   const CurveInfo* curve = curveForKeyType(KeyType::kCurve25519);
   if (params || !edwards) {
     if (!params) return missing("CKA_EC_PARAMS");
-    auto c = curveForFirmware(*params, firmware);
+    auto c = curveForFirmware(*params, caps);
     if (!c) return c.error();
     curve = *c;
   }
@@ -79,11 +79,11 @@ Status secretMaterial(const TemplateReader& tpl, bool aes, nethsm::ImportKeyRequ
 }
 
 Status keyMaterial(const TemplateReader& tpl, CK_OBJECT_CLASS cls, CK_KEY_TYPE type,
-                   nethsm::FirmwareVersion firmware, nethsm::ImportKeyRequest& req) {
+                   const nethsm::Capabilities& caps, nethsm::ImportKeyRequest& req) {
   bool isPrivate = cls == CKO_PRIVATE_KEY;
   if (isPrivate && type == CKK_RSA) return rsaMaterial(tpl, req);
   if (isPrivate && (type == CKK_EC || type == CKK_EC_EDWARDS)) {
-    return ecMaterial(tpl, type == CKK_EC_EDWARDS, firmware, req);
+    return ecMaterial(tpl, type == CKK_EC_EDWARDS, caps, req);
   }
   if (!isPrivate && (type == CKK_AES || type == CKK_GENERIC_SECRET)) {
     return secretMaterial(tpl, type == CKK_AES, req);
@@ -94,7 +94,7 @@ Status keyMaterial(const TemplateReader& tpl, CK_OBJECT_CLASS cls, CK_KEY_TYPE t
 }  // namespace
 
 Result<nethsm::ImportKeyRequest> keyImportRequest(std::span<const CK_ATTRIBUTE> keyTemplate,
-                                                  nethsm::FirmwareVersion firmware) {
+                                                  const nethsm::Capabilities& caps) {
   TemplateReader tpl(keyTemplate);
   auto cls = tpl.ulong(CKA_CLASS);
   auto type = tpl.ulong(CKA_KEY_TYPE);
@@ -111,8 +111,8 @@ Result<nethsm::ImportKeyRequest> keyImportRequest(std::span<const CK_ATTRIBUTE> 
   if (!type->has_value()) return missing("CKA_KEY_TYPE");
   if (auto s = refuseExtractable(tpl); !s) return s.error();
   nethsm::ImportKeyRequest req;
-  if (auto s = keyMaterial(tpl, **cls, **type, firmware, req); !s) return s.error();
-  if (auto s = applyUsageAndLabel(req, tpl, firmware); !s) return s.error();
+  if (auto s = keyMaterial(tpl, **cls, **type, caps, req); !s) return s.error();
+  if (auto s = applyUsage(req, tpl); !s) return s.error();
   return req;
 }
 

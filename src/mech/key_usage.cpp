@@ -115,19 +115,10 @@ Status expectClassAndType(const TemplateReader& keyTemplate, CK_OBJECT_CLASS obj
   return okStatus();
 }
 
-std::optional<std::string> nethsmLabel(const TemplateReader& keyTemplate,
-                                       nethsm::FirmwareVersion firmware) {
-  constexpr size_t kMaxLabelBytes = 32;  // POST /keys/generate "label", v5.0
-  if (firmware < nethsm::FirmwareVersion{5, 0}) return std::nullopt;
-  auto label = keyTemplate.bytes(CKA_LABEL);
-  if (!label || label->empty() || label->size() > kMaxLabelBytes) return std::nullopt;
-  return toString(*label);
-}
-
-Result<const CurveInfo*> curveForFirmware(const Bytes& ecParams, nethsm::FirmwareVersion firmware) {
+Result<const CurveInfo*> curveForFirmware(const Bytes& ecParams, const nethsm::Capabilities& caps) {
   auto curve = curveFromEcParams(ecParams);
   if (!curve) return curve.error();
-  if (!curveAvailable(**curve, firmware)) {
+  if (!curveAvailable(**curve, caps)) {
     return ckError(CKR_CURVE_NOT_SUPPORTED, "this NetHSM firmware does not offer the curve");
   }
   return curve;

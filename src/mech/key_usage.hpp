@@ -23,23 +23,16 @@ Status refuseExtractable(const TemplateReader& keyTemplate);
 Status expectClassAndType(const TemplateReader& keyTemplate, CK_OBJECT_CLASS objectClass,
                           std::optional<CK_KEY_TYPE> keyType);
 
-// CKA_LABEL as NetHSM 5.0 label (UTF-8, ≤ 32 bytes); nullopt for older firmware or
-// labels the appliance cannot hold (core then keeps the label by its own means).
-std::optional<std::string> nethsmLabel(const TemplateReader& keyTemplate,
-                                       nethsm::FirmwareVersion firmware);
+// CKA_EC_PARAMS → curve offered by the firmware (CKR_CURVE_NOT_SUPPORTED otherwise).
+Result<const CurveInfo*> curveForFirmware(const Bytes& ecParams, const nethsm::Capabilities& caps);
 
-// CKA_EC_PARAMS → curve offered by `firmware` (CKR_CURVE_NOT_SUPPORTED otherwise).
-Result<const CurveInfo*> curveForFirmware(const Bytes& ecParams, nethsm::FirmwareVersion firmware);
-
-// Sets `request.mechanisms` (grantedMechanisms) and `request.label` (nethsmLabel)
-// for a generate or import request whose type is already set.
+// Sets `request.mechanisms` (grantedMechanisms) for a generate or import request
+// whose type is already set. The label is core's (core/key_label.hpp).
 template <class Request>
-Status applyUsageAndLabel(Request& request, const TemplateReader& keyTemplate,
-                          nethsm::FirmwareVersion firmware) {
+Status applyUsage(Request& request, const TemplateReader& keyTemplate) {
   auto granted = grantedMechanisms(request.type, keyTemplate);
   if (!granted) return granted.error();
   request.mechanisms = std::move(*granted);
-  request.label = nethsmLabel(keyTemplate, firmware);
   return okStatus();
 }
 

@@ -43,14 +43,14 @@ Status rsaParameters(const TemplateReader& pub, const TemplateReader& priv,
 }
 
 Status curveParameters(const TemplateReader& pub, const TemplateReader& priv, bool edwards,
-                       nethsm::FirmwareVersion firmware, nethsm::GenerateKeyRequest& req) {
+                       const nethsm::Capabilities& caps, nethsm::GenerateKeyRequest& req) {
   auto params = publicParameter(pub, priv, CKA_EC_PARAMS);
   if (!params) {
     if (!edwards) return ckError(CKR_TEMPLATE_INCOMPLETE, "CKA_EC_PARAMS is required for EC");
     req.type = KeyType::kCurve25519;  // the only Edwards curve the NetHSM has
     return okStatus();
   }
-  auto curve = curveForFirmware(*params, firmware);
+  auto curve = curveForFirmware(*params, caps);
   if (!curve) return curve.error();
   if ((*curve)->edwards != edwards) {
     return ckError(CKR_TEMPLATE_INCONSISTENT,
@@ -71,7 +71,7 @@ CK_KEY_TYPE ckKeyTypeFor(CK_MECHANISM_TYPE mechanism) {
 
 Result<nethsm::GenerateKeyRequest> keyPairGenerateRequest(
     const CK_MECHANISM& mechanism, std::span<const CK_ATTRIBUTE> publicTemplate,
-    std::span<const CK_ATTRIBUTE> privateTemplate, nethsm::FirmwareVersion firmware) {
+    std::span<const CK_ATTRIBUTE> privateTemplate, const nethsm::Capabilities& caps) {
   TemplateReader pub(publicTemplate);
   TemplateReader priv(privateTemplate);
   CK_MECHANISM_TYPE m = mechanism.mechanism;
@@ -87,16 +87,14 @@ Result<nethsm::GenerateKeyRequest> keyPairGenerateRequest(
   nethsm::GenerateKeyRequest req;
   Status params = m == CKM_RSA_PKCS_KEY_PAIR_GEN
                       ? rsaParameters(pub, priv, req)
-                      : curveParameters(pub, priv, m == CKM_EC_EDWARDS_KEY_PAIR_GEN, firmware, req);
+                      : curveParameters(pub, priv, m == CKM_EC_EDWARDS_KEY_PAIR_GEN, caps, req);
   if (!params) return params.error();
-  if (auto s = applyUsageAndLabel(req, priv, firmware); !s) return s.error();
-  if (!req.label) req.label = nethsmLabel(pub, firmware);
+  if (auto s = applyUsage(req, priv); !s) return s.error();
   return req;
 }
 
-Result<nethsm::GenerateKeyRequest> secretKeyGenerateRequest(const CK_MECHANISM& mechanism,
-                                                            std::span<const CK_ATTRIBUTE> keyTemplate,
-                                                            nethsm::FirmwareVersion firmware) {
+Result<nethsm::GenerateKeyRequest> secretKeyGenerateRequest(
+    const CK_MECHANISM& mechanism, std::span<const CK_ATTRIBUTE> keyTemplate) {
   TemplateReader tpl(keyTemplate);
   bool aes = mechanism.mechanism == CKM_AES_KEY_GEN;
   if (!aes && mechanism.mechanism != CKM_GENERIC_SECRET_KEY_GEN) {
@@ -113,7 +111,7 @@ Result<nethsm::GenerateKeyRequest> secretKeyGenerateRequest(const CK_MECHANISM& 
   nethsm::GenerateKeyRequest req;
   req.type = KeyType::kGeneric;
   req.length = static_cast<unsigned>(**len * 8);
-  if (auto s = applyUsageAndLabel(req, tpl, firmware); !s) return s.error();
+  if (auto s = applyUsage(req, tpl); !s) return s.error();
   return req;
 }
 

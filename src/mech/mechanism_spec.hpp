@@ -18,7 +18,7 @@ struct OperationContext {
   const CK_MECHANISM& mechanism;
   const KeyView& key;
   std::shared_ptr<Appliance> appliance;
-  nethsm::FirmwareVersion firmware;
+  const nethsm::Capabilities& caps;
 };
 
 struct MechanismSpec;
@@ -34,7 +34,6 @@ struct MechanismSpec {
   std::optional<HashAlg> hash;          // hash-and-sign / digest / fixed PSS hash
   SignatureScheme::Kind signatureKind;  // signature mechanisms
   bool pad;                             // CKM_AES_CBC_PAD
-  nethsm::FirmwareVersion minFirmware;
   OperationFactory sign, verify, encrypt, decrypt, digest;
 };
 

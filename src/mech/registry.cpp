@@ -17,7 +17,6 @@ namespace p11nethsm::mech {
 namespace {
 
 using Kind = SignatureScheme::Kind;
-using nethsm::FirmwareVersion;
 
 constexpr CK_ULONG kRsaMinBits = 1024;
 constexpr CK_ULONG kRsaMaxBits = 8192;
@@ -29,40 +28,39 @@ constexpr CK_ULONG kEd25519Bits = 256;
 constexpr CK_FLAGS kEcFlags = CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS;
 constexpr CK_FLAGS kSignVerify = CKF_HW | CKF_SIGN | CKF_VERIFY;
 constexpr CK_FLAGS kCrypt = CKF_HW | CKF_ENCRYPT | CKF_DECRYPT;
-constexpr FirmwareVersion kAnyFw{0, 0};
 
 constexpr std::optional<HashAlg> kNoHash = std::nullopt;
 
 constexpr MechanismSpec rsaSig(CK_MECHANISM_TYPE t, std::optional<HashAlg> h, Kind k) {
-  return {t, kRsaMinBits, kRsaMaxBits, kSignVerify, KeyFamily::kRsa, h, k, false, kAnyFw,
+  return {t, kRsaMinBits, kRsaMaxBits, kSignVerify, KeyFamily::kRsa, h, k, false,
           makeSignOperation, makeVerifyOperation, nullptr, nullptr, nullptr};
 }
 constexpr MechanismSpec rsaCrypt(CK_MECHANISM_TYPE t) {
   return {t, kRsaMinBits, kRsaMaxBits, kCrypt, KeyFamily::kRsa, kNoHash, Kind::kPkcs1, false,
-          kAnyFw, nullptr, nullptr, makeRsaEncrypt, makeRsaDecrypt, nullptr};
+          nullptr, nullptr, makeRsaEncrypt, makeRsaDecrypt, nullptr};
 }
-// EC key sizes are filled in per firmware by mechanismsFor().
+// EC key sizes are filled in per firmware (its curves) by mechanismsFor().
 constexpr MechanismSpec ecdsa(CK_MECHANISM_TYPE t, std::optional<HashAlg> h) {
-  return {t, 0, 0, kSignVerify | kEcFlags, KeyFamily::kEc, h, Kind::kEcdsa, false, kAnyFw,
+  return {t, 0, 0, kSignVerify | kEcFlags, KeyFamily::kEc, h, Kind::kEcdsa, false,
           makeSignOperation, makeVerifyOperation, nullptr, nullptr, nullptr};
 }
 constexpr MechanismSpec aesCbc(CK_MECHANISM_TYPE t, bool pad) {
   return {t, kAesMinBytes, kAesMaxBytes, kCrypt, KeyFamily::kAes, kNoHash, Kind::kPkcs1, pad,
-          kAnyFw, nullptr, nullptr, makeAesEncrypt, makeAesDecrypt, nullptr};
+          nullptr, nullptr, makeAesEncrypt, makeAesDecrypt, nullptr};
 }
 // GCM, CTR and ECB on the appliance's AES-CBC (aes_block.hpp): the appliance does every
 // block of the key's work, hence CKF_HW.
 constexpr MechanismSpec aesMode(CK_MECHANISM_TYPE t, OperationFactory enc, OperationFactory dec) {
   return {t, kAesMinBytes, kAesMaxBytes, kCrypt, KeyFamily::kAes, kNoHash, Kind::kPkcs1, false,
-          kAnyFw, nullptr, nullptr, enc, dec, nullptr};
+          nullptr, nullptr, enc, dec, nullptr};
 }
 constexpr MechanismSpec keyGen(CK_MECHANISM_TYPE t, CK_ULONG lo, CK_ULONG hi, CK_FLAGS f,
                                KeyFamily family) {
-  return {t, lo, hi, CKF_HW | f, family, kNoHash, Kind::kPkcs1, false, kAnyFw,
+  return {t, lo, hi, CKF_HW | f, family, kNoHash, Kind::kPkcs1, false,
           nullptr, nullptr, nullptr, nullptr, nullptr};
 }
 constexpr MechanismSpec digest(CK_MECHANISM_TYPE t, HashAlg h) {
-  return {t, 0, 0, CKF_DIGEST, KeyFamily::kNone, h, Kind::kPkcs1, false, kAnyFw,
+  return {t, 0, 0, CKF_DIGEST, KeyFamily::kNone, h, Kind::kPkcs1, false,
           nullptr, nullptr, nullptr, nullptr, makeDigest};
 }
 
@@ -70,7 +68,7 @@ constexpr std::array kRegistry{
     keyGen(CKM_RSA_PKCS_KEY_PAIR_GEN, kRsaMinBits, kRsaMaxBits, CKF_GENERATE_KEY_PAIR,
            KeyFamily::kRsa),
     MechanismSpec{CKM_RSA_PKCS, kRsaMinBits, kRsaMaxBits, kSignVerify | kCrypt,
-                  KeyFamily::kRsa, kNoHash, Kind::kPkcs1, false, kAnyFw, makeSignOperation,
+                  KeyFamily::kRsa, kNoHash, Kind::kPkcs1, false, makeSignOperation,
                   makeVerifyOperation, makeRsaEncrypt, makeRsaDecrypt, nullptr},
     rsaCrypt(CKM_RSA_X_509),
     rsaCrypt(CKM_RSA_PKCS_OAEP),
@@ -95,7 +93,7 @@ constexpr std::array kRegistry{
     keyGen(CKM_EC_EDWARDS_KEY_PAIR_GEN, kEd25519Bits, kEd25519Bits, CKF_GENERATE_KEY_PAIR,
            KeyFamily::kEdwards),
     MechanismSpec{CKM_EDDSA, kEd25519Bits, kEd25519Bits, kSignVerify, KeyFamily::kEdwards,
-                  kNoHash, Kind::kEddsa, false, kAnyFw, makeSignOperation,
+                  kNoHash, Kind::kEddsa, false, makeSignOperation,
                   makeVerifyOperation, nullptr, nullptr, nullptr},
     keyGen(CKM_AES_KEY_GEN, kAesMinBytes, kAesMaxBytes, CKF_GENERATE, KeyFamily::kAes),
     aesCbc(CKM_AES_CBC, false),
@@ -120,13 +118,12 @@ const MechanismSpec* findSpec(CK_MECHANISM_TYPE type) {
   return nullptr;
 }
 
-// Smallest and largest Weierstrass curve the firmware offers (P-224 before 3.0,
-// Brainpool/secp256k1 from 3.0 on).
-std::pair<CK_ULONG, CK_ULONG> ecKeySizes(FirmwareVersion firmware) {
+// Smallest and largest Weierstrass curve the firmware offers (capabilities.hpp).
+std::pair<CK_ULONG, CK_ULONG> ecKeySizes(const nethsm::Capabilities& caps) {
   CK_ULONG lo = ~CK_ULONG{0};
   CK_ULONG hi = 0;
   for (const auto& c : allCurves()) {
-    if (c.edwards || !curveAvailable(c, firmware)) continue;
+    if (c.edwards || !curveAvailable(c, caps)) continue;
     lo = std::min<CK_ULONG>(lo, c.bits);
     hi = std::max<CK_ULONG>(hi, c.bits);
   }
@@ -167,11 +164,10 @@ Status requireKeyMechanism(const KeyView& key, nethsm::KeyMechanism needed) {
   return okStatus();
 }
 
-std::vector<MechanismEntry> mechanismsFor(FirmwareVersion firmware) {
+std::vector<MechanismEntry> mechanismsFor(const nethsm::Capabilities& caps) {
   std::vector<MechanismEntry> out;
-  auto [ecMin, ecMax] = ecKeySizes(firmware);
+  auto [ecMin, ecMax] = ecKeySizes(caps);
   for (const auto& spec : kRegistry) {
-    if (firmware < spec.minFirmware) continue;
     MechanismEntry e{spec.type, {spec.minKeySize, spec.maxKeySize, spec.flags}};
     if (spec.family == KeyFamily::kEc) {
       e.info.ulMinKeySize = ecMin;
@@ -186,9 +182,9 @@ Result<std::unique_ptr<Operation>> createOperationWith(OperationKind kind,
                                                        const CK_MECHANISM& mechanism,
                                                        const KeyView& key,
                                                        std::shared_ptr<Appliance> appliance,
-                                                       FirmwareVersion firmware) {
+                                                       const nethsm::Capabilities& caps) {
   const MechanismSpec* spec = findSpec(mechanism.mechanism);
-  if (spec == nullptr || firmware < spec->minFirmware) {
+  if (spec == nullptr) {
     return ckError(CKR_MECHANISM_INVALID, "mechanism not offered");
   }
   OperationFactory factory = factoryFor(*spec, kind);
@@ -205,7 +201,7 @@ Result<std::unique_ptr<Operation>> createOperationWith(OperationKind kind,
     const CurveInfo* curve = curveForKeyType(sized.type);
     if (pkey) sized.bits = curve ? curve->bits : static_cast<unsigned>(EVP_PKEY_get_bits(pkey->get()));
   }
-  OperationContext ctx{mechanism, sized, std::move(appliance), firmware};
+  OperationContext ctx{mechanism, sized, std::move(appliance), caps};
   return factory(*spec, ctx);
 }
 

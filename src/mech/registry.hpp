@@ -14,8 +14,9 @@ struct MechanismEntry {
   CK_MECHANISM_INFO info;  // key sizes and truthful flags (CKF_HW for appliance work)
 };
 
-// Mechanisms offered for a slot whose appliance runs `firmware`.
-std::vector<MechanismEntry> mechanismsFor(nethsm::FirmwareVersion firmware);
+// Mechanisms offered for a slot whose appliance has `caps` (EC key sizes follow its
+// curves).
+std::vector<MechanismEntry> mechanismsFor(const nethsm::Capabilities& caps);
 
 // Validates mechanism, parameters and key (CKR_MECHANISM_INVALID,
 // CKR_MECHANISM_PARAM_INVALID, CKR_KEY_TYPE_INCONSISTENT, CKR_KEY_FUNCTION_NOT_PERMITTED)
@@ -26,7 +27,7 @@ Result<std::unique_ptr<Operation>> createOperation(OperationKind kind,
                                                    const CK_MECHANISM& mechanism,
                                                    const KeyView& key,
                                                    nethsm::Client& client,
-                                                   nethsm::FirmwareVersion firmware,
+                                                   const nethsm::Capabilities& caps,
                                                    bool threadsAllowed = false);
 
 }  // namespace p11nethsm::mech

@@ -46,7 +46,7 @@ class SignOperation final : public Operation {
   SignOperation(SignatureScheme scheme, std::optional<HashAlg> hash, const OperationContext& ctx,
                 PkeyPtr verifyWith)
       : scheme_(scheme), input_(hash, scheme.kind == Kind::kPkcs1), appliance_(ctx.appliance),
-        keyId_(ctx.key.nethsmId), firmware_(ctx.firmware), verifyWith_(std::move(verifyWith)) {}
+        keyId_(ctx.key.nethsmId), caps_(ctx.caps), verifyWith_(std::move(verifyWith)) {}
 
   OperationKind kind() const override { return OperationKind::kSign; }
   size_t outputSizeBound(size_t) const override { return scheme_.signatureLength(); }
@@ -63,7 +63,7 @@ class SignOperation final : public Operation {
     auto prepared = input_.take();
     if (!prepared) return prepared.error();
     if (auto s = scheme_.checkInput(*prepared); !s) return s.error();
-    return applianceSign(scheme_, *appliance_, keyId_, firmware_, *prepared, verifyWith_.get());
+    return applianceSign(scheme_, *appliance_, keyId_, caps_, *prepared, verifyWith_.get());
   }
 
  private:
@@ -71,7 +71,7 @@ class SignOperation final : public Operation {
   SignatureInput input_;
   std::shared_ptr<Appliance> appliance_;
   std::string keyId_;
-  nethsm::FirmwareVersion firmware_;
+  nethsm::Capabilities caps_;
   PkeyPtr verifyWith_;  // null unless verify_signatures
 };
 

@@ -10,12 +10,11 @@ using Kind = SignatureScheme::Kind;
 
 constexpr size_t kEd25519SignatureBytes = 64;
 constexpr size_t kPkcs1Overhead = 11;  // RFC 8017 §9.2 step 3: emLen ≥ tLen + 11
-constexpr nethsm::FirmwareVersion kFirmware30{3, 0};
 
 // Firmware 3.0 (only) added the DigestInfo itself and wanted a bare hash; 3.1
-// reverted it (BEHAVIOUR.md §6 "PKCS1").
-Result<Bytes> pkcs1Payload(std::span<const uint8_t> input, nethsm::FirmwareVersion firmware) {
-  if (firmware != kFirmware30) return Bytes(input.begin(), input.end());
+// reverted it (BEHAVIOUR.md §6 "PKCS1"; Capabilities::pkcs1SignsBareHash).
+Result<Bytes> pkcs1Payload(std::span<const uint8_t> input, const nethsm::Capabilities& caps) {
+  if (!caps.pkcs1SignsBareHash) return Bytes(input.begin(), input.end());
   auto hash = stripDigestInfo(input);
   if (!hash) {
     return ckError(CKR_DATA_INVALID,
@@ -100,11 +99,11 @@ Status SignatureScheme::checkInput(std::span<const uint8_t> input) const {
 namespace {
 
 Result<Bytes> askAppliance(const SignatureScheme& scheme, Appliance& appliance,
-                           const std::string& keyId, nethsm::FirmwareVersion firmware,
+                           const std::string& keyId, const nethsm::Capabilities& caps,
                            std::span<const uint8_t> input) {
   switch (scheme.kind) {
     case Kind::kPkcs1: {
-      auto payload = pkcs1Payload(input, firmware);
+      auto payload = pkcs1Payload(input, caps);
       if (!payload) return payload.error();
       return appliance.sign(keyId, nethsm::SignMode::kPkcs1, *payload);
     }
@@ -128,9 +127,9 @@ Result<Bytes> askAppliance(const SignatureScheme& scheme, Appliance& appliance,
 }  // namespace
 
 Result<Bytes> applianceSign(const SignatureScheme& scheme, Appliance& appliance,
-                            const std::string& keyId, nethsm::FirmwareVersion firmware,
+                            const std::string& keyId, const nethsm::Capabilities& caps,
                             std::span<const uint8_t> input, EVP_PKEY* verifyWith) {
-  auto sig = askAppliance(scheme, appliance, keyId, firmware, input);
+  auto sig = askAppliance(scheme, appliance, keyId, caps, input);
   if (!sig) return sig;
   if (sig->size() != scheme.signatureLength()) {
     return ckError(CKR_DEVICE_ERROR, "the appliance returned a signature of " +

@@ -33,7 +33,7 @@ struct SignatureScheme {
 // 64 bytes. With `verifyWith` (the key's public key; slot option verify_signatures)
 // the signature must also verify. CKR_DEVICE_ERROR otherwise.
 Result<Bytes> applianceSign(const SignatureScheme& scheme, Appliance& appliance,
-                            const std::string& keyId, nethsm::FirmwareVersion firmware,
+                            const std::string& keyId, const nethsm::Capabilities& caps,
                             std::span<const uint8_t> input, EVP_PKEY* verifyWith = nullptr);
 
 // Verifies locally: CKR_SIGNATURE_LEN_RANGE for a signature of the wrong length,

@@ -98,14 +98,15 @@ Result<bool> Client::Impl::keyExists(const std::string& id) {
   return r->status == 200;
 }
 
-std::optional<FirmwareVersion> Client::Impl::knownFirmware() const {
+std::optional<Capabilities> Client::Impl::knownCapabilities() const {
   std::lock_guard lock(mutex);
-  return firmware;
+  return capabilities;
 }
 
 void Client::Impl::learnFirmware(FirmwareVersion v) {
+  Capabilities caps = capabilitiesOf(v);
   std::lock_guard lock(mutex);
-  firmware = v;
+  capabilities = caps;
 }
 
 Client::Client(transport::Cluster& cluster, const CredentialSource& credentials,
@@ -178,7 +179,7 @@ Result<std::vector<std::string>> Client::listKeys() {
 }
 
 Result<std::vector<std::string>> Client::listKeysByLabel(const std::string& label) {
-  if (firmwareVersion() < FirmwareVersion{5, 0}) {
+  if (!capabilities().keyLabels) {
     return makeError(ErrorKind::kUnsupported, "key labels need NetHSM firmware 5.0");
   }
   auto r =
@@ -195,8 +196,10 @@ Result<KeyInfo> Client::getKey(const std::string& id) {
   auto r = impl_->call(Access::kRead, std::move(*request), {200}, "GET /keys/{id}");
   if (!r) return r.error();
   auto info = codec::parseKeyInfo(r->body, id);
-  // Learnt from answers: only firmware ≥ 5.0 shows labels.
-  if (info && info->label && !impl_->knownFirmware()) impl_->learnFirmware({5, 0});
+  // Learnt from answers: only firmware with key labels shows them.
+  if (info && info->label && !impl_->knownCapabilities()) {
+    impl_->learnFirmware(firmwareShowingLabels());
+  }
   return info;
 }
 
@@ -285,19 +288,19 @@ Result<Bytes> Client::random(size_t length) {
   return out;
 }
 
-FirmwareVersion Client::firmwareVersion() {
+Capabilities Client::capabilities() {
   {
     std::lock_guard lock(impl_->mutex);
-    if (impl_->firmware) return *impl_->firmware;
+    if (impl_->capabilities) return *impl_->capabilities;
     const auto now = std::chrono::steady_clock::now();
     if (impl_->lastFirmwareQuery && now - *impl_->lastFirmwareQuery < kFirmwareQueryInterval) {
-      return kAssumedFirmware;
+      return assumedCapabilities();
     }
     impl_->lastFirmwareQuery = now;
   }
-  // /system/info is Administrator-only (§2); without those credentials assume 4.0.
+  // /system/info is Administrator-only (§2); without those credentials: assumed.
   if (impl_->credentials.credentialsFor(Role::kAdministrator)) (void)systemInfo();
-  return impl_->knownFirmware().value_or(kAssumedFirmware);
+  return impl_->knownCapabilities().value_or(assumedCapabilities());
 }
 
 void Client::setFirmwareVersion(FirmwareVersion v) { impl_->learnFirmware(v); }

@@ -3,7 +3,7 @@
 // PKCS#11. Each method picks the credentials its endpoint needs (BEHAVIOUR.md §2,
 // "Who may call what") from the CredentialSource, maps HTTP status and transport
 // outcome to an ErrorKind in one place (error.cpp), and sends 5.0-only fields only
-// to firmware that has them.
+// to firmware that has them (capabilities.hpp).
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "nethsm/capabilities.hpp"
 #include "nethsm/throttle.hpp"
 #include "nethsm/types.hpp"
 #include "transport/cluster.hpp"
@@ -18,12 +19,15 @@
 
 namespace p11nethsm::nethsm {
 
+// The credentials of one request (HTTP Basic), as core hands them over.
+using BasicAuth = transport::BasicAuth;
+
 // Supplies credentials per role at the moment of a request (config passwords or
 // those given to C_Login). Must be thread-safe; returns a copy.
 class CredentialSource {
  public:
   virtual ~CredentialSource() = default;
-  virtual std::optional<transport::BasicAuth> credentialsFor(Role role) const = 0;
+  virtual std::optional<BasicAuth> credentialsFor(Role role) const = 0;
 };
 
 class Client {
@@ -74,9 +78,10 @@ class Client {
   Status putCertificate(const std::string& id, const Bytes& certificate);
   Status deleteCertificate(const std::string& id);
 
-  // Firmware version: learnt from /system/info when administrator credentials exist,
-  // otherwise assumed 4.0 until known. No I/O when already known.
-  FirmwareVersion firmwareVersion();
+  // What the firmware can do (capabilities.hpp), from its version: learnt from
+  // /system/info when administrator credentials exist (asked at most once a minute
+  // while unknown), otherwise assumedCapabilities() until known. No I/O when known.
+  Capabilities capabilities();
   void setFirmwareVersion(FirmwareVersion v);
 
  private:

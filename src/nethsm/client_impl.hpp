@@ -15,7 +15,6 @@
 namespace p11nethsm::nethsm {
 
 inline constexpr const char* kJson = "application/json";
-inline constexpr FirmwareVersion kAssumedFirmware{4, 0};
 
 // Which credentials an endpoint takes (BEHAVIOUR.md §2 "Who may call what").
 enum class Access {
@@ -49,7 +48,9 @@ struct Client::Impl {
                      std::string_view operation, const std::function<Result<bool>()>& isDone);
 
   Result<bool> keyExists(const std::string& id);
-  std::optional<FirmwareVersion> knownFirmware() const;
+  // The capabilities of the learnt firmware, computed once when it is learnt;
+  // nullopt while the version is unknown.
+  std::optional<Capabilities> knownCapabilities() const;
   void learnFirmware(FirmwareVersion v);
 
   transport::Cluster& cluster;
@@ -57,7 +58,7 @@ struct Client::Impl {
   const ThrottleOptions throttle;
 
   mutable std::mutex mutex;  // guards the firmware fields; never held across I/O
-  std::optional<FirmwareVersion> firmware;
+  std::optional<Capabilities> capabilities;
   std::optional<std::chrono::steady_clock::time_point> lastFirmwareQuery;
 };
 

@@ -23,7 +23,7 @@ using transport::Request;
 namespace {
 
 // Like the firmware's own IDs: 20 lowercase hex characters (10 random bytes), valid
-// on every firmware (alphanumeric only before 3.0).
+// on every firmware (alphanumeric only before 3.0), so no capability decides it.
 Result<std::string> idOrRandom(const std::string& given) {
   if (!given.empty()) return given;
   unsigned char bytes[10];
@@ -91,7 +91,7 @@ Status Client::Impl::sendChecked(Access access, Request request, std::initialize
 Result<std::string> Client::generateKey(const GenerateKeyRequest& request) {
   auto id = idOrRandom(request.id);
   if (!id) return id;
-  const bool withLabel = request.label && firmwareVersion() >= FirmwareVersion{5, 0};
+  const bool withLabel = request.label && capabilities().keyLabels;
   auto body = codec::generateKeyBody(request, *id, withLabel);
   if (!body) return body.error();
   Status st =
@@ -109,7 +109,7 @@ Result<std::string> Client::importKey(const ImportKeyRequest& request) {
   if (!id) return id;
   auto path = keyPath(*id);
   if (!path) return path.error();
-  const bool withLabel = request.label && firmwareVersion() >= FirmwareVersion{5, 0};
+  const bool withLabel = request.label && capabilities().keyLabels;
   auto body = codec::importKeyBody(request, withLabel);
   if (!body) return body.error();
   Request http = unsafeRequest(Method::kPut, std::move(*path), std::move(*body), kJson);
@@ -132,7 +132,7 @@ Status Client::deleteKey(const std::string& id) {
 }
 
 Status Client::moveKey(const std::string& id, const std::string& newId) {
-  if (firmwareVersion() < FirmwareVersion{3, 0}) {
+  if (!capabilities().keyMove) {
     return makeError(ErrorKind::kUnsupported, "renaming keys needs NetHSM firmware 3.0");
   }
   auto body = codec::moveBody(newId);
@@ -151,7 +151,7 @@ Status Client::moveKey(const std::string& id, const std::string& newId) {
 }
 
 Status Client::setLabel(const std::string& id, const std::string& label) {
-  if (firmwareVersion() < FirmwareVersion{5, 0}) {
+  if (!capabilities().keyLabels) {
     return makeError(ErrorKind::kUnsupported, "key labels need NetHSM firmware 5.0");
   }
   auto body = codec::labelBody(label);

@@ -54,10 +54,12 @@ bool isValidKeyId(std::string_view id);
 // The mechanisms the firmware allows per key type (BEHAVIOUR.md §5).
 std::vector<KeyMechanism> mechanismsAllowedFor(KeyType t);
 
+// Equality only, no ordering: what a firmware can do is decided from its version in
+// one place (capabilities.cpp), which orders versions itself.
 struct FirmwareVersion {
   int major = 0;
   int minor = 0;
-  auto operator<=>(const FirmwareVersion&) const = default;
+  bool operator==(const FirmwareVersion&) const = default;
 };
 // "4.0" → {4,0}; nullopt when not "N.M".
 std::optional<FirmwareVersion> parseFirmwareVersion(std::string_view s);

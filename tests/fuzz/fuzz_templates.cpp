@@ -23,11 +23,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::FuzzInput in(data, size);
   const uint8_t choice = in.byte();
   CK_MECHANISM mechanism{kMechanisms[choice % std::size(kMechanisms)], nullptr, 0};
-  const nethsm::FirmwareVersion firmware{(choice & 0x40) ? 5 : 4, 0};
+  const nethsm::Capabilities firmware = nethsm::capabilitiesOf({(choice & 0x40) ? 5 : 4, 0});
   fuzz::FuzzTemplate first(in, 12);
   fuzz::FuzzTemplate second(in, 12);
   (void)mech::keyPairGenerateRequest(mechanism, first.attributes(), second.attributes(), firmware);
-  (void)mech::secretKeyGenerateRequest(mechanism, first.attributes(), firmware);
+  (void)mech::secretKeyGenerateRequest(mechanism, first.attributes());
   (void)mech::keyImportRequest(first.attributes(), firmware);
   (void)mech::publicKeyFromTemplate(first.attributes());
   (void)mech::publicKeyFromTemplate(second.attributes());

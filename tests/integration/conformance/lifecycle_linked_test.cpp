@@ -18,8 +18,8 @@ TEST_F(Lifecycle, InitializeSendsNothingEvenFromItsThread) {
   auto module = core::acquireModule();
   ASSERT_TRUE(module.ok());
   for (const auto& slot : module.value()->slots()) {
-    ASSERT_TRUE(testing::waitUntil([&] { return slot->cluster().stats().healthWaits >= 1; }));
-    EXPECT_EQ(slot->cluster().stats().probes, 0u);
+    ASSERT_TRUE(testing::waitUntil([&] { return slot->connection().stats().healthWaits >= 1; }));
+    EXPECT_EQ(slot->connection().stats().probes, 0u);
   }
   EXPECT_EQ(env_->mock().counters(0).tcpConnections, 0u);
   EXPECT_EQ(env_->mock().counters(0).requests, 0u);

@@ -26,7 +26,7 @@ Bytes random(size_t n) {
 
 Result<Bytes> seal(const KeyView& key, const Bytes& plain, bool threads) {
   GcmMechanism m(random(12), {}, 16);
-  auto op = createOperation(OperationKind::kEncrypt, m.mechanism, key, mockClient(), {4, 0}, threads);
+  auto op = createOperation(OperationKind::kEncrypt, m.mechanism, key, mockClient(), nethsm::capabilitiesOf({4, 0}), threads);
   if (!op) return op.error();
   return (*op)->single(plain);
 }

@@ -36,8 +36,9 @@ TEST(Firmware30, Pkcs1SignaturesVerifyWithOpenSsl) {
   transport::Cluster cluster(slot, transport::ClusterOptions{});
   AdminAndOperator credentials;
   nethsm::Client client(cluster, credentials);
-  nethsm::FirmwareVersion fw = client.firmwareVersion();
-  ASSERT_EQ(fw, (nethsm::FirmwareVersion{3, 0}));
+  const nethsm::Capabilities fw = client.capabilities();
+  ASSERT_EQ(fw.firmware, (nethsm::FirmwareVersion{3, 0}));
+  ASSERT_TRUE(fw.pkcs1SignsBareHash);
 
   nethsm::GenerateKeyRequest req;
   req.type = nethsm::KeyType::kRsa;

@@ -54,13 +54,13 @@ class MechAgainstMock : public testing::Test {
   // Through createOperation, the entry point core uses.
   static Result<Bytes> run(OperationKind kind, const CK_MECHANISM& m, const KeyView& key, const Bytes& in,
                            size_t chunk = 0) {
-    auto op = createOperation(kind, m, key, mockClient(), {4, 0});
+    auto op = createOperation(kind, m, key, mockClient(), nethsm::capabilitiesOf({4, 0}));
     if (!op) return op.error();
     return driveOperation(**op, in, chunk);
   }
 
   static Status verify(const CK_MECHANISM& m, const KeyView& key, const Bytes& data, const Bytes& sig) {
-    auto op = createOperation(OperationKind::kVerify, m, key, mockClient(), {4, 0});
+    auto op = createOperation(OperationKind::kVerify, m, key, mockClient(), nethsm::capabilitiesOf({4, 0}));
     if (!op) return op.error();
     return (*op)->verify(data, sig);
   }

@@ -100,7 +100,7 @@ Template importTemplate(nethsm::KeyType type, EVP_PKEY* key) {
 }
 
 void importIntoMock(const std::string& id, const Template& t) {
-  auto req = keyImportRequest(t.attrs(), mockClient().firmwareVersion());
+  auto req = keyImportRequest(t.attrs(), mockClient().capabilities());
   ASSERT_TRUE(req) << req.error().message;
   req->id = id;
   auto done = mockClient().importKey(*req);

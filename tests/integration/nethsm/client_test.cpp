@@ -126,9 +126,10 @@ TEST_F(ClientTest, ErrorsMapToKinds) {
 }
 
 TEST_F(ClientTest, FirmwareVersionFromSystemInfo) {
-  EXPECT_EQ(client_->firmwareVersion(), (nethsm::FirmwareVersion{4, 0}));
+  EXPECT_EQ(client_->capabilities().firmware, (nethsm::FirmwareVersion{4, 0}));
   EXPECT_EQ(calls("GET /system/info"), 1u);
-  EXPECT_EQ(client_->firmwareVersion(), (nethsm::FirmwareVersion{4, 0}));
+  EXPECT_TRUE(client_->capabilities().firmwareKnown);
+  EXPECT_EQ(client_->capabilities().firmware, (nethsm::FirmwareVersion{4, 0}));
   EXPECT_EQ(calls("GET /system/info"), 1u);  // known: no more I/O
 }
 

@@ -104,7 +104,7 @@ TEST(AesGcm, MultiPartDecryptionReleasesPlaintextOnlyAtFinal) {
   GcmMechanism m(iv, {}, 16);
   auto sealed = runAes(OperationKind::kEncrypt, m.mechanism, k, plain);
   ASSERT_TRUE(sealed);
-  auto op = createOperationWith(OperationKind::kDecrypt, m.mechanism, k, keyBackend().appliance(), {4, 0});
+  auto op = createOperationWith(OperationKind::kDecrypt, m.mechanism, k, keyBackend().appliance(), nethsm::capabilitiesOf({4, 0}));
   ASSERT_TRUE(op);
   uint64_t before = keyBackend().calls();
   EXPECT_EQ((*op)->updateOutputBound(50), 0U);
@@ -124,7 +124,7 @@ TEST(AesGcm, MultiPartDecryptionReleasesPlaintextOnlyAtFinal) {
 TEST(AesGcm, ParametersAreCheckedAtInit) {
   KeyView k = knownAesKey(random(16));
   auto init = [&](const CK_MECHANISM& m) {
-    return createOperationWith(OperationKind::kEncrypt, m, k, keyBackend().appliance(), {4, 0});
+    return createOperationWith(OperationKind::kEncrypt, m, k, keyBackend().appliance(), nethsm::capabilitiesOf({4, 0}));
   };
   for (size_t tag : {0U, 4U, 8U, 11U, 17U}) {
     GcmMechanism m(random(12), {}, tag);
@@ -173,7 +173,7 @@ TEST(AesModes, KeysNeedTheNetHsmMechanismTheModeUses) {
   CtrMechanism ctr(random(16), 32);
   CK_MECHANISM ecb{CKM_AES_ECB, nullptr, 0};
   auto rv = [](const KeyView& k, OperationKind kind, const CK_MECHANISM& m) -> CK_RV {
-    auto op = createOperationWith(kind, m, k, keyBackend().appliance(), {4, 0});
+    auto op = createOperationWith(kind, m, k, keyBackend().appliance(), nethsm::capabilitiesOf({4, 0}));
     return op ? CKR_OK : op.error().pkcs11Rv;
   };
   // GCM and CTR decryption use the forward cipher only.
@@ -231,7 +231,7 @@ TEST(AesCtr, CounterWrapAroundIsRefusedBeforeAnyRequest) {
     EXPECT_EQ(wrapped.error().pkcs11Rv, rv);
     EXPECT_EQ(keyBackend().calls(), before);
     // Multi-part: the last keystream bytes may be used, one byte beyond them not.
-    auto op = createOperationWith(kind, m.mechanism, k, keyBackend().appliance(), {4, 0});
+    auto op = createOperationWith(kind, m.mechanism, k, keyBackend().appliance(), nethsm::capabilitiesOf({4, 0}));
     ASSERT_TRUE(op);
     ASSERT_TRUE((*op)->update(random(20)));
     ASSERT_TRUE((*op)->update(random(12)));
@@ -280,7 +280,7 @@ TEST(AesModes, RequestCountsPerCall) {
   EXPECT_EQ(cost(OperationKind::kEncrypt, ecb, random(64)), 4U);
   EXPECT_EQ(cost(OperationKind::kDecrypt, ecb, random(64)), 1U);  // one CBC decryption
   // Size queries need no request.
-  auto op = createOperationWith(OperationKind::kEncrypt, gcm12.mechanism, k, keyBackend().appliance(), {4, 0});
+  auto op = createOperationWith(OperationKind::kEncrypt, gcm12.mechanism, k, keyBackend().appliance(), nethsm::capabilitiesOf({4, 0}));
   ASSERT_TRUE(op);
   uint64_t before = keyBackend().calls();
   EXPECT_EQ((*op)->outputSizeBound(64), 80U);

@@ -134,7 +134,7 @@ Result<Bytes> driveRandomParts(Operation& op, const Bytes& input, std::mt19937& 
 
 Result<Bytes> runAes(OperationKind kind, const CK_MECHANISM& mechanism, const KeyView& key,
                      const Bytes& input, std::mt19937* rng) {
-  auto op = createOperationWith(kind, mechanism, key, keyBackend().appliance(), {4, 0});
+  auto op = createOperationWith(kind, mechanism, key, keyBackend().appliance(), nethsm::capabilitiesOf({4, 0}));
   if (!op) return op.error();
   if (rng == nullptr) return (*op)->single(input);
   return driveRandomParts(**op, input, *rng);

@@ -105,7 +105,7 @@ TEST(RsaNumbers, OnlyNumbersOfASaneKeyPass) {
 
 TEST(EcPoint, CompressedPointsDecodeAndBadOnesAreRefused) {
   for (const auto& curve : allCurves()) {
-    if (curve.edwards || !curveAvailable(curve, {4, 0})) continue;
+    if (curve.edwards || !curveAvailable(curve, nethsm::capabilitiesOf({4, 0}))) continue;
     const TestKey& k = testKey(curve.groupName);
     Bytes point(1 + 2 * curve.fieldBytes);
     size_t len = 0;
@@ -138,7 +138,7 @@ class ApplianceAnswer : public ::testing::Test {
   }
   Result<Bytes> signWith(const SignatureScheme& scheme, Bytes answer, EVP_PKEY* verify = nullptr) {
     FixedAnswer appliance(std::move(answer));
-    return applianceSign(scheme, appliance, "k", {4, 0}, Bytes(32, 9), verify);
+    return applianceSign(scheme, appliance, "k", nethsm::capabilitiesOf({4, 0}), Bytes(32, 9), verify);
   }
 };
 

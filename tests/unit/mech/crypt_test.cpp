@@ -127,7 +127,7 @@ INSTANTIATE_TEST_SUITE_P(AllRsa, RsaCrypt, testing::ValuesIn(rsaCases()), rsaNam
 TEST(RsaCryptErrors, OaepHashTooLargeForKeyIsKeySizeRange) {
   RsaMech m({"rsa1024", CKM_RSA_PKCS_OAEP, HashAlg::kSha512});
   for (auto kind : {OperationKind::kEncrypt, OperationKind::kDecrypt}) {
-    auto op = createOperationWith(kind, m.m, testKey("rsa1024").view, nullptr, {4, 0});
+    auto op = createOperationWith(kind, m.m, testKey("rsa1024").view, nullptr, nethsm::capabilitiesOf({4, 0}));
     ASSERT_FALSE(op);
     EXPECT_EQ(op.error().pkcs11Rv, CKR_KEY_SIZE_RANGE);
   }
@@ -263,11 +263,11 @@ TEST(AesCryptErrors, IvParameterIsCheckedAtInit) {
   const TestKey& k = testKey("aes128");
   uint8_t iv[8] = {};
   CK_MECHANISM shortIv{CKM_AES_CBC, iv, sizeof iv};
-  auto op = createOperationWith(OperationKind::kEncrypt, shortIv, k.view, nullptr, {4, 0});
+  auto op = createOperationWith(OperationKind::kEncrypt, shortIv, k.view, nullptr, nethsm::capabilitiesOf({4, 0}));
   ASSERT_FALSE(op);
   EXPECT_EQ(op.error().pkcs11Rv, CKR_MECHANISM_PARAM_INVALID);
   CK_MECHANISM noIv{CKM_AES_CBC_PAD, nullptr, 0};
-  auto op2 = createOperationWith(OperationKind::kDecrypt, noIv, k.view, nullptr, {4, 0});
+  auto op2 = createOperationWith(OperationKind::kDecrypt, noIv, k.view, nullptr, nethsm::capabilitiesOf({4, 0}));
   ASSERT_FALSE(op2);
   EXPECT_EQ(op2.error().pkcs11Rv, CKR_MECHANISM_PARAM_INVALID);
 }
@@ -276,13 +276,13 @@ TEST(AesCryptErrors, SizeBoundsCoverOutput) {
   const TestKey& k = testKey("aes128");
   Bytes iv = randomBytes(16);
   CK_MECHANISM pad{CKM_AES_CBC_PAD, iv.data(), 16};
-  auto op = createOperationWith(OperationKind::kEncrypt, pad, k.view, nullptr, {4, 0});
+  auto op = createOperationWith(OperationKind::kEncrypt, pad, k.view, nullptr, nethsm::capabilitiesOf({4, 0}));
   ASSERT_TRUE(op);
   EXPECT_EQ((*op)->outputSizeBound(0), 16U);
   EXPECT_EQ((*op)->outputSizeBound(16), 32U);
   EXPECT_EQ((*op)->outputSizeBound(17), 32U);
   EXPECT_EQ((*op)->updateOutputBound(15), 0U);
-  auto dec = createOperationWith(OperationKind::kDecrypt, pad, k.view, nullptr, {4, 0});
+  auto dec = createOperationWith(OperationKind::kDecrypt, pad, k.view, nullptr, nethsm::capabilitiesOf({4, 0}));
   ASSERT_TRUE(dec);
   EXPECT_EQ((*dec)->updateOutputBound(16), 0U);  // last block held back until Final
   EXPECT_EQ((*dec)->updateOutputBound(32), 16U);

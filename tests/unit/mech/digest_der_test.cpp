@@ -33,7 +33,7 @@ TEST(Digest, EveryDigestMechanismMatchesOpenSsl) {
       auto multi = runOperation(OperationKind::kDigest, m, none, data, 7);
       ASSERT_TRUE(multi);
       EXPECT_EQ(*multi, *single);
-      auto op = createOperationWith(OperationKind::kDigest, m, none, nullptr, {4, 0});
+      auto op = createOperationWith(OperationKind::kDigest, m, none, nullptr, nethsm::capabilitiesOf({4, 0}));
       EXPECT_EQ((*op)->outputSizeBound(0), single->size());
     }
   }

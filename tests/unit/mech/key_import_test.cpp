@@ -17,7 +17,7 @@ namespace {
 using nethsm::KeyMechanism;
 using nethsm::KeyType;
 
-constexpr nethsm::FirmwareVersion kV4{4, 0};
+const nethsm::Capabilities kV4 = nethsm::capabilitiesOf({4, 0});
 
 Template rsaBase(EVP_PKEY* key) {
   Template t;

@@ -20,7 +20,7 @@ bool has(const std::vector<KeyMechanism>& v, KeyMechanism m) {
   return std::find(v.begin(), v.end(), m) != v.end();
 }
 
-Bytes oidDer(int nid) { return *ecParamsDer(CurveInfo{KeyType::kEcP256, nid, "", 0, 0, 0, {}, {}, false}); }
+Bytes oidDer(int nid) { return *ecParamsDer(CurveInfo{KeyType::kEcP256, nid, "", 0, 0, 0, false}); }
 
 Bytes printable(const char* name) {
   Bytes out = {0x13, static_cast<uint8_t>(std::string(name).size())};
@@ -33,7 +33,7 @@ Result<nethsm::GenerateKeyRequest> pair(CK_MECHANISM_TYPE m, const Template& pub
   CK_MECHANISM mech{m, nullptr, 0};
   auto p = pub.attrs();
   auto q = priv.attrs();
-  return keyPairGenerateRequest(mech, p, q, fw);
+  return keyPairGenerateRequest(mech, p, q, nethsm::capabilitiesOf(fw));
 }
 
 TEST(KeyPairGen, RsaSizesExponentAndUsage) {
@@ -142,13 +142,15 @@ TEST(KeyPairGen, Ed25519AsPkcs11ToolSendsItAndEd448Refused) {
   EXPECT_EQ(pair(CKM_EC_KEY_PAIR_GEN, pub, Template()).error().pkcs11Rv, CKR_TEMPLATE_INCONSISTENT);
 }
 
-TEST(KeyPairGen, LabelOnlyForFirmware5) {
+// The key label is decided once, by core (key_label.hpp, Capabilities::storedLabel):
+// the request mech builds carries none, on any firmware.
+TEST(KeyPairGen, LabelIsLeftToCore) {
   Template pub;
   pub.ulong(CKA_MODULUS_BITS, 2048);
   Template priv;
   priv.raw(CKA_LABEL, toBytes("my-key"));
   EXPECT_FALSE(pair(CKM_RSA_PKCS_KEY_PAIR_GEN, pub, priv)->label.has_value());
-  EXPECT_EQ(pair(CKM_RSA_PKCS_KEY_PAIR_GEN, pub, priv, {5, 0})->label, std::optional<std::string>("my-key"));
+  EXPECT_FALSE(pair(CKM_RSA_PKCS_KEY_PAIR_GEN, pub, priv, {5, 0})->label.has_value());
 }
 
 TEST(SecretKeyGen, AesAndGenericSecret) {
@@ -156,7 +158,7 @@ TEST(SecretKeyGen, AesAndGenericSecret) {
   for (CK_ULONG len : {16UL, 24UL, 32UL}) {
     Template t;
     t.ulong(CKA_VALUE_LEN, len);
-    auto r = secretKeyGenerateRequest(aes, t.attrs(), kV4);
+    auto r = secretKeyGenerateRequest(aes, t.attrs());
     ASSERT_TRUE(r);
     EXPECT_EQ(r->type, KeyType::kGeneric);
     EXPECT_EQ(r->length, len * 8);
@@ -164,27 +166,27 @@ TEST(SecretKeyGen, AesAndGenericSecret) {
   }
   Template bad;
   bad.ulong(CKA_VALUE_LEN, 20);
-  EXPECT_EQ(secretKeyGenerateRequest(aes, bad.attrs(), kV4).error().pkcs11Rv, CKR_ATTRIBUTE_VALUE_INVALID);
-  EXPECT_EQ(secretKeyGenerateRequest(aes, Template().attrs(), kV4).error().pkcs11Rv, CKR_TEMPLATE_INCOMPLETE);
+  EXPECT_EQ(secretKeyGenerateRequest(aes, bad.attrs()).error().pkcs11Rv, CKR_ATTRIBUTE_VALUE_INVALID);
+  EXPECT_EQ(secretKeyGenerateRequest(aes, Template().attrs()).error().pkcs11Rv, CKR_TEMPLATE_INCOMPLETE);
   Template encryptOnly;
   encryptOnly.ulong(CKA_VALUE_LEN, 32).boolean(CKA_ENCRYPT, true);
-  EXPECT_EQ(secretKeyGenerateRequest(aes, encryptOnly.attrs(), kV4)->mechanisms,
+  EXPECT_EQ(secretKeyGenerateRequest(aes, encryptOnly.attrs())->mechanisms,
             std::vector<KeyMechanism>{KeyMechanism::kAesEncryptionCbc});
   Template extractable;
   extractable.ulong(CKA_VALUE_LEN, 32).boolean(CKA_EXTRACTABLE, true);
-  EXPECT_EQ(secretKeyGenerateRequest(aes, extractable.attrs(), kV4).error().pkcs11Rv,
+  EXPECT_EQ(secretKeyGenerateRequest(aes, extractable.attrs()).error().pkcs11Rv,
             CKR_ATTRIBUTE_VALUE_INVALID);
   Template wrongType;
   wrongType.ulong(CKA_VALUE_LEN, 32).ulong(CKA_KEY_TYPE, CKK_DES3);
-  EXPECT_EQ(secretKeyGenerateRequest(aes, wrongType.attrs(), kV4).error().pkcs11Rv, CKR_TEMPLATE_INCONSISTENT);
+  EXPECT_EQ(secretKeyGenerateRequest(aes, wrongType.attrs()).error().pkcs11Rv, CKR_TEMPLATE_INCONSISTENT);
   CK_MECHANISM generic{CKM_GENERIC_SECRET_KEY_GEN, nullptr, 0};
   Template g;
   g.ulong(CKA_VALUE_LEN, 64);
-  auto r = secretKeyGenerateRequest(generic, g.attrs(), kV4);
+  auto r = secretKeyGenerateRequest(generic, g.attrs());
   ASSERT_TRUE(r);
   EXPECT_EQ(r->length, 512U);
   CK_MECHANISM des{CKM_DES3_KEY_GEN, nullptr, 0};
-  EXPECT_EQ(secretKeyGenerateRequest(des, g.attrs(), kV4).error().pkcs11Rv, CKR_MECHANISM_INVALID);
+  EXPECT_EQ(secretKeyGenerateRequest(des, g.attrs()).error().pkcs11Rv, CKR_MECHANISM_INVALID);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@ namespace {
 
 CK_RV initRv(OperationKind kind, CK_MECHANISM_TYPE type, void* params, CK_ULONG len, const char* key) {
   CK_MECHANISM m{type, params, len};
-  auto op = createOperationWith(kind, m, testKey(key).view, nullptr, {4, 0});
+  auto op = createOperationWith(kind, m, testKey(key).view, nullptr, nethsm::capabilitiesOf({4, 0}));
   return op ? CKR_OK : op.error().pkcs11Rv;
 }
 

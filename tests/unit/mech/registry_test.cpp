@@ -14,7 +14,7 @@ const MechanismEntry* find(const std::vector<MechanismEntry>& list, CK_MECHANISM
 }
 
 TEST(Registry, FlagsAreTruthful) {
-  auto list = mechanismsFor({4, 0});
+  auto list = mechanismsFor(nethsm::capabilitiesOf({4, 0}));
   const auto* rsa = find(list, CKM_RSA_PKCS);
   ASSERT_NE(rsa, nullptr);
   EXPECT_EQ(rsa->info.flags, CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT);
@@ -43,7 +43,7 @@ TEST(Registry, FlagsAreTruthful) {
 }
 
 TEST(Registry, EveryListedMechanismHasWhatItsFlagsPromise) {
-  for (const auto& e : mechanismsFor({4, 0})) {
+  for (const auto& e : mechanismsFor(nethsm::capabilitiesOf({4, 0}))) {
     CK_FLAGS f = e.info.flags;
     bool keyGen = f & (CKF_GENERATE | CKF_GENERATE_KEY_PAIR);
     bool ops = f & (CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT | CKF_DIGEST);
@@ -53,7 +53,7 @@ TEST(Registry, EveryListedMechanismHasWhatItsFlagsPromise) {
 }
 
 TEST(Registry, WrappingMechanismsAreAbsent) {
-  auto list = mechanismsFor({4, 0});
+  auto list = mechanismsFor(nethsm::capabilitiesOf({4, 0}));
   for (CK_MECHANISM_TYPE t : {CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_PAD, CK_MECHANISM_TYPE{0x210B},
                               CKM_ECDH1_DERIVE, CKM_AES_CCM, CKM_AES_GMAC, CKM_AES_CMAC}) {
     EXPECT_EQ(find(list, t), nullptr) << std::hex << t;
@@ -63,7 +63,7 @@ TEST(Registry, WrappingMechanismsAreAbsent) {
 TEST(Registry, AesModesOnTheApplianceAreListed) {
   // Issue 14: GCM, CTR and ECB on the appliance's AES-CBC, every firmware.
   for (nethsm::FirmwareVersion fw : {nethsm::FirmwareVersion{2, 2}, nethsm::FirmwareVersion{4, 0}}) {
-    auto list = mechanismsFor(fw);
+    auto list = mechanismsFor(nethsm::capabilitiesOf(fw));
     for (CK_MECHANISM_TYPE t : {CKM_AES_ECB, CKM_AES_CTR, CKM_AES_GCM}) {
       const auto* e = find(list, t);
       ASSERT_NE(e, nullptr) << std::hex << t;
@@ -75,8 +75,8 @@ TEST(Registry, AesModesOnTheApplianceAreListed) {
 }
 
 TEST(Registry, EcKeySizesFollowFirmware) {
-  auto list2 = mechanismsFor({2, 2});
-  auto list4 = mechanismsFor({4, 0});
+  auto list2 = mechanismsFor(nethsm::capabilitiesOf({2, 2}));
+  auto list4 = mechanismsFor(nethsm::capabilitiesOf({4, 0}));
   auto v2 = find(list2, CKM_ECDSA);
   auto v4 = find(list4, CKM_ECDSA);
   ASSERT_NE(v2, nullptr);
@@ -91,25 +91,25 @@ TEST(Registry, CreateOperationRefusals) {
   const TestKey& rsa = testKey("rsa2048");
   const TestKey& ec = testKey("prime256v1");
   CK_MECHANISM sha{CKM_SHA256_RSA_PKCS, nullptr, 0};
-  auto wrongKind = createOperationWith(OperationKind::kEncrypt, sha, rsa.view, nullptr, {4, 0});
+  auto wrongKind = createOperationWith(OperationKind::kEncrypt, sha, rsa.view, nullptr, nethsm::capabilitiesOf({4, 0}));
   ASSERT_FALSE(wrongKind);
   EXPECT_EQ(wrongKind.error().pkcs11Rv, CKR_MECHANISM_INVALID);
   CK_MECHANISM unknown{CKM_AES_CCM, nullptr, 0};
-  auto bad = createOperationWith(OperationKind::kEncrypt, unknown, rsa.view, nullptr, {4, 0});
+  auto bad = createOperationWith(OperationKind::kEncrypt, unknown, rsa.view, nullptr, nethsm::capabilitiesOf({4, 0}));
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().pkcs11Rv, CKR_MECHANISM_INVALID);
-  auto mismatch = createOperationWith(OperationKind::kSign, sha, ec.view, nullptr, {4, 0});
+  auto mismatch = createOperationWith(OperationKind::kSign, sha, ec.view, nullptr, nethsm::capabilitiesOf({4, 0}));
   ASSERT_FALSE(mismatch);
   EXPECT_EQ(mismatch.error().pkcs11Rv, CKR_KEY_TYPE_INCONSISTENT);
   KeyView signOnly = rsa.view;
   signOnly.mechanisms = {nethsm::KeyMechanism::kRsaSignaturePkcs1};
   CK_MECHANISM pkcs{CKM_RSA_PKCS, nullptr, 0};
-  auto noDecrypt = createOperationWith(OperationKind::kDecrypt, pkcs, signOnly, nullptr, {4, 0});
+  auto noDecrypt = createOperationWith(OperationKind::kDecrypt, pkcs, signOnly, nullptr, nethsm::capabilitiesOf({4, 0}));
   ASSERT_FALSE(noDecrypt);
   EXPECT_EQ(noDecrypt.error().pkcs11Rv, CKR_KEY_FUNCTION_NOT_PERMITTED);
   // Public-key operations do not depend on the appliance's mechanism list.
-  EXPECT_TRUE(createOperationWith(OperationKind::kEncrypt, pkcs, signOnly, nullptr, {4, 0}));
-  EXPECT_TRUE(createOperationWith(OperationKind::kSign, pkcs, signOnly, nullptr, {4, 0}));
+  EXPECT_TRUE(createOperationWith(OperationKind::kEncrypt, pkcs, signOnly, nullptr, nethsm::capabilitiesOf({4, 0})));
+  EXPECT_TRUE(createOperationWith(OperationKind::kSign, pkcs, signOnly, nullptr, nethsm::capabilitiesOf({4, 0})));
 }
 
 TEST(Registry, SignatureSizeQueriesNeedNoNetwork) {
@@ -121,7 +121,7 @@ TEST(Registry, SignatureSizeQueriesNeedNoNetwork) {
       {"brainpoolP512r1", CKM_ECDSA, 128},   {"ed25519", CKM_EDDSA, 64}};
   for (const auto& c : cases) {
     CK_MECHANISM m{c.m, nullptr, 0};
-    auto op = createOperationWith(OperationKind::kSign, m, testKey(c.key).view, nullptr, {4, 0});
+    auto op = createOperationWith(OperationKind::kSign, m, testKey(c.key).view, nullptr, nethsm::capabilitiesOf({4, 0}));
     ASSERT_TRUE(op) << c.key;
     EXPECT_EQ((*op)->outputSizeBound(100), c.len) << c.key;
   }
@@ -153,7 +153,7 @@ TEST(Registry, KeySizeFromPublicKeyWhenBitsUnknown) {
   KeyView v = testKey("rsa4096").view;
   v.bits = 0;
   CK_MECHANISM m{CKM_SHA256_RSA_PKCS, nullptr, 0};
-  auto op = createOperationWith(OperationKind::kSign, m, v, nullptr, {4, 0});
+  auto op = createOperationWith(OperationKind::kSign, m, v, nullptr, nethsm::capabilitiesOf({4, 0}));
   ASSERT_TRUE(op);
   EXPECT_EQ((*op)->outputSizeBound(0), 512U);
   KeyView aes = testKey("aes128").view;

@@ -207,7 +207,7 @@ TEST_P(SignatureRoundTrip, ModuleSignVerifiesWithOpenSsl) {
   ASSERT_TRUE(k.key) << c.key;
   Mech m(c);
   Inputs in = inputsFor(c);
-  auto op = createOperationWith(OperationKind::kSign, m.m, k.view, nullptr, {4, 0});
+  auto op = createOperationWith(OperationKind::kSign, m.m, k.view, nullptr, nethsm::capabilitiesOf({4, 0}));
   ASSERT_TRUE(op) << op.error().message;
   size_t expectedLength = (*op)->outputSizeBound(in.input.size());
   auto sig = runOperation(OperationKind::kSign, m.m, k.view, in.input);

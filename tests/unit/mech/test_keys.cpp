@@ -53,7 +53,7 @@ std::vector<TestKey> makeKeys() {
     keys.push_back(asymmetric("rsa" + std::to_string(bits), nethsm::KeyType::kRsa, generateRsa(bits)));
   }
   for (const auto& c : allCurves()) {
-    if (!curveAvailable(c, {4, 0})) continue;  // P-224 left NetHSM firmware in 3.0
+    if (!curveAvailable(c, nethsm::capabilitiesOf({4, 0}))) continue;  // P-224 left NetHSM firmware in 3.0
     if (c.edwards) {
       keys.push_back(asymmetric("ed25519", c.type, generateEd25519()));
     } else {
@@ -106,14 +106,14 @@ Result<Bytes> runOperation(OperationKind kind, const CK_MECHANISM& mechanism, co
                            std::shared_ptr<Appliance> appliance) {
   testKeys();
   if (!appliance) appliance = keyBackend().appliance();
-  auto op = createOperationWith(kind, mechanism, key, appliance, firmware);
+  auto op = createOperationWith(kind, mechanism, key, appliance, nethsm::capabilitiesOf(firmware));
   if (!op) return op.error();
   return driveOperation(**op, input, chunk);
 }
 
 Status runVerify(const CK_MECHANISM& mechanism, const KeyView& key, const Bytes& data,
                  const Bytes& signature, size_t chunk) {
-  auto op = createOperationWith(OperationKind::kVerify, mechanism, key, keyBackend().appliance(), {4, 0});
+  auto op = createOperationWith(OperationKind::kVerify, mechanism, key, keyBackend().appliance(), nethsm::capabilitiesOf({4, 0}));
   if (!op) return op.error();
   if (chunk == 0) return (*op)->verify(data, signature);
   for (size_t off = 0; off < data.size(); off += chunk) {
