@@ -37,9 +37,11 @@ for key in P-256 Ed25519 RSA-2048; do
   valgrind --tool=callgrind --callgrind-out-file="$out/$key" \
     --toggle-collect=p11nethsm_bench_module_sign --toggle-collect=p11nethsm_bench_bare_sign \
     "$bench" --build "$build" --profile-ops "$ops" --key-types "$key" >"$out/$key.log" 2>&1
+  # awk reads to the end: an early exit would kill callgrind_annotate with SIGPIPE,
+  # which pipefail and set -e turn into the script's silent end.
   inclusive() {
     callgrind_annotate --inclusive=yes --auto=no "$out/$key" 2>/dev/null |
-      awk -v f="$1" '$0 ~ f" " || $0 ~ f"\\[" || $0 ~ f"$" { gsub(",", "", $1); print $1; exit }'
+      awk -v f="$1" '!done && ($0 ~ f" " || $0 ~ f"\\[" || $0 ~ f"$") { gsub(",", "", $1); print $1; done = 1 }'
   }
   module=$(inclusive "p11nethsm_bench_module_sign")
   bare=$(inclusive "p11nethsm_bench_bare_sign")
