@@ -13,10 +13,24 @@
 #include "host_process.hpp"
 #include "p11nethsm_test/mock_environment.hpp"
 
+// clang 14's AddressSanitizer runtime does not lock its allocator around fork(): a
+// child forked while another thread is inside malloc can inherit that lock and hang
+// in the runtime before it reaches the module (1 child in 100 on the CI machine; the
+// release build had 1,000 of 1,000). LLVM 15 locks it. The fork test therefore runs in
+// the release build here and in the ThreadSanitizer build (tests/conformance).
+#if defined(__clang__) && __clang_major__ < 15 && defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define P11NETHSM_FORK_UNSAFE_SANITIZER 1
+#endif
+#endif
+
 namespace p11nethsm::testing {
 namespace {
 
 TEST(HostFork, ForksWhileEightThreadsSign) {
+#ifdef P11NETHSM_FORK_UNSAFE_SANITIZER
+  GTEST_SKIP() << "clang < 15 ASan runtime is not fork-safe with allocating threads";
+#endif
   MockEnvironment env;
   ASSERT_TRUE(env.ok());
   ASSERT_EQ(env.generateKey(nethsm::KeyType::kCurve25519, "host-ed"), "host-ed");
