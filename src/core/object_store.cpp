@@ -64,18 +64,24 @@ Result<std::optional<KeySource>> ObjectStore::fetchKey(const std::string& id, bo
     source.publicKey = std::move(*pub);
   }
   if (withCert) {
-    auto cert = client_.getCertificate(id);
-    if (!cert) {
-      if (cert.error().kind == ErrorKind::kMalformedResponse) {  // e.g. over 1 MiB
-        noteSkipped(id + " (certificate)", cert.error().message);
-      } else if (cert.error().kind != ErrorKind::kNotFound) {
-        return cert.error();
-      }
-    } else {
-      source.certificate = std::move(cert).value();
-    }
+    if (auto status = fetchCertificate(source); !status) return status.error();
   }
   return std::optional<KeySource>(std::move(source));
+}
+
+// The key's certificate into `source`: none is fine, one the module refuses (e.g. over
+// 1 MiB) is skipped with a warning and the key stays; other failures are returned.
+Status ObjectStore::fetchCertificate(KeySource& source) {
+  const std::string& id = source.key.id;
+  auto cert = client_.getCertificate(id);
+  if (cert) {
+    source.certificate = std::move(cert).value();
+  } else if (cert.error().kind == ErrorKind::kMalformedResponse) {
+    noteSkipped(id + " (certificate)", cert.error().message);
+  } else if (cert.error().kind != ErrorKind::kNotFound) {
+    return cert.error();
+  }
+  return okStatus();
 }
 
 void ObjectStore::completeSourceLocked(KeySource& source, bool& certificateKnown) const {
@@ -291,17 +297,9 @@ Status ObjectStore::fetchMissingCertificates(uint64_t generation) {
   std::vector<std::optional<Error>> errors(sources.size());
   std::vector<std::optional<Prepared>> prepared(sources.size());
   parallelFor(sources.size(), [&](size_t i) {
-    const std::string& id = sources[i].key.id;
-    auto cert = client_.getCertificate(id);
-    if (!cert) {
-      if (cert.error().kind == ErrorKind::kMalformedResponse) {  // e.g. over 1 MiB
-        noteSkipped(id + " (certificate)", cert.error().message);
-      } else if (cert.error().kind != ErrorKind::kNotFound) {
-        errors[i] = cert.error();
-        return;
-      }
-    } else {
-      sources[i].certificate = std::move(cert).value();
+    if (auto status = fetchCertificate(sources[i]); !status) {
+      errors[i] = status.error();
+      return;
     }
     prepared[i] = prepare(std::move(sources[i]), true);
   });

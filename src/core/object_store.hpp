@@ -83,6 +83,7 @@ class ObjectStore {
   using Snapshot = std::shared_ptr<const std::vector<ObjectPtr>>;
 
   Result<std::optional<KeySource>> fetchKey(const std::string& id, bool withCertificate);
+  Status fetchCertificate(KeySource& source);
   // A key's objects, built outside the lock, before handles are assigned.
   struct Prepared {
     KeySource source;
