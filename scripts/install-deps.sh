@@ -13,6 +13,8 @@ packages=(
   # clang: the sanitizer build (the second compiler), the TSan stage and the fuzz
   # targets; its runtimes for ASan/UBSan/TSan/libFuzzer
   clang libclang-rt-14-dev
+  # the format check of the test command
+  clang-format-14
   # the package check (packaging/check_deb.sh)
   lintian
   # clients the end-to-end tests drive

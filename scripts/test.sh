@@ -8,6 +8,7 @@
 #   tsan      build-tsan/  ThreadSanitizer (clang), only what it runs: the linked
 #                          conformance battery (stress, torture, lifecycle, fork) and
 #                          the cluster tests; any report fails the stage
+#   format    every C++ file as .clang-format says (clang-format 14)
 #   fuzz      libFuzzer targets (tests/fuzz) in build-asan/, 60 s each, two at a time
 #             (scripts/fuzz.sh)
 set -euo pipefail
@@ -41,6 +42,12 @@ run_ctest() {
 }
 
 stage "install packages" scripts/install-deps.sh
+
+# The tree is kept as .clang-format says; a file that is not fails here, in seconds.
+check_format() {
+  git ls-files '*.cpp' '*.hpp' '*.h' | xargs clang-format-14 --dry-run --Werror
+}
+stage "format (clang-format)" check_format
 
 stage "release build" configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 stage "release tests (unit, integration, e2e)" run_ctest build

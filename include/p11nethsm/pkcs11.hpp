@@ -27,10 +27,9 @@ typedef CK_INTERFACE_PTR* CK_INTERFACE_PTR_PTR;
 #endif
 
 typedef CK_RV (*CK_C_GetInterfaceList)(CK_INTERFACE_PTR, CK_ULONG_PTR);
-typedef CK_RV (*CK_C_GetInterface)(CK_UTF8CHAR_PTR, CK_VERSION_PTR, CK_INTERFACE_PTR_PTR,
-                                    CK_FLAGS);
+typedef CK_RV (*CK_C_GetInterface)(CK_UTF8CHAR_PTR, CK_VERSION_PTR, CK_INTERFACE_PTR_PTR, CK_FLAGS);
 typedef CK_RV (*CK_C_LoginUser)(CK_SESSION_HANDLE, CK_USER_TYPE, CK_UTF8CHAR_PTR, CK_ULONG,
-                                 CK_UTF8CHAR_PTR, CK_ULONG);
+                                CK_UTF8CHAR_PTR, CK_ULONG);
 typedef CK_RV (*CK_C_SessionCancel)(CK_SESSION_HANDLE, CK_FLAGS);
 typedef CK_RV (*CK_C_GenericStub)();  // slots for 3.0 functions we do not implement
 

@@ -9,11 +9,10 @@
 #include <initializer_list>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "auth.hpp"
 #include "faults.hpp"
@@ -64,7 +63,7 @@ struct Ctx {
   InstanceState& inst;
   std::vector<std::string> params;  // path template parameters in order
   Caller caller;
-  std::string body;                              // raw body (non-multipart)
+  std::string body;                               // raw body (non-multipart)
   std::vector<httplib::MultipartFormData> parts;  // multipart parts in wire order
 
   Store& store() { return core.store; }

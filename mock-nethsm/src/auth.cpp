@@ -23,8 +23,8 @@ void RateLimiter::recordFailure(const std::string& ip, const std::string& key) {
   failures_[{ip, key}] = std::chrono::steady_clock::now();
 }
 
-AuthResult authenticate(const std::string& authorization, const std::string& clientIp,
-                        Store& store, RateLimiter& limiter, Caller& caller) {
+AuthResult authenticate(const std::string& authorization, const std::string& clientIp, Store& store,
+                        RateLimiter& limiter, Caller& caller) {
   if (authorization.empty()) return AuthResult::kMissing;
   const std::string prefix = "Basic ";
   if (authorization.compare(0, prefix.size(), prefix) != 0) return AuthResult::kInvalid;

@@ -30,7 +30,7 @@ class RateLimiter {
 };
 
 // Checks the Authorization header against the store. The store mutex must NOT be held.
-AuthResult authenticate(const std::string& authorization, const std::string& clientIp,
-                        Store& store, RateLimiter& limiter, Caller& caller);
+AuthResult authenticate(const std::string& authorization, const std::string& clientIp, Store& store,
+                        RateLimiter& limiter, Caller& caller);
 
 }  // namespace p11nethsm::mock

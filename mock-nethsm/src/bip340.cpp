@@ -46,8 +46,8 @@ Bytes bytes32(const BIGNUM* b) {
 }
 
 struct Curve {
-  std::unique_ptr<EC_GROUP, decltype(&EC_GROUP_free)> group{EC_GROUP_new_by_curve_name(NID_secp256k1),
-                                                            &EC_GROUP_free};
+  std::unique_ptr<EC_GROUP, decltype(&EC_GROUP_free)> group{
+      EC_GROUP_new_by_curve_name(NID_secp256k1), &EC_GROUP_free};
   std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx{BN_CTX_new(), &BN_CTX_free};
   const BIGNUM* order() const { return EC_GROUP_get0_order(group.get()); }
   // x and whether y is even, of k·G
@@ -66,7 +66,8 @@ struct Curve {
 std::optional<Bn> secretScalar(EVP_PKEY* key) {
   char group[32] = {0};
   size_t len = 0;
-  if (EVP_PKEY_get_group_name(key, group, sizeof(group), &len) != 1 || std::string(group) != "secp256k1") {
+  if (EVP_PKEY_get_group_name(key, group, sizeof(group), &len) != 1 ||
+      std::string(group) != "secp256k1") {
     return std::nullopt;
   }
   BIGNUM* d = nullptr;
@@ -76,7 +77,8 @@ std::optional<Bn> secretScalar(EVP_PKEY* key) {
 
 }  // namespace
 
-std::optional<Bytes> bip340Sign(EVP_PKEY* key, const Bytes& message, const std::optional<Bytes>& aux) {
+std::optional<Bytes> bip340Sign(EVP_PKEY* key, const Bytes& message,
+                                const std::optional<Bytes>& aux) {
   auto d0 = secretScalar(key);
   if (!d0) return std::nullopt;
   Curve c;
@@ -119,18 +121,20 @@ bool bip340Verify(const Bytes& publicX, const Bytes& message, const Bytes& signa
   Point p(EC_POINT_new(c.group.get()), &EC_POINT_free);
   Bn x = newBn(BN_bin2bn(publicX.data(), 32, nullptr));
   // lift_x: the point with this x and even y.
-  if (EC_POINT_set_compressed_coordinates(c.group.get(), p.get(), x.get(), 0, c.ctx.get()) != 1) return false;
+  if (EC_POINT_set_compressed_coordinates(c.group.get(), p.get(), x.get(), 0, c.ctx.get()) != 1)
+    return false;
   Bn r = newBn(BN_bin2bn(signature.data(), 32, nullptr));
   Bn s = newBn(BN_bin2bn(signature.data() + 32, 32, nullptr));
   if (BN_cmp(s.get(), c.order()) >= 0) return false;
-  Bn e = hashToScalar("BIP0340/challenge", Bytes(signature.begin(), signature.begin() + 32), publicX,
-                      message, c.order(), c.ctx.get());
+  Bn e = hashToScalar("BIP0340/challenge", Bytes(signature.begin(), signature.begin() + 32),
+                      publicX, message, c.order(), c.ctx.get());
   BN_sub(e.get(), c.order(), e.get());  // R = s·G − e·P = s·G + (n − e)·P
   Point rPoint(EC_POINT_new(c.group.get()), &EC_POINT_free);
   Bn rx = newBn(), ry = newBn();
   if (EC_POINT_mul(c.group.get(), rPoint.get(), s.get(), p.get(), e.get(), c.ctx.get()) != 1 ||
       EC_POINT_is_at_infinity(c.group.get(), rPoint.get()) ||
-      EC_POINT_get_affine_coordinates(c.group.get(), rPoint.get(), rx.get(), ry.get(), c.ctx.get()) != 1) {
+      EC_POINT_get_affine_coordinates(c.group.get(), rPoint.get(), rx.get(), ry.get(),
+                                      c.ctx.get()) != 1) {
     return false;
   }
   return !BN_is_odd(ry.get()) && BN_cmp(rx.get(), r.get()) == 0;

@@ -1,12 +1,12 @@
 #pragma once
 // Byte encodings the NetHSM API uses (RFC 4648 base64 with padding, hex), random
 // bytes and server-generated IDs. Base64 is OpenSSL's EVP codec, not our own.
+#include <openssl/types.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <openssl/types.h>
 
 namespace p11nethsm::mock {
 

@@ -32,7 +32,8 @@ void freeConnRecord(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
 int connIndex() {
   static std::once_flag once;
   static int index = -1;
-  std::call_once(once, [] { index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, freeConnRecord); });
+  std::call_once(
+      once, [] { index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, freeConnRecord); });
   return index;
 }
 
@@ -51,7 +52,9 @@ void infoCallback(const SSL* ssl, int where, int) {
   }
 }
 
-int certCallback(SSL* ssl, void* arg) { return static_cast<Instance*>(arg)->useIdentity(ssl) ? 1 : 0; }
+int certCallback(SSL* ssl, void* arg) {
+  return static_cast<Instance*>(arg)->useIdentity(ssl) ? 1 : 0;
+}
 
 // RFC 7231 IMF-fixdate; the firmware sends Date on every answer.
 std::string httpDate() {
@@ -82,10 +85,15 @@ void closeConnection(int fd) {
 
 }  // namespace
 
-Instance::Instance(SharedCore& core, const Router& router, InstanceState& state, TlsIdentity identity,
-                   std::string bindAddress, int workers, int maxWorkers)
-    : core_(core), router_(router), state_(state), bindAddress_(std::move(bindAddress)),
-      workers_(workers), maxWorkers_(std::max(workers, maxWorkers)), identity_(std::move(identity)) {
+Instance::Instance(SharedCore& core, const Router& router, InstanceState& state,
+                   TlsIdentity identity, std::string bindAddress, int workers, int maxWorkers)
+    : core_(core),
+      router_(router),
+      state_(state),
+      bindAddress_(std::move(bindAddress)),
+      workers_(workers),
+      maxWorkers_(std::max(workers, maxWorkers)),
+      identity_(std::move(identity)) {
   state_.identity = [this] { return this->identity(); };
   state_.setIdentity = [this](TlsIdentity id) { this->setIdentity(std::move(id)); };
 }
@@ -113,7 +121,9 @@ std::unique_ptr<httplib::SSLServer> Instance::makeServer() {
   server->new_task_queue = [this, workers, maxWorkers] {
     return new WorkerPool(workers, maxWorkers, state_.tcpConnections);
   };
-  auto plain = [this](const httplib::Request& req, httplib::Response& res) { serve(req, res, req.body, {}); };
+  auto plain = [this](const httplib::Request& req, httplib::Response& res) {
+    serve(req, res, req.body, {});
+  };
   auto reader = [this](const httplib::Request& req, httplib::Response& res,
                        const httplib::ContentReader& read) {
     std::string body;
@@ -283,13 +293,16 @@ void Instance::serveApi(const httplib::Request& req, httplib::Response& res, Ctx
   }
   if (fault) {
     switch (fault->kind) {
-      case FaultKind::kFailStatus: return ctx.empty(fault->status);
-      case FaultKind::kReset: return resetConnection(sslFd(req));
+      case FaultKind::kFailStatus:
+        return ctx.empty(fault->status);
+      case FaultKind::kReset:
+        return resetConnection(sslFd(req));
       case FaultKind::kStall:
         if (serial.owns_lock()) serial.unlock();
         state_.faults.stall();
         return closeConnection(sslFd(req));
-      case FaultKind::kCloseAfterProcessing: break;
+      case FaultKind::kCloseAfterProcessing:
+        break;
     }
   }
   router_.dispatch(ctx, path);

@@ -7,24 +7,41 @@ namespace {
 
 // KeyMechanism in the API's enum order (GET /keys/{id} lists them in this order).
 const std::vector<std::string>& allMechanisms() {
-  static const std::vector<std::string> kAll{
-      "RSA_Decryption_RAW",          "RSA_Decryption_PKCS1",        "RSA_Decryption_OAEP_MD5",
-      "RSA_Decryption_OAEP_SHA1",    "RSA_Decryption_OAEP_SHA224",  "RSA_Decryption_OAEP_SHA256",
-      "RSA_Decryption_OAEP_SHA384",  "RSA_Decryption_OAEP_SHA512",  "RSA_Signature_PKCS1",
-      "RSA_Signature_PSS_MD5",       "RSA_Signature_PSS_SHA1",      "RSA_Signature_PSS_SHA224",
-      "RSA_Signature_PSS_SHA256",    "RSA_Signature_PSS_SHA384",    "RSA_Signature_PSS_SHA512",
-      "EdDSA_Signature",             "ECDSA_Signature",             "BIP340_Signature",
-      "AES_Encryption_CBC",          "AES_Decryption_CBC"};
+  static const std::vector<std::string> kAll{"RSA_Decryption_RAW",
+                                             "RSA_Decryption_PKCS1",
+                                             "RSA_Decryption_OAEP_MD5",
+                                             "RSA_Decryption_OAEP_SHA1",
+                                             "RSA_Decryption_OAEP_SHA224",
+                                             "RSA_Decryption_OAEP_SHA256",
+                                             "RSA_Decryption_OAEP_SHA384",
+                                             "RSA_Decryption_OAEP_SHA512",
+                                             "RSA_Signature_PKCS1",
+                                             "RSA_Signature_PSS_MD5",
+                                             "RSA_Signature_PSS_SHA1",
+                                             "RSA_Signature_PSS_SHA224",
+                                             "RSA_Signature_PSS_SHA256",
+                                             "RSA_Signature_PSS_SHA384",
+                                             "RSA_Signature_PSS_SHA512",
+                                             "EdDSA_Signature",
+                                             "ECDSA_Signature",
+                                             "BIP340_Signature",
+                                             "AES_Encryption_CBC",
+                                             "AES_Decryption_CBC"};
   return kAll;
 }
 
 bool mechanismFitsType(const std::string& m, KeyType type) {
   switch (type) {
-    case KeyType::kRsa: return m.rfind("RSA_", 0) == 0;
-    case KeyType::kCurve25519: return m == "EdDSA_Signature";
-    case KeyType::kEcP256K1: return m == "ECDSA_Signature" || m == "BIP340_Signature";
-    case KeyType::kGeneric: return m.rfind("AES_", 0) == 0;
-    default: return m == "ECDSA_Signature";
+    case KeyType::kRsa:
+      return m.rfind("RSA_", 0) == 0;
+    case KeyType::kCurve25519:
+      return m == "EdDSA_Signature";
+    case KeyType::kEcP256K1:
+      return m == "ECDSA_Signature" || m == "BIP340_Signature";
+    case KeyType::kGeneric:
+      return m.rfind("AES_", 0) == 0;
+    default:
+      return m == "ECDSA_Signature";
   }
 }
 
@@ -32,12 +49,15 @@ bool mechanismFitsType(const std::string& m, KeyType type) {
 
 bool typeSupported(KeyType type, const Firmware& fw) {
   switch (type) {
-    case KeyType::kEcP224: return !fw.atLeast(3, 0);
+    case KeyType::kEcP224:
+      return !fw.atLeast(3, 0);
     case KeyType::kEcP256K1:
     case KeyType::kBrainpoolP256:
     case KeyType::kBrainpoolP384:
-    case KeyType::kBrainpoolP512: return fw.atLeast(3, 0);
-    default: return true;
+    case KeyType::kBrainpoolP512:
+      return fw.atLeast(3, 0);
+    default:
+      return true;
   }
 }
 

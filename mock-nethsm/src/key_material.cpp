@@ -44,7 +44,9 @@ const TypeInfo& info(KeyType type) {
 
 using BnPtr = std::unique_ptr<BIGNUM, decltype(&BN_clear_free)>;
 BnPtr bn(BIGNUM* b) { return BnPtr(b, &BN_clear_free); }
-BnPtr bnFromBytes(const Bytes& b) { return bn(BN_bin2bn(b.data(), static_cast<int>(b.size()), nullptr)); }
+BnPtr bnFromBytes(const Bytes& b) {
+  return bn(BN_bin2bn(b.data(), static_cast<int>(b.size()), nullptr));
+}
 
 Bytes bnToBytes(const BIGNUM* b) {
   Bytes out(static_cast<size_t>(BN_num_bytes(b)));
@@ -142,11 +144,12 @@ PkeyPtr rsaFromPrimes(const Bytes& p, const Bytes& q, const Bytes& e) {
   BnPtr n = bn(BN_new()), d = bn(BN_new()), p1 = bn(BN_new()), q1 = bn(BN_new());
   BnPtr phi = bn(BN_new()), dp = bn(BN_new()), dq = bn(BN_new()), qinv = bn(BN_new());
   BN_CTX* ctx = BN_CTX_new();
-  bool ok = BN_mul(n.get(), bp.get(), bq.get(), ctx) && BN_sub(p1.get(), bp.get(), BN_value_one()) &&
-            BN_sub(q1.get(), bq.get(), BN_value_one()) && BN_mul(phi.get(), p1.get(), q1.get(), ctx) &&
-            BN_mod_inverse(d.get(), be.get(), phi.get(), ctx) != nullptr &&
-            BN_mod(dp.get(), d.get(), p1.get(), ctx) && BN_mod(dq.get(), d.get(), q1.get(), ctx) &&
-            BN_mod_inverse(qinv.get(), bq.get(), bp.get(), ctx) != nullptr;
+  bool ok =
+      BN_mul(n.get(), bp.get(), bq.get(), ctx) && BN_sub(p1.get(), bp.get(), BN_value_one()) &&
+      BN_sub(q1.get(), bq.get(), BN_value_one()) && BN_mul(phi.get(), p1.get(), q1.get(), ctx) &&
+      BN_mod_inverse(d.get(), be.get(), phi.get(), ctx) != nullptr &&
+      BN_mod(dp.get(), d.get(), p1.get(), ctx) && BN_mod(dq.get(), d.get(), q1.get(), ctx) &&
+      BN_mod_inverse(qinv.get(), bq.get(), bp.get(), ctx) != nullptr;
   BN_CTX_free(ctx);
   if (!ok || BN_num_bits(n.get()) < 1024 || BN_num_bits(n.get()) > 8192) return nullptr;
   OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
@@ -175,8 +178,10 @@ PkeyPtr ecFromScalar(const char* curve, const Bytes& scalar) {
   bool ok = !BN_is_zero(priv.get()) && BN_cmp(priv.get(), EC_GROUP_get0_order(group)) < 0 &&
             EC_POINT_mul(group, pub, priv.get(), nullptr, nullptr, nullptr) == 1;
   if (ok) {
-    point.resize(EC_POINT_point2oct(group, pub, POINT_CONVERSION_UNCOMPRESSED, nullptr, 0, nullptr));
-    EC_POINT_point2oct(group, pub, POINT_CONVERSION_UNCOMPRESSED, point.data(), point.size(), nullptr);
+    point.resize(
+        EC_POINT_point2oct(group, pub, POINT_CONVERSION_UNCOMPRESSED, nullptr, 0, nullptr));
+    EC_POINT_point2oct(group, pub, POINT_CONVERSION_UNCOMPRESSED, point.data(), point.size(),
+                       nullptr);
   }
   EC_POINT_free(pub);
   EC_GROUP_free(group);
@@ -262,7 +267,8 @@ std::optional<KeyMaterial> KeyMaterial::fromJson(KeyType type, const nlohmann::j
   km.type_ = type;
   error = "Invalid private key data.";
   if (type == KeyType::kRsa) {
-    auto p = b64Field(priv, "primeP"), q = b64Field(priv, "primeQ"), e = b64Field(priv, "publicExponent");
+    auto p = b64Field(priv, "primeP"), q = b64Field(priv, "primeQ"),
+         e = b64Field(priv, "publicExponent");
     if (!p || !q || !e) return std::nullopt;
     km.pkey_ = rsaFromPrimes(*p, *q, *e);
   } else {
@@ -275,7 +281,8 @@ std::optional<KeyMaterial> KeyMaterial::fromJson(KeyType type, const nlohmann::j
     }
     if (type == KeyType::kCurve25519) {
       if (data->size() != 32) return std::nullopt;
-      km.pkey_ = wrapPkey(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, data->data(), 32));
+      km.pkey_ =
+          wrapPkey(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, data->data(), 32));
     } else {
       if (data->size() != ecFieldBytes(type)) return std::nullopt;
       km.pkey_ = ecFromScalar(info(type).curve, *data);

@@ -1,12 +1,12 @@
 #pragma once
 // Key material of one NetHSM key (NetHSM API "KeyType"): generation, import as JSON
 // or PEM, the public part as the API shows it, and persistence. OpenSSL 3 EVP only.
+#include <openssl/evp.h>
+
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include "codec.hpp"
 

@@ -1,13 +1,13 @@
 #include "key_ops.hpp"
 
-#include "bip340.hpp"
-
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include <cstring>
+
+#include "bip340.hpp"
 
 namespace p11nethsm::mock {
 namespace {
@@ -28,13 +28,26 @@ const EVP_MD* hashBySuffix(const std::string& suffix) {
 Bytes digestInfoPrefix(size_t hashLen) {
   const char* hex = nullptr;
   switch (hashLen) {
-    case 16: hex = "3020300c06082a864886f70d020505000410"; break;
-    case 20: hex = "3021300906052b0e03021a05000414"; break;
-    case 28: hex = "302d300d06096086480165030402040500041c"; break;
-    case 32: hex = "3031300d060960864801650304020105000420"; break;
-    case 48: hex = "3041300d060960864801650304020205000430"; break;
-    case 64: hex = "3051300d060960864801650304020305000440"; break;
-    default: return {};
+    case 16:
+      hex = "3020300c06082a864886f70d020505000410";
+      break;
+    case 20:
+      hex = "3021300906052b0e03021a05000414";
+      break;
+    case 28:
+      hex = "302d300d06096086480165030402040500041c";
+      break;
+    case 32:
+      hex = "3031300d060960864801650304020105000420";
+      break;
+    case 48:
+      hex = "3041300d060960864801650304020205000430";
+      break;
+    case 64:
+      hex = "3051300d060960864801650304020305000440";
+      break;
+    default:
+      return {};
   }
   return *hexDecode(hex);
 }
@@ -72,13 +85,15 @@ OpResult rsaSign(EVP_PKEY* pkey, int padding, const EVP_MD* md, const Bytes& in)
   auto configure = [&](EVP_PKEY_CTX* ctx) {
     if (EVP_PKEY_CTX_set_rsa_padding(ctx, padding) <= 0) return false;
     if (md == nullptr) return true;
-    return EVP_PKEY_CTX_set_signature_md(ctx, md) > 0 && EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) > 0 &&
+    return EVP_PKEY_CTX_set_signature_md(ctx, md) > 0 &&
+           EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) > 0 &&
            EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) > 0;
   };
   return pkeyCall(pkey, EVP_PKEY_sign_init, EVP_PKEY_sign, configure, in, "Signing failure.");
 }
 
-OpResult signRsa(const KeyMaterial& key, const std::string& mode, const Bytes& input, bool digestInfo) {
+OpResult signRsa(const KeyMaterial& key, const std::string& mode, const Bytes& input,
+                 bool digestInfo) {
   size_t k = static_cast<size_t>(EVP_PKEY_get_size(key.pkey()));
   if (mode == "PKCS1") {
     Bytes data = input;
@@ -114,20 +129,29 @@ OpResult aesCbc(const KeyMaterial& key, const Bytes& input, const Bytes& iv, boo
                 const std::string& what) {
   const EVP_CIPHER* cipher = nullptr;
   switch (key.secret().size()) {
-    case 16: cipher = EVP_aes_128_cbc(); break;
-    case 24: cipher = EVP_aes_192_cbc(); break;
-    case 32: cipher = EVP_aes_256_cbc(); break;
-    default: return fail(what + " failed: invalid AES key length");
+    case 16:
+      cipher = EVP_aes_128_cbc();
+      break;
+    case 24:
+      cipher = EVP_aes_192_cbc();
+      break;
+    case 32:
+      cipher = EVP_aes_256_cbc();
+      break;
+    default:
+      return fail(what + " failed: invalid AES key length");
   }
   if (iv.size() != 16) return fail(what + " failed: IV must be 16 bytes");
   if (input.size() % 16 != 0) return fail(what + " failed: data length not a multiple of 16");
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
   Bytes out(input.size() + 16);
   int len1 = 0, len2 = 0;
-  bool ok = EVP_CipherInit_ex(ctx, cipher, nullptr, key.secret().data(), iv.data(), encrypt ? 1 : 0) == 1 &&
-            EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
-            EVP_CipherUpdate(ctx, out.data(), &len1, input.data(), static_cast<int>(input.size())) == 1 &&
-            EVP_CipherFinal_ex(ctx, out.data() + len1, &len2) == 1;
+  bool ok =
+      EVP_CipherInit_ex(ctx, cipher, nullptr, key.secret().data(), iv.data(), encrypt ? 1 : 0) ==
+          1 &&
+      EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
+      EVP_CipherUpdate(ctx, out.data(), &len1, input.data(), static_cast<int>(input.size())) == 1 &&
+      EVP_CipherFinal_ex(ctx, out.data() + len1, &len2) == 1;
   EVP_CIPHER_CTX_free(ctx);
   if (!ok) return fail(what + " failed: cipher error");
   out.resize(static_cast<size_t>(len1 + len2));
@@ -213,7 +237,8 @@ OpResult signData(const KeyMaterial& key, const std::string& mode, const Bytes& 
   }
   if (t == KeyType::kCurve25519 && mode == "EdDSA") return signEd25519(key.pkey(), input);
   if (isEcType(t) && mode == "ECDSA") {
-    if (input.size() != ecdsaDigestBytes(t)) return fail("Signing failure: digested data of invalid size.");
+    if (input.size() != ecdsaDigestBytes(t))
+      return fail("Signing failure: digested data of invalid size.");
     auto none = [](EVP_PKEY_CTX*) { return true; };
     return pkeyCall(key.pkey(), EVP_PKEY_sign_init, EVP_PKEY_sign, none, input, "Signing failure.");
   }
@@ -253,15 +278,17 @@ OpResult makeCsr(const KeyMaterial& key, const nlohmann::json& dn) {
   }
   X509_REQ* req = X509_REQ_new();
   X509_NAME* name = X509_REQ_get_subject_name(req);
-  bool ok = addName(name, dn, "countryName", "C") && addName(name, dn, "stateOrProvinceName", "ST") &&
-            addName(name, dn, "localityName", "L") && addName(name, dn, "organizationName", "O") &&
-            addName(name, dn, "organizationalUnitName", "OU") && addName(name, dn, "commonName", "CN") &&
-            addName(name, dn, "emailAddress", "emailAddress");
+  bool ok =
+      addName(name, dn, "countryName", "C") && addName(name, dn, "stateOrProvinceName", "ST") &&
+      addName(name, dn, "localityName", "L") && addName(name, dn, "organizationName", "O") &&
+      addName(name, dn, "organizationalUnitName", "OU") && addName(name, dn, "commonName", "CN") &&
+      addName(name, dn, "emailAddress", "emailAddress");
   std::string san = sanList(dn, dn["commonName"].get<std::string>());
   if (ok && !san.empty()) {
     STACK_OF(X509_EXTENSION)* exts = sk_X509_EXTENSION_new_null();
     X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, san.c_str());
-    ok = ext != nullptr && sk_X509_EXTENSION_push(exts, ext) > 0 && X509_REQ_add_extensions(req, exts) == 1;
+    ok = ext != nullptr && sk_X509_EXTENSION_push(exts, ext) > 0 &&
+         X509_REQ_add_extensions(req, exts) == 1;
     sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
   }
   const EVP_MD* md = key.type() == KeyType::kCurve25519 ? nullptr : EVP_sha256();

@@ -21,10 +21,13 @@ using p11nethsm::mock::MockOptions;
 namespace {
 
 int usage() {
-  std::cerr << "usage: mock-nethsm --port N [--bind ADDR] [--state FILE] [--tls-cert FILE --tls-key FILE]\n"
-               "                   [--firmware 2.2|3.0|3.1|4.0|5.0] [--instances N] [--workers N] [--max-workers N]\n"
-               "                   [--serial] [--service-time MS] [--latency MS] [--latency-random MS]\n"
-               "                   [--fault status|reset|stall|close:PATH_REGEX[:COUNT[:STATUS]]]\n";
+  std::cerr
+      << "usage: mock-nethsm --port N [--bind ADDR] [--state FILE] [--tls-cert FILE --tls-key "
+         "FILE]\n"
+         "                   [--firmware 2.2|3.0|3.1|4.0|5.0] [--instances N] [--workers N] "
+         "[--max-workers N]\n"
+         "                   [--serial] [--service-time MS] [--latency MS] [--latency-random MS]\n"
+         "                   [--fault status|reset|stall|close:PATH_REGEX[:COUNT[:STATUS]]]\n";
   return 2;
 }
 
@@ -68,18 +71,31 @@ bool parseArgs(int argc, char** argv, Cli& cli) {
     if (i + 1 >= argc) return false;
     std::string v = argv[++i];
     try {
-      if (a == "--port") { o.port = std::stoi(v); cli.portGiven = true; }
-      else if (a == "--bind") o.bindAddress = v;
-      else if (a == "--state") o.stateFile = v;
-      else if (a == "--tls-cert") o.tlsCertFile = v;
-      else if (a == "--tls-key") o.tlsKeyFile = v;
-      else if (a == "--firmware") o.firmware = v;
-      else if (a == "--instances") o.instances = std::stoi(v);
-      else if (a == "--workers") o.workerThreads = std::stoi(v);
-      else if (a == "--max-workers") o.maxWorkerThreads = std::stoi(v);
-      else if (a == "--service-time") o.serviceTime = std::chrono::milliseconds(std::stol(v));
-      else if (a == "--latency") cli.latency = std::stol(v);
-      else if (a == "--latency-random") cli.latencyRandom = std::stol(v);
+      if (a == "--port") {
+        o.port = std::stoi(v);
+        cli.portGiven = true;
+      } else if (a == "--bind")
+        o.bindAddress = v;
+      else if (a == "--state")
+        o.stateFile = v;
+      else if (a == "--tls-cert")
+        o.tlsCertFile = v;
+      else if (a == "--tls-key")
+        o.tlsKeyFile = v;
+      else if (a == "--firmware")
+        o.firmware = v;
+      else if (a == "--instances")
+        o.instances = std::stoi(v);
+      else if (a == "--workers")
+        o.workerThreads = std::stoi(v);
+      else if (a == "--max-workers")
+        o.maxWorkerThreads = std::stoi(v);
+      else if (a == "--service-time")
+        o.serviceTime = std::chrono::milliseconds(std::stol(v));
+      else if (a == "--latency")
+        cli.latency = std::stol(v);
+      else if (a == "--latency-random")
+        cli.latencyRandom = std::stol(v);
       else if (a == "--fault") {
         FaultRule rule;
         if (!parseFault(v, rule)) return false;
@@ -110,7 +126,8 @@ int main(int argc, char** argv) {
   if (!mock.start()) return 1;
   for (size_t i = 0; i < mock.instanceCount(); ++i) {
     for (const auto& rule : cli.faults) mock.addFault(i, rule);
-    mock.setLatency(i, std::chrono::milliseconds(cli.latency), std::chrono::milliseconds(cli.latencyRandom));
+    mock.setLatency(i, std::chrono::milliseconds(cli.latency),
+                    std::chrono::milliseconds(cli.latencyRandom));
     std::string url = mock.baseUrl(i);
     url = url.substr(0, url.size() - 7);  // without /api/v1
     std::printf("listening %s sha256=%s\n", url.c_str(), mock.certificateFingerprint(i).c_str());

@@ -48,7 +48,8 @@ struct MockNetHsm::Impl : ClusterControl {
       instances[i]->setDown(down);
       if (down && seconds > 0) {
         std::unique_lock<std::mutex> wait(helperMutex);
-        if (helperCv.wait_for(wait, std::chrono::seconds(seconds), [this] { return stopping; })) return;
+        if (helperCv.wait_for(wait, std::chrono::seconds(seconds), [this] { return stopping; }))
+          return;
         wait.unlock();
         instances[i]->setDown(false);
       }
@@ -60,7 +61,9 @@ struct MockNetHsm::Impl : ClusterControl {
     instances[i]->setIdentity(*id);
     return true;
   }
-  std::string controlFingerprint(size_t i) const override { return instances[i]->identity().fingerprint(); }
+  std::string controlFingerprint(size_t i) const override {
+    return instances[i]->identity().fingerprint();
+  }
   MockCounters controlCounters(size_t i) const override {
     const auto& s = *states[i];
     return MockCounters{s.tcpConnections.load(), s.tlsHandshakes.load(), s.requests.load()};
@@ -169,7 +172,8 @@ std::string MockNetHsm::certificatePem(size_t instance) const {
   return impl_->instances.at(instance)->identity().certificatePem();
 }
 
-void MockNetHsm::provision(const std::string& adminPassphrase, const std::string& unlockPassphrase) {
+void MockNetHsm::provision(const std::string& adminPassphrase,
+                           const std::string& unlockPassphrase) {
   Store& s = impl_->core.store;
   std::lock_guard<std::mutex> lock(s.mutex());
   s.setUnlockPassphrase(unlockPassphrase);
@@ -192,7 +196,9 @@ void MockNetHsm::addUser(const std::string& userId, const std::string& role,
   s.persistLocked(Changes().user(userId).withSettings());
 }
 
-MockCounters MockNetHsm::counters(size_t instance) const { return impl_->controlCounters(instance); }
+MockCounters MockNetHsm::counters(size_t instance) const {
+  return impl_->controlCounters(instance);
+}
 
 uint64_t MockNetHsm::endpointCount(size_t instance, const std::string& endpoint) const {
   auto counts = impl_->controlEndpointCounts(instance);
@@ -201,7 +207,9 @@ uint64_t MockNetHsm::endpointCount(size_t instance, const std::string& endpoint)
 }
 
 void MockNetHsm::resetCounters() { impl_->controlResetCounters(); }
-void MockNetHsm::addFault(size_t instance, FaultRule rule) { impl_->controlAddFault(instance, rule); }
+void MockNetHsm::addFault(size_t instance, FaultRule rule) {
+  impl_->controlAddFault(instance, rule);
+}
 void MockNetHsm::clearFaults(size_t instance) { impl_->controlClearFaults(instance); }
 
 void MockNetHsm::setLatency(size_t instance, std::chrono::milliseconds fixed,
@@ -209,7 +217,9 @@ void MockNetHsm::setLatency(size_t instance, std::chrono::milliseconds fixed,
   impl_->controlSetLatency(instance, fixed, randomExtra);
 }
 
-void MockNetHsm::setInstanceDown(size_t instance, bool down) { impl_->instances.at(instance)->setDown(down); }
+void MockNetHsm::setInstanceDown(size_t instance, bool down) {
+  impl_->instances.at(instance)->setDown(down);
+}
 
 std::string MockNetHsm::switchCertificate(size_t instance) {
   return impl_->controlSwitchCertificate(instance) ? certificateFingerprint(instance) : "";

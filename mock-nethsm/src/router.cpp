@@ -22,15 +22,18 @@ std::vector<std::string> splitPath(const std::string& path) {
 unsigned stateBit(HsmState s) { return 1u << static_cast<unsigned>(s); }
 
 bool knownMethod(const std::string& m) {
-  return m == "GET" || m == "POST" || m == "PUT" || m == "DELETE" || m == "HEAD" ||
-         m == "PATCH" || m == "OPTIONS";
+  return m == "GET" || m == "POST" || m == "PUT" || m == "DELETE" || m == "HEAD" || m == "PATCH" ||
+         m == "OPTIONS";
 }
 
 const char* producedType(Produces p) {
   switch (p) {
-    case Produces::kJson: return "application/json";
-    case Produces::kPem: return "application/x-pem-file";
-    case Produces::kOctet: return "application/octet-stream";
+    case Produces::kJson:
+      return "application/json";
+    case Produces::kPem:
+      return "application/x-pem-file";
+    case Produces::kOctet:
+      return "application/octet-stream";
   }
   return "application/json";
 }
@@ -100,7 +103,8 @@ std::string Router::endpointKey(const std::string& method, const std::string& pa
 
 bool Router::authorize(Ctx& ctx, const Endpoint& e, HsmState current) const {
   if (e.access == Access::kPublic) return true;
-  if (e.access == Access::kRootAdminWhenOperational && current != HsmState::kOperational) return true;
+  if (e.access == Access::kRootAdminWhenOperational && current != HsmState::kOperational)
+    return true;
   auto result = authenticate(ctx.req.get_header_value("Authorization"), ctx.req.remote_addr,
                              ctx.core.store, ctx.inst.rateLimiter, ctx.caller);
   if (result == AuthResult::kRateLimited) {
@@ -110,22 +114,36 @@ bool Router::authorize(Ctx& ctx, const Endpoint& e, HsmState current) const {
   if (result != AuthResult::kOk) {
     ctx.empty(401);
     ctx.res.set_header("WWW-Authenticate", result == AuthResult::kMissing
-                                                ? "Basic realm=\"NetHSM\""
-                                                : "Basic realm=\"invalid authorization\"");
+                                               ? "Basic realm=\"NetHSM\""
+                                               : "Basic realm=\"invalid authorization\"");
     return false;
   }
   const std::string& role = ctx.caller.role;
   bool root = ctx.caller.name.ns.empty();
   bool ok = false;
   switch (e.access) {
-    case Access::kPublic: ok = true; break;
-    case Access::kOperator: ok = role == "Operator"; break;
-    case Access::kMetrics: ok = role == "Metrics"; break;
-    case Access::kAdminOrOperator: ok = role == "Administrator" || role == "Operator"; break;
-    case Access::kAdmin: ok = role == "Administrator"; break;
+    case Access::kPublic:
+      ok = true;
+      break;
+    case Access::kOperator:
+      ok = role == "Operator";
+      break;
+    case Access::kMetrics:
+      ok = role == "Metrics";
+      break;
+    case Access::kAdminOrOperator:
+      ok = role == "Administrator" || role == "Operator";
+      break;
+    case Access::kAdmin:
+      ok = role == "Administrator";
+      break;
     case Access::kRootAdmin:
-    case Access::kRootAdminWhenOperational: ok = role == "Administrator" && root; break;
-    case Access::kRootBackup: ok = role == "Backup" && root; break;
+    case Access::kRootAdminWhenOperational:
+      ok = role == "Administrator" && root;
+      break;
+    case Access::kRootBackup:
+      ok = role == "Backup" && root;
+      break;
     case Access::kSelfOrAdmin:
       ok = role == "Administrator" ||
            (role == "Operator" && !ctx.params.empty() && ctx.params[0] == ctx.caller.name.full());

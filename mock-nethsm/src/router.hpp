@@ -27,7 +27,7 @@ enum class Access {
   kAdmin,            // own namespace
   kRootAdmin,        // "R-Administrator"
   kRootBackup,
-  kSelfOrAdmin,      // Administrator, or an Operator on its own user (params[0])
+  kSelfOrAdmin,               // Administrator, or an Operator on its own user (params[0])
   kRootAdminWhenOperational,  // public in Locked/Unprovisioned (shutdown, restore)
 };
 

@@ -10,11 +10,13 @@ namespace {
 
 const std::string kMagic = "MOCKNETHSM-BACKUP1\n";
 
-std::optional<Bytes> aesGcm(bool encrypt, const Bytes& key, const Bytes& iv, const Bytes& in, Bytes& tag) {
+std::optional<Bytes> aesGcm(bool encrypt, const Bytes& key, const Bytes& iv, const Bytes& in,
+                            Bytes& tag) {
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
   Bytes out(in.size() + 16);
   int len = 0, fin = 0;
-  bool ok = EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key.data(), iv.data(), encrypt ? 1 : 0) == 1 &&
+  bool ok = EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key.data(), iv.data(),
+                              encrypt ? 1 : 0) == 1 &&
             EVP_CipherUpdate(ctx, out.data(), &len, in.data(), static_cast<int>(in.size())) == 1;
   if (ok && !encrypt) ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag.data()) == 1;
   ok = ok && EVP_CipherFinal_ex(ctx, out.data() + len, &fin) == 1;
@@ -64,7 +66,8 @@ void restore(Ctx& ctx) {
     return ctx.message(400, "Restore needs the arguments and the backup file.");
   }
   nlohmann::json args = nlohmann::json::parse(ctx.parts[0].content, nullptr, false);
-  if (args.is_discarded() || !args.is_object() || !args.value("backupPassphrase", nlohmann::json()).is_string()) {
+  if (args.is_discarded() || !args.is_object() ||
+      !args.value("backupPassphrase", nlohmann::json()).is_string()) {
     return ctx.message(400, "Invalid restore arguments.");
   }
   auto restored = openBackup(ctx.parts[1].content, args["backupPassphrase"].get<std::string>());
@@ -87,9 +90,17 @@ void restore(Ctx& ctx) {
 }  // namespace
 
 void addBackupRoutes(Router& r) {
-  r.add({"POST", "/system/backup", kOperational, Access::kRootBackup, backup, Produces::kOctet, {}});
-  r.add({"POST", "/system/restore", kUnprovisioned | kOperational, Access::kRootAdminWhenOperational,
-         restore, Produces::kJson, {"multipart/form-data"}, false, 64u << 20});
+  r.add(
+      {"POST", "/system/backup", kOperational, Access::kRootBackup, backup, Produces::kOctet, {}});
+  r.add({"POST",
+         "/system/restore",
+         kUnprovisioned | kOperational,
+         Access::kRootAdminWhenOperational,
+         restore,
+         Produces::kJson,
+         {"multipart/form-data"},
+         false,
+         64u << 20});
 }
 
 }  // namespace p11nethsm::mock

@@ -14,19 +14,23 @@ void addStoredDocument(Router& r, const std::string& path, const std::string& na
            ctx.json(200, ctx.store().config.value(name, initial));
          }});
   std::vector<const char*> allowed(fields);
-  r.add({"PUT", path, kOperational, Access::kRootAdmin, [name, allowed](Ctx& ctx) {
+  r.add({"PUT", path, kOperational, Access::kRootAdmin,
+         [name, allowed](Ctx& ctx) {
            nlohmann::json body = nlohmann::json::parse(ctx.body, nullptr, false);
-           if (body.is_discarded() || !body.is_object()) return ctx.message(400, "Invalid JSON body.");
+           if (body.is_discarded() || !body.is_object())
+             return ctx.message(400, "Invalid JSON body.");
            for (const char* f : allowed) {
              if (!body.contains(f)) return ctx.message(400, std::string("Missing field: ") + f);
            }
            if (body.size() != allowed.size()) return ctx.message(400, "Unknown field.");
            std::lock_guard<std::mutex> lock(ctx.store().mutex());
            ctx.store().config[name] = body;
-           if (name == "unattended-boot") ctx.store().config["unattendedBoot"] = body.value("status", "off");
+           if (name == "unattended-boot")
+             ctx.store().config["unattendedBoot"] = body.value("status", "off");
            ctx.store().persistLocked(Changes().withSettings());
            ctx.empty(204);
-         }, Produces::kJson, json, true});
+         },
+         Produces::kJson, json, true});
 }
 
 // PUT /config/{unlock,backup}-passphrase: {"newPassphrase","currentPassphrase"} → 204.
@@ -58,7 +62,8 @@ void backupPassphrase(Ctx& ctx) {
     return s.backupPassphraseHash.empty() ? current.empty()
                                           : saltedHash("backup", current) == s.backupPassphraseHash;
   };
-  changePassphrase(ctx, matches, [](Store& s, const std::string& next) { s.setBackupPassphrase(next); });
+  changePassphrase(ctx, matches,
+                   [](Store& s, const std::string& next) { s.setBackupPassphrase(next); });
 }
 
 }  // namespace
@@ -69,11 +74,13 @@ void addConfigRoutes(Router& r) {
          Produces::kJson, json, true});
   r.add({"PUT", "/config/backup-passphrase", kOperational, Access::kRootAdmin, backupPassphrase,
          Produces::kJson, json, true});
-  addStoredDocument(r, "/config/unattended-boot", "unattended-boot", {"status"}, {{"status", "off"}});
+  addStoredDocument(r, "/config/unattended-boot", "unattended-boot", {"status"},
+                    {{"status", "off"}});
   addStoredDocument(r, "/config/logging", "logging", {"ipAddress", "port", "logLevel"},
                     {{"ipAddress", "0.0.0.0"}, {"port", 514}, {"logLevel", "info"}});
-  addStoredDocument(r, "/config/network", "network", {"ipAddress", "netmask", "gateway"},
-                    {{"ipAddress", "192.168.1.1"}, {"netmask", "255.255.255.0"}, {"gateway", "0.0.0.0"}});
+  addStoredDocument(
+      r, "/config/network", "network", {"ipAddress", "netmask", "gateway"},
+      {{"ipAddress", "192.168.1.1"}, {"netmask", "255.255.255.0"}, {"gateway", "0.0.0.0"}});
   addStoredDocument(r, "/config/time", "time", {"time"}, {{"time", "2024-01-01T00:00:00Z"}});
 }
 

@@ -18,7 +18,8 @@ struct OpSpec {
   const char* deniedText;   // mechanism not allowed
 };
 
-constexpr OpSpec kSign{Op::kSign, "message", "signature", "Key mechanisms do not allow requested signing."};
+constexpr OpSpec kSign{Op::kSign, "message", "signature",
+                       "Key mechanisms do not allow requested signing."};
 constexpr OpSpec kDecrypt{Op::kDecrypt, "encrypted", "decrypted",
                           "Key mechanisms do not allow requested decryption."};
 constexpr OpSpec kEncrypt{Op::kEncrypt, "message", "encrypted",
@@ -78,8 +79,9 @@ void runOperation(Ctx& ctx, const OpSpec& spec) {
     auto it = keys.find(ctx.params[0]);
     if (it != keys.end()) it->second.operations++;
   }
-  auto& metric = spec.op == Op::kSign ? ctx.core.signs : spec.op == Op::kDecrypt ? ctx.core.decrypts
-                                                                                 : ctx.core.encrypts;
+  auto& metric = spec.op == Op::kSign      ? ctx.core.signs
+                 : spec.op == Op::kDecrypt ? ctx.core.decrypts
+                                           : ctx.core.encrypts;
   metric++;
   nlohmann::json out{{spec.outputField, base64Encode(r.output)}};
   if (spec.op == Op::kEncrypt) out["iv"] = base64Encode(r.iv);

@@ -8,8 +8,9 @@ namespace p11nethsm::mock {
 namespace {
 
 void csr(Ctx& ctx) {
-  auto dn = ctx.jsonBody({"countryName", "stateOrProvinceName", "localityName", "organizationName",
-                          "organizationalUnitName", "commonName", "emailAddress", "subjectAltNames"});
+  auto dn =
+      ctx.jsonBody({"countryName", "stateOrProvinceName", "localityName", "organizationName",
+                    "organizationalUnitName", "commonName", "emailAddress", "subjectAltNames"});
   if (!dn) return;
   if (!ctx.fw().atLeast(3, 0) && dn->contains("subjectAltNames")) {
     return ctx.message(400, "Unknown field: subjectAltNames");
@@ -79,7 +80,8 @@ void move(Ctx& ctx) {
   Key moved = std::move(*key);
   keys.erase(ctx.params[0]);
   keys.emplace(newId, std::move(moved));
-  ctx.store().persistLocked(Changes().key(ctx.caller.name.ns, newId).key(ctx.caller.name.ns, ctx.params[0]));
+  ctx.store().persistLocked(
+      Changes().key(ctx.caller.name.ns, newId).key(ctx.caller.name.ns, ctx.params[0]));
   ctx.json(200, {{"id", newId}});
 }
 
@@ -112,9 +114,12 @@ Endpoint since(Endpoint e, int major) {
 void addKeyExtraRoutes(Router& r) {
   const std::vector<std::string> json{"application/json"};
   const std::vector<std::string> octet{"application/octet-stream"};
-  r.add({"POST", "/keys/{id}/csr.pem", kOperational, Access::kAdminOrOperator, csr, Produces::kPem});
-  r.add({"PUT", "/keys/{id}/cert", kOperational, Access::kAdmin, putCert, Produces::kJson, octet, true});
-  r.add({"GET", "/keys/{id}/cert", kOperational, Access::kAdminOrOperator, getCert, Produces::kOctet});
+  r.add(
+      {"POST", "/keys/{id}/csr.pem", kOperational, Access::kAdminOrOperator, csr, Produces::kPem});
+  r.add({"PUT", "/keys/{id}/cert", kOperational, Access::kAdmin, putCert, Produces::kJson, octet,
+         true});
+  r.add({"GET", "/keys/{id}/cert", kOperational, Access::kAdminOrOperator, getCert,
+         Produces::kOctet});
   r.add({"DELETE", "/keys/{id}/cert", kOperational, Access::kAdmin, deleteCert});
   r.add({"PUT", "/keys/{id}/restrictions/tags/{tag}", kOperational, Access::kAdmin,
          [](Ctx& ctx) { keyTag(ctx, true); }, Produces::kJson, json, true});
@@ -122,9 +127,11 @@ void addKeyExtraRoutes(Router& r) {
          [](Ctx& ctx) { keyTag(ctx, false); }});
   r.add(since({"POST", "/keys/{id}/move", kOperational, Access::kAdmin, move}, 3));
   r.add(since({"PUT", "/keys/{id}/label", kOperational, Access::kAdmin,
-               [](Ctx& ctx) { label(ctx, true); }, Produces::kJson, json, true}, 5));
+               [](Ctx& ctx) { label(ctx, true); }, Produces::kJson, json, true},
+              5));
   r.add(since({"DELETE", "/keys/{id}/label", kOperational, Access::kAdmin,
-               [](Ctx& ctx) { label(ctx, false); }}, 5));
+               [](Ctx& ctx) { label(ctx, false); }},
+              5));
 }
 
 Router buildApiRouter() {

@@ -20,13 +20,14 @@ std::optional<nlohmann::json> bodyWith(Ctx& ctx, const std::string& text,
     return std::nullopt;
   }
   for (const auto& item : body.items()) {
-    if (std::find_if(fields.begin(), fields.end(), [&](const char* f) { return item.key() == f; }) ==
-        fields.end()) {
+    if (std::find_if(fields.begin(), fields.end(),
+                     [&](const char* f) { return item.key() == f; }) == fields.end()) {
       ctx.message(400, "Unknown field: " + item.key());
       return std::nullopt;
     }
   }
-  if (body.contains("label") && (!body["label"].is_string() || body["label"].get<std::string>().size() > 32)) {
+  if (body.contains("label") &&
+      (!body["label"].is_string() || body["label"].get<std::string>().size() > 32)) {
     ctx.message(400, "Invalid label.");
     return std::nullopt;
   }
@@ -38,7 +39,8 @@ bool insertKey(Ctx& ctx, std::string& id, Key key) {
   std::lock_guard<std::mutex> lock(ctx.store().mutex());
   auto& keys = callerKeysLocked(ctx);
   if (id.empty()) {
-    do id = generateId(); while (keys.count(id) != 0);
+    do id = generateId();
+    while (keys.count(id) != 0);
   }
   if (keys.count(id) != 0) {
     ctx.message(400, "Key with id " + id + " already exists");
@@ -56,12 +58,14 @@ void created(Ctx& ctx, const std::string& id) {
 }
 
 void generate(Ctx& ctx) {
-  auto body = bodyWith(ctx, ctx.body, keyFields(ctx, {"mechanisms", "type", "length", "id", "restrictions"}));
+  auto body = bodyWith(ctx, ctx.body,
+                       keyFields(ctx, {"mechanisms", "type", "length", "id", "restrictions"}));
   if (!body) return;
   auto type = parseKeyType(body->value("type", ""));
   if (!type || !typeSupported(*type, ctx.fw())) return ctx.message(400, "Invalid key type.");
   std::string error;
-  auto mechs = checkMechanisms(body->value("mechanisms", nlohmann::json()), *type, true, ctx.fw(), error);
+  auto mechs =
+      checkMechanisms(body->value("mechanisms", nlohmann::json()), *type, true, ctx.fw(), error);
   if (!mechs) return ctx.message(400, error);
   std::string id = body->value("id", "");
   if (!id.empty() && !ctx.checkId(id)) return;
@@ -94,7 +98,8 @@ std::optional<Key> importedKey(Ctx& ctx) {
     if (!args) return std::nullopt;
     material = KeyMaterial::fromPem(ctx.parts[1].content, error);
   } else {
-    args = bodyWith(ctx, ctx.body, keyFields(ctx, {"type", "mechanisms", "private", "restrictions"}));
+    args =
+        bodyWith(ctx, ctx.body, keyFields(ctx, {"type", "mechanisms", "private", "restrictions"}));
     if (!args) return std::nullopt;
     auto type = parseKeyType(args->value("type", ""));
     if (!type || !typeSupported(*type, ctx.fw()) || !args->contains("private")) {
@@ -140,29 +145,37 @@ void addKeyRoutes(Router& r) {
   const std::vector<std::string> importTypes{"application/json", "multipart/form-data"};
   r.add({"GET", "/keys", kOperational, Access::kAdminOrOperator,
          [](Ctx& ctx) { listKeys(ctx, ""); }, Produces::kJson, json, false, 1u << 20, true});
-  Endpoint prefixList{"GET", "/keys/{prefix}*", kOperational, Access::kAdminOrOperator, [](Ctx& ctx) {
+  Endpoint prefixList{"GET", "/keys/{prefix}*", kOperational, Access::kAdminOrOperator,
+                      [](Ctx& ctx) {
                         if (ctx.params[0].empty()) return ctx.message(400, "Empty key ID prefix.");
                         listKeys(ctx, ctx.params[0]);
                       }};
   prefixList.minMajor = 3;
   r.add(prefixList);
-  r.add({"POST", "/keys/generate", kOperational, Access::kAdmin, generate, Produces::kJson, json, true});
-  r.add({"POST", "/keys", kOperational, Access::kAdmin, [](Ctx& ctx) {
+  r.add({"POST", "/keys/generate", kOperational, Access::kAdmin, generate, Produces::kJson, json,
+         true});
+  r.add({"POST", "/keys", kOperational, Access::kAdmin,
+         [](Ctx& ctx) {
            auto key = importedKey(ctx);
            std::string id;
            if (key && insertKey(ctx, id, std::move(*key))) created(ctx, id);
-         }, Produces::kJson, importTypes, true});
-  r.add({"PUT", "/keys/{id}", kOperational, Access::kAdmin, [](Ctx& ctx) {
+         },
+         Produces::kJson, importTypes, true});
+  r.add({"PUT", "/keys/{id}", kOperational, Access::kAdmin,
+         [](Ctx& ctx) {
            if (!ctx.checkId(ctx.params[0])) return;
            auto key = importedKey(ctx);
            std::string id = ctx.params[0];
            // [code≠spec] an existing ID is 400, not the spec's 409.
            if (key && insertKey(ctx, id, std::move(*key))) ctx.empty(204);
-         }, Produces::kJson, importTypes, true});
-  r.add({"GET", "/keys/{id}", kOperational, Access::kAdminOrOperator, [](Ctx& ctx) {
+         },
+         Produces::kJson, importTypes, true});
+  r.add({"GET", "/keys/{id}", kOperational, Access::kAdminOrOperator,
+         [](Ctx& ctx) {
            std::lock_guard<std::mutex> lock(ctx.store().mutex());
            if (Key* key = findKeyLocked(ctx)) ctx.orderedJson(200, keyDocument(*key, ctx.fw()));
-         }, Produces::kJson, json, false, 1u << 20, true});
+         },
+         Produces::kJson, json, false, 1u << 20, true});
   r.add({"DELETE", "/keys/{id}", kOperational, Access::kAdmin, [](Ctx& ctx) {
            std::lock_guard<std::mutex> lock(ctx.store().mutex());
            if (findKeyLocked(ctx) == nullptr) return;
@@ -170,7 +183,8 @@ void addKeyRoutes(Router& r) {
            ctx.store().persistLocked(Changes().key(ctx.caller.name.ns, ctx.params[0]));
            ctx.empty(204);
          }});
-  r.add({"GET", "/keys/{id}/public.pem", kOperational, Access::kAdminOrOperator, [](Ctx& ctx) {
+  r.add({"GET", "/keys/{id}/public.pem", kOperational, Access::kAdminOrOperator,
+         [](Ctx& ctx) {
            std::optional<std::string> pem;
            {
              std::lock_guard<std::mutex> lock(ctx.store().mutex());
@@ -180,7 +194,8 @@ void addKeyRoutes(Router& r) {
            }
            if (!pem) return ctx.message(400, "Generic keys have no public key.");
            ctx.content(200, *pem, "application/x-pem-file");
-         }, Produces::kPem});
+         },
+         Produces::kPem});
 }
 
 }  // namespace p11nethsm::mock

@@ -61,8 +61,10 @@ void setState(Ctx& ctx, HsmState state) {
   std::lock_guard<std::mutex> lock(ctx.store().mutex());
   if (state == HsmState::kUnprovisioned) ctx.store().resetLocked();
   ctx.store().state = state;
-  if (state == HsmState::kUnprovisioned) ctx.store().persistAllLocked();
-  else ctx.store().persistLocked(Changes().withSettings());
+  if (state == HsmState::kUnprovisioned)
+    ctx.store().persistAllLocked();
+  else
+    ctx.store().persistLocked(Changes().withSettings());
   ctx.res.set_header("Cache-Control", "no-cache");
   ctx.empty(204);
 }
@@ -87,8 +89,8 @@ void systemInfo(Ctx& ctx) {
 }
 
 void metrics(Ctx& ctx) {
-  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
-      std::chrono::steady_clock::now() - ctx.core.started);
+  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                                 ctx.core.started);
   // All values are strings on the firmware.
   nlohmann::json out{{"uptime", std::to_string(uptime.count())},
                      {"sign", std::to_string(ctx.core.signs.load())},
@@ -107,9 +109,18 @@ void metrics(Ctx& ctx) {
 
 void addSystemRoutes(Router& r) {
   auto ok200 = [](Ctx& ctx) { ctx.empty(200); };
-  r.add({"GET", "/info", kAnyState, Access::kPublic,
-         [](Ctx& ctx) { ctx.json(200, {{"vendor", "Nitrokey GmbH"}, {"product", "NetHSM"}}); },
-         Produces::kJson, {}, false, 1u << 20, true});
+  r.add({"GET",
+         "/info",
+         kAnyState,
+         Access::kPublic,
+         [](Ctx& ctx) {
+           ctx.json(200, {{"vendor", "Nitrokey GmbH"}, {"product", "NetHSM"}});
+         },
+         Produces::kJson,
+         {},
+         false,
+         1u << 20,
+         true});
   r.add({"GET", "/health/alive", kUnprovisioned | kLocked, Access::kPublic, ok200});
   r.add({"GET", "/health/ready", kOperational, Access::kPublic, ok200});
   r.add({"GET", "/health/state", kAnyState, Access::kPublic, [](Ctx& ctx) {
@@ -118,24 +129,55 @@ void addSystemRoutes(Router& r) {
          }});
   r.add({"POST", "/provision", kUnprovisioned, Access::kPublic, provision});
   r.add({"POST", "/unlock", kLocked, Access::kPublic, unlock});
-  r.add({"POST", "/lock", kOperational, Access::kRootAdmin,
-         [](Ctx& ctx) { setState(ctx, HsmState::kLocked); }, Produces::kJson, {}});
-  r.add({"GET", "/system/info", kOperational, Access::kRootAdmin, systemInfo, Produces::kJson,
-         {}, false, 1u << 20, true});
+  r.add({"POST",
+         "/lock",
+         kOperational,
+         Access::kRootAdmin,
+         [](Ctx& ctx) { setState(ctx, HsmState::kLocked); },
+         Produces::kJson,
+         {}});
+  r.add({"GET",
+         "/system/info",
+         kOperational,
+         Access::kRootAdmin,
+         systemInfo,
+         Produces::kJson,
+         {},
+         false,
+         1u << 20,
+         true});
   r.add({"GET", "/metrics", kOperational, Access::kMetrics, metrics});
   r.add({"POST", "/system/reboot", kOperational, Access::kRootAdmin, reboot, Produces::kJson, {}});
-  r.add({"POST", "/system/factory-reset", kOperational, Access::kRootAdmin,
-         [](Ctx& ctx) { setState(ctx, HsmState::kUnprovisioned); }, Produces::kJson, {}});
+  r.add({"POST",
+         "/system/factory-reset",
+         kOperational,
+         Access::kRootAdmin,
+         [](Ctx& ctx) { setState(ctx, HsmState::kUnprovisioned); },
+         Produces::kJson,
+         {}});
   auto noop = [](Ctx& ctx) { ctx.empty(204); };
   // v3.0+: shutdown is unauthenticated in Locked and Unprovisioned.
-  r.add({"POST", "/system/shutdown", kAnyState, Access::kRootAdminWhenOperational, noop,
-         Produces::kJson, {}});
+  r.add({"POST",
+         "/system/shutdown",
+         kAnyState,
+         Access::kRootAdminWhenOperational,
+         noop,
+         Produces::kJson,
+         {}});
   for (const char* p : {"/system/commit-update", "/system/cancel-update"}) {
     r.add({"POST", p, kOperational, Access::kRootAdmin, noop, Produces::kJson, {}});
   }
-  r.add({"POST", "/system/update", kOperational, Access::kRootAdmin,
-         [](Ctx& ctx) { ctx.json(200, {{"releaseNotes", "mock update"}}); }, Produces::kJson,
-         {"application/octet-stream"}, false, 64u << 20});
+  r.add({"POST",
+         "/system/update",
+         kOperational,
+         Access::kRootAdmin,
+         [](Ctx& ctx) {
+           ctx.json(200, {{"releaseNotes", "mock update"}});
+         },
+         Produces::kJson,
+         {"application/octet-stream"},
+         false,
+         64u << 20});
 }
 
 }  // namespace p11nethsm::mock

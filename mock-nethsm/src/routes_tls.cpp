@@ -29,8 +29,9 @@ void putCertificate(Ctx& ctx) {
 }
 
 void csr(Ctx& ctx) {
-  auto dn = ctx.jsonBody({"countryName", "stateOrProvinceName", "localityName", "organizationName",
-                          "organizationalUnitName", "commonName", "emailAddress", "subjectAltNames"});
+  auto dn =
+      ctx.jsonBody({"countryName", "stateOrProvinceName", "localityName", "organizationName",
+                    "organizationalUnitName", "commonName", "emailAddress", "subjectAltNames"});
   if (!dn) return;
   auto km = KeyMaterial::fromPkey(ctx.inst.identity().key);
   OpResult r = km ? makeCsr(*km, *dn) : OpResult{};
@@ -42,9 +43,12 @@ void generate(Ctx& ctx) {
   auto body = ctx.jsonBody({"type", "length"});
   if (!body) return;
   auto type = parseKeyType(body->value("type", ""));
-  bool allowed = type && *type != KeyType::kGeneric && *type != KeyType::kEcP224 && *type != KeyType::kEcP256K1;
+  bool allowed = type && *type != KeyType::kGeneric && *type != KeyType::kEcP224 &&
+                 *type != KeyType::kEcP256K1;
   if (!allowed) return ctx.message(400, "Invalid TLS key type.");
-  int length = body->contains("length") && (*body)["length"].is_number_integer() ? (*body)["length"].get<int>() : 2048;
+  int length = body->contains("length") && (*body)["length"].is_number_integer()
+                   ? (*body)["length"].get<int>()
+                   : 2048;
   std::string error;
   auto km = KeyMaterial::generate(*type, length, error);
   if (!km) return ctx.message(400, error);
@@ -59,14 +63,18 @@ void generate(Ctx& ctx) {
 void addTlsConfigRoutes(Router& r) {
   const std::vector<std::string> pem{"application/x-pem-file"};
   const std::vector<std::string> json{"application/json"};
-  r.add({"GET", "/config/tls/public.pem", kOperational, Access::kRootAdmin, publicPem, Produces::kPem});
-  r.add({"GET", "/config/tls/cert.pem", kOperational, Access::kRootAdmin,
-         [](Ctx& ctx) { ctx.content(200, ctx.inst.identity().certificatePem(), "application/x-pem-file"); },
+  r.add({"GET", "/config/tls/public.pem", kOperational, Access::kRootAdmin, publicPem,
          Produces::kPem});
-  r.add({"PUT", "/config/tls/cert.pem", kOperational, Access::kRootAdmin, putCertificate, Produces::kJson,
-         pem, true});
+  r.add({"GET", "/config/tls/cert.pem", kOperational, Access::kRootAdmin,
+         [](Ctx& ctx) {
+           ctx.content(200, ctx.inst.identity().certificatePem(), "application/x-pem-file");
+         },
+         Produces::kPem});
+  r.add({"PUT", "/config/tls/cert.pem", kOperational, Access::kRootAdmin, putCertificate,
+         Produces::kJson, pem, true});
   r.add({"POST", "/config/tls/csr.pem", kOperational, Access::kRootAdmin, csr, Produces::kPem});
-  r.add({"POST", "/config/tls/generate", kOperational, Access::kRootAdmin, generate, Produces::kJson, json});
+  r.add({"POST", "/config/tls/generate", kOperational, Access::kRootAdmin, generate,
+         Produces::kJson, json});
 }
 
 }  // namespace p11nethsm::mock

@@ -131,8 +131,10 @@ void namespaceChange(Ctx& ctx, bool add) {
     if (s.namespaces.erase(ns) == 0) return ctx.empty(404);
     s.keys.erase(ns);  // deleting a namespace deletes all its keys
   }
-  if (add) s.persistLocked(Changes().withSettings());
-  else s.persistAllLocked();
+  if (add)
+    s.persistLocked(Changes().withSettings());
+  else
+    s.persistAllLocked();
   ctx.empty(204);
 }
 
@@ -144,7 +146,8 @@ void addUserRoutes(Router& r) {
          1u << 20, true});
   r.add({"POST", "/users", kOperational, Access::kAdmin,
          [](Ctx& ctx) { postUser(ctx, ctx.caller.name.ns); }, Produces::kJson, json, true});
-  r.add({"POST", "/users/{id}", kOperational, Access::kAdmin, [](Ctx& ctx) {
+  r.add({"POST", "/users/{id}", kOperational, Access::kAdmin,
+         [](Ctx& ctx) {
            // POST /users/ns~ creates a user with a generated ID in namespace ns.
            const std::string& p = ctx.params[0];
            if (p.size() < 2 || p.back() != '~' || !ctx.checkId(p.substr(0, p.size() - 1))) {
@@ -153,16 +156,21 @@ void addUserRoutes(Router& r) {
            std::string ns = p.substr(0, p.size() - 1);
            if (!ctx.caller.name.ns.empty() && ctx.caller.name.ns != ns) return ctx.empty(403);
            postUser(ctx, ns);
-         }, Produces::kJson, json, true});
-  r.add({"PUT", "/users/{id}", kOperational, Access::kAdmin, [](Ctx& ctx) {
+         },
+         Produces::kJson, json, true});
+  r.add({"PUT", "/users/{id}", kOperational, Access::kAdmin,
+         [](Ctx& ctx) {
            auto name = targetUser(ctx, ctx.params[0]);
            if (name && createUser(ctx, *name)) ctx.empty(201);
-         }, Produces::kJson, json, true});
-  r.add({"GET", "/users/{id}", kOperational, Access::kSelfOrAdmin, [](Ctx& ctx) {
+         },
+         Produces::kJson, json, true});
+  r.add({"GET", "/users/{id}", kOperational, Access::kSelfOrAdmin,
+         [](Ctx& ctx) {
            withUser(ctx, [&](User& u, const UserName&) {
              ctx.json(200, {{"realName", u.realName}, {"role", u.role}});
            });
-         }, Produces::kJson, json, false, 1u << 20, true});
+         },
+         Produces::kJson, json, false, 1u << 20, true});
   r.add({"DELETE", "/users/{id}", kOperational, Access::kAdmin, deleteUser});
   r.add({"POST", "/users/{id}/passphrase", kOperational, Access::kSelfOrAdmin, changePassphrase});
   r.add({"GET", "/users/{id}/tags", kOperational, Access::kSelfOrAdmin, [](Ctx& ctx) {

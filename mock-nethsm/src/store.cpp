@@ -6,9 +6,12 @@ namespace p11nethsm::mock {
 
 std::string stateName(HsmState state) {
   switch (state) {
-    case HsmState::kUnprovisioned: return "Unprovisioned";
-    case HsmState::kLocked: return "Locked";
-    case HsmState::kOperational: return "Operational";
+    case HsmState::kUnprovisioned:
+      return "Unprovisioned";
+    case HsmState::kLocked:
+      return "Locked";
+    case HsmState::kOperational:
+      return "Operational";
   }
   return "Unprovisioned";
 }
@@ -57,8 +60,9 @@ void Store::setBackupPassphrase(const std::string& passphrase) {
 std::string Store::deriveBackupKey(const std::string& passphrase, const std::string& salt) {
   Bytes key(32);
   PKCS5_PBKDF2_HMAC(passphrase.data(), static_cast<int>(passphrase.size()),
-                    reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()),
-                    10000, EVP_sha256(), static_cast<int>(key.size()), key.data());
+                    reinterpret_cast<const unsigned char*>(salt.data()),
+                    static_cast<int>(salt.size()), 10000, EVP_sha256(),
+                    static_cast<int>(key.size()), key.data());
   return hexEncode(key);
 }
 

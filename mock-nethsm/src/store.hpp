@@ -10,12 +10,11 @@
 #include <initializer_list>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "key_material.hpp"
 
@@ -54,7 +53,7 @@ std::optional<UserName> splitUserName(const std::string& full);
 // Built as e.g. Changes().key(ns, id) or Changes().user(name).withSettings().
 struct Changes {
   std::vector<std::pair<std::string, std::string>> keys;  // (namespace, id): present or deleted
-  std::vector<std::string> users;                          // full names: present or deleted
+  std::vector<std::string> users;                         // full names: present or deleted
   bool settings = false;  // state, passphrases, namespaces, /config values
 
   Changes& key(const std::string& ns, const std::string& id) {
@@ -92,11 +91,11 @@ class Store {
   HsmState state = HsmState::kUnprovisioned;
   std::string unlockSalt;
   std::string unlockHash;
-  std::string backupPassphraseHash;  // empty: no backup passphrase set
+  std::string backupPassphraseHash;   // empty: no backup passphrase set
   std::map<std::string, User> users;  // by full name
   std::set<std::string> namespaces;
   std::map<std::string, std::map<std::string, Key>> keys;  // namespace → id → key
-  nlohmann::json config = nlohmann::json::object();         // /config/* values
+  nlohmann::json config = nlohmann::json::object();        // /config/* values
 
   void setUserPassphrase(User& user, const std::string& passphrase);
   bool checkUserPassphrase(const User& user, const std::string& passphrase) const;
@@ -127,9 +126,9 @@ class Store {
   std::string stateFile_;
   std::string journalFile_;
   int journalFd_ = -1;
-  size_t journalLines_ = 0;  // since the last snapshot
-  uint64_t generation_ = 0;  // of the snapshot; the journal's header names it
-  bool journalClean_ = false;  // on load: the journal held its header only
+  size_t journalLines_ = 0;            // since the last snapshot
+  uint64_t generation_ = 0;            // of the snapshot; the journal's header names it
+  bool journalClean_ = false;          // on load: the journal held its header only
   bool persistedProvisioned_ = false;  // "state" as last persisted, for the boot state
   mutable std::mutex mutex_;
 };

@@ -11,7 +11,10 @@ std::string nsKey(const std::string& ns) { return ns.empty() ? "~" : ns; }
 std::string nsFromKey(const std::string& key) { return key == "~" ? "" : key; }
 
 json userJson(const User& u) {
-  return {{"realName", u.realName}, {"role", u.role}, {"salt", u.salt}, {"hash", u.passHash},
+  return {{"realName", u.realName},
+          {"role", u.role},
+          {"salt", u.salt},
+          {"hash", u.passHash},
           {"tags", u.tags}};
 }
 
@@ -21,8 +24,11 @@ User userFromJson(const json& uj) {
 }
 
 json keyJson(const Key& k) {
-  json kj{{"material", k.material.toStorage()}, {"mechanisms", k.mechanisms},
-          {"tags", k.tags}, {"operations", k.operations}, {"label", k.label}};
+  json kj{{"material", k.material.toStorage()},
+          {"mechanisms", k.mechanisms},
+          {"tags", k.tags},
+          {"operations", k.operations},
+          {"label", k.label}};
   if (k.certificate) kj["certificate"] = base64Encode(*k.certificate);
   return kj;
 }
@@ -30,9 +36,12 @@ json keyJson(const Key& k) {
 std::optional<Key> keyFromJson(const json& kj) {
   auto material = KeyMaterial::fromStorage(kj.at("material"));
   if (!material) return std::nullopt;
-  Key k{*material, kj.value("mechanisms", std::vector<std::string>{}),
-        kj.value("tags", std::set<std::string>{}), std::nullopt,
-        kj.value("operations", uint64_t{0}), kj.value("label", "")};
+  Key k{*material,
+        kj.value("mechanisms", std::vector<std::string>{}),
+        kj.value("tags", std::set<std::string>{}),
+        std::nullopt,
+        kj.value("operations", uint64_t{0}),
+        kj.value("label", "")};
   if (kj.contains("certificate")) {
     auto cert = base64Decode(kj["certificate"].get<std::string>());
     if (cert) k.certificate = toString(*cert);
@@ -110,11 +119,14 @@ bool Store::applyChangesLocked(const json& line) {
     if (line.contains("settings")) applySettingsLocked(line["settings"]);
     for (const auto& u : line.value("users", json::array())) {
       const std::string name = u.at("name").get<std::string>();
-      if (u.at("user").is_null()) users.erase(name);
-      else users[name] = userFromJson(u["user"]);
+      if (u.at("user").is_null())
+        users.erase(name);
+      else
+        users[name] = userFromJson(u["user"]);
     }
     for (const auto& entry : line.value("keys", json::array())) {
-      const std::string ns = entry.at("ns").get<std::string>(), id = entry.at("id").get<std::string>();
+      const std::string ns = entry.at("ns").get<std::string>(),
+                        id = entry.at("id").get<std::string>();
       if (entry.at("key").is_null()) {
         if (auto it = keys.find(ns); it != keys.end()) it->second.erase(id);
         continue;
@@ -134,7 +146,8 @@ std::string Store::changesLineLocked(const Changes& changes) const {
   if (changes.settings) line["settings"] = settingsJsonLocked();
   for (const auto& name : changes.users) {
     auto it = users.find(name);
-    line["users"].push_back({{"name", name}, {"user", it == users.end() ? json() : userJson(it->second)}});
+    line["users"].push_back(
+        {{"name", name}, {"user", it == users.end() ? json() : userJson(it->second)}});
   }
   for (const auto& [ns, id] : changes.keys) {
     json value;  // null: deleted

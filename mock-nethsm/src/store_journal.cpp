@@ -138,8 +138,10 @@ void Store::persistAllLocked() {
   }
   // The snapshot holds everything the journal said: start a new one after it.
   if (journalFd_ >= 0) ::close(journalFd_);
-  journalFd_ = ::open(journalFile_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-  if (journalFd_ >= 0 && (!writeAll(journalFd_, headerLine(generation_)) || ::fsync(journalFd_) != 0)) {
+  journalFd_ =
+      ::open(journalFile_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+  if (journalFd_ >= 0 &&
+      (!writeAll(journalFd_, headerLine(generation_)) || ::fsync(journalFd_) != 0)) {
     ::close(journalFd_);
     journalFd_ = -1;  // every later change then writes a snapshot
   }

@@ -44,8 +44,9 @@ std::optional<TlsIdentity> TlsIdentity::selfSigned(PkeyPtr key) {
   X509_set_pubkey(x, id.key.get());
   bool ok = addExtension(x, NID_subject_alt_name, "IP:127.0.0.1,IP:::1,DNS:localhost") &&
             addExtension(x, NID_basic_constraints, "critical,CA:FALSE") &&
-            X509_sign(x, id.key.get(), EVP_PKEY_get_base_id(id.key.get()) == EVP_PKEY_ED25519
-                                           ? nullptr : EVP_sha256()) > 0;
+            X509_sign(x, id.key.get(),
+                      EVP_PKEY_get_base_id(id.key.get()) == EVP_PKEY_ED25519 ? nullptr
+                                                                             : EVP_sha256()) > 0;
   if (!ok) return std::nullopt;
   return id;
 }

@@ -1,11 +1,11 @@
 #pragma once
 // The TLS server identity of an instance: loaded from PEM files or a fresh self-signed
 // P-256 certificate for 127.0.0.1, ::1 and localhost.
+#include <openssl/x509.h>
+
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <openssl/x509.h>
 
 #include "key_material.hpp"
 

@@ -88,8 +88,7 @@ CK_RV C_EncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR pPart, CK_ULONG ulPartLen
 }
 CK_RV C_EncryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR pLastEncryptedPart,
                      CK_ULONG_PTR pulLastEncryptedPartLen) {
-  return finish("C_EncryptFinal", h, OpType::kEncrypt, pLastEncryptedPart,
-                pulLastEncryptedPartLen);
+  return finish("C_EncryptFinal", h, OpType::kEncrypt, pLastEncryptedPart, pulLastEncryptedPartLen);
 }
 
 CK_RV C_DecryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k) {

@@ -95,9 +95,8 @@ CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion,
     CK_ULONG count = 0;
     CK_INTERFACE* all = interfaces(count);
     for (CK_ULONG i = 0; i < count; ++i) {
-      if (pInterfaceName &&
-          std::strcmp(reinterpret_cast<const char*>(pInterfaceName),
-                      reinterpret_cast<const char*>(all[i].pInterfaceName)) != 0)
+      if (pInterfaceName && std::strcmp(reinterpret_cast<const char*>(pInterfaceName),
+                                        reinterpret_cast<const char*>(all[i].pInterfaceName)) != 0)
         continue;
       CK_VERSION v = versionOf(all[i]);
       if (pVersion && (pVersion->major != v.major || pVersion->minor != v.minor)) continue;

@@ -60,8 +60,7 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
                           CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount) {
   return abi::guarded("C_SetAttributeValue", [&] {
     if (!abi::validArray(pTemplate, ulCount)) return CKR_ARGUMENTS_BAD;
-    return abi::toRv(
-        core::setAttributeValues(hSession, hObject, abi::asSpan(pTemplate, ulCount)));
+    return abi::toRv(core::setAttributeValues(hSession, hObject, abi::asSpan(pTemplate, ulCount)));
   });
 }
 

@@ -27,7 +27,8 @@ CK_RV deliverOutput(CK_SESSION_HANDLE session, core::OpType type, core::Stage st
   if (pending.value()) {  // computed by an earlier call whose buffer was too small
     const Bytes& data = *pending.value();
     if (!out) return (*outLen = static_cast<CK_ULONG>(data.size()), CKR_OK);
-    if (*outLen < data.size()) return (*outLen = static_cast<CK_ULONG>(data.size()), CKR_BUFFER_TOO_SMALL);
+    if (*outLen < data.size())
+      return (*outLen = static_cast<CK_ULONG>(data.size()), CKR_BUFFER_TOO_SMALL);
     core::pendingDelivered(session, type, stage);
     return copyBytes(data, out, outLen);
   }

@@ -22,11 +22,11 @@ struct SyslogUdp {
 };
 
 struct LogConfig {
-  std::optional<LogLevel> level;          // unset: kWarn
-  std::optional<std::string> file;        // path, or "-" for stderr
+  std::optional<LogLevel> level;    // unset: kWarn
+  std::optional<std::string> file;  // path, or "-" for stderr
   std::optional<std::string> syslogSocket;
   std::optional<SyslogUdp> syslogUdp;
-  std::optional<std::string> syslogTcp;   // "host:port"
+  std::optional<std::string> syslogTcp;  // "host:port"
   std::string syslogFacility = "user";
   std::optional<std::string> syslogHostname;
   std::optional<std::string> syslogProcess;
@@ -52,7 +52,7 @@ inline constexpr size_t kDefaultMaxConnections = 64;
 
 struct InstanceConfig {
   std::string url;  // e.g. https://host:8443/api/v1 (no trailing slash after parse)
-  std::optional<size_t> maxIdleConnections;  // unset: transport default
+  std::optional<size_t> maxIdleConnections;        // unset: transport default
   size_t maxConnections = kDefaultMaxConnections;  // open at once; more callers wait
   std::vector<Sha256Fingerprint> sha256Fingerprints;
   bool dangerInsecureCert = false;
@@ -101,8 +101,8 @@ struct SlotConfig {
   bool verifySignatures = false;
   std::optional<unsigned> cacheRefreshSeconds;  // object cache refresh (core); set
                                                 // to kDefaultCacheRefreshSeconds by parse
-  std::string sourceFile;  // the file this slot came from (for messages)
-  unsigned sourceLine = 0;  // its line there (1-based; 0: unknown)
+  std::string sourceFile;                       // the file this slot came from (for messages)
+  unsigned sourceLine = 0;                      // its line there (1-based; 0: unknown)
 };
 
 // Something worth telling the user about a configuration that still loads (unknown
@@ -127,8 +127,8 @@ struct Config {
   bool disableThreadPool = false;
   LogConfig log;
   std::vector<SlotConfig> slots;
-  std::vector<std::string> sourceFiles;  // files read, in merge order
-  std::vector<Diagnostic> diagnostics;    // warnings/notes, in the order found
+  std::vector<std::string> sourceFiles;     // files read, in merge order
+  std::vector<Diagnostic> diagnostics;      // warnings/notes, in the order found
   std::vector<OptionSource> optionSources;  // top-level options set, in key order
 };
 

@@ -78,8 +78,8 @@ Status readSearchPath(const std::vector<std::string>& paths, std::vector<ConfigT
             {LogLevel::kWarn, path + ": skipped, cannot read it: " + file.problem, path});
         break;
       case ReadOutcome::kFailed:
-        return makeError(ErrorKind::kConfig, path + ": cannot read the configuration: " +
-                                                 file.problem);
+        return makeError(ErrorKind::kConfig,
+                         path + ": cannot read the configuration: " + file.problem);
     }
   }
   return okStatus();
@@ -133,10 +133,11 @@ Result<Config> loadConfig(const ConfigSources& sources) {
     // is the normal state of such a machine, not a fault.
     Config empty;
     empty.diagnostics = std::move(diags);
-    empty.diagnostics.push_back(
-        {LogLevel::kInfo, "no configuration file found (searched " + joined(sources.searchPath) +
-                              "; or set " + kConfigFileEnvVar + "): no slot is offered",
-         std::string()});
+    empty.diagnostics.push_back({LogLevel::kInfo,
+                                 "no configuration file found (searched " +
+                                     joined(sources.searchPath) + "; or set " + kConfigFileEnvVar +
+                                     "): no slot is offered",
+                                 std::string()});
     for (const Diagnostic& d : empty.diagnostics) log::write(d.level, d.message);
     return empty;
   }

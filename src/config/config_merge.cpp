@@ -49,22 +49,25 @@ Status collectDocument(const NodeRef& root, Collected& out, Diagnostics& diags) 
   }
   std::vector<std::string_view> known = detail::topLevelKeys();
   detail::WalkResult found{std::vector<bool>(known.size(), false), {}};
-  return detail::walkMap(root, known, diags, [&](size_t index, const NodeRef& child) {
-    const std::string key(known[index]);
-    if (key == "slots") return collectSlots(child, out);
-    auto previous = out.options.find(key);
-    if (previous != out.options.end()) {
-      if (previous->second.file != child.file) {
-        addDiagnostic(diags, LogLevel::kInfo, child,
-                      key + " is also set in " + previous->second.file + "; using " +
-                          child.file + " (the more user-specific file wins)");
-      }
-      previous->second = child;
-    } else {
-      out.options.emplace(key, child);
-    }
-    return okStatus();
-  }, found);
+  return detail::walkMap(
+      root, known, diags,
+      [&](size_t index, const NodeRef& child) {
+        const std::string key(known[index]);
+        if (key == "slots") return collectSlots(child, out);
+        auto previous = out.options.find(key);
+        if (previous != out.options.end()) {
+          if (previous->second.file != child.file) {
+            addDiagnostic(diags, LogLevel::kInfo, child,
+                          key + " is also set in " + previous->second.file + "; using " +
+                              child.file + " (the more user-specific file wins)");
+          }
+          previous->second = child;
+        } else {
+          out.options.emplace(key, child);
+        }
+        return okStatus();
+      },
+      found);
 }
 
 void warnDuplicateLabels(const std::vector<SlotConfig>& slots, const Collected& collected,
@@ -97,8 +100,8 @@ Result<Config> build(const std::vector<ConfigText>& documents) {
       return s.error();
     }
     const YAML::Mark& mark = it->second.mark;
-    cfg.optionSources.push_back(OptionSource{
-        std::string(key), it->second.file, mark.is_null() ? 0 : unsigned(mark.line + 1)});
+    cfg.optionSources.push_back(OptionSource{std::string(key), it->second.file,
+                                             mark.is_null() ? 0 : unsigned(mark.line + 1)});
   }
   detail::checkLogOptions(collected.options, cfg.log, diags);
   for (const NodeRef& ref : collected.slots) {
@@ -109,9 +112,8 @@ Result<Config> build(const std::vector<ConfigText>& documents) {
   if (cfg.slots.empty()) {
     std::string files;
     for (const auto& f : cfg.sourceFiles) files += (files.empty() ? "" : ", ") + f;
-    return makeError(ErrorKind::kConfig,
-                     (files.empty() ? std::string("configuration") : files) +
-                         ": no slot is configured (add a 'slots' list)");
+    return makeError(ErrorKind::kConfig, (files.empty() ? std::string("configuration") : files) +
+                                             ": no slot is configured (add a 'slots' list)");
   }
   warnDuplicateLabels(cfg.slots, collected, diags);
   cfg.diagnostics = std::move(diags);

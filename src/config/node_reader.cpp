@@ -40,8 +40,8 @@ size_t editDistance(std::string_view a, std::string_view b) {
 // A scalar with a value; maps, lists and nulls are refused with a message.
 Status requireScalar(const NodeRef& ref, std::string_view expected) {
   if (ref.node.IsScalar()) return okStatus();
-  return configError(ref, "expected " + std::string(expected) + ", found " +
-                              kindName(ref.node.Type()));
+  return configError(ref,
+                     "expected " + std::string(expected) + ", found " + kindName(ref.node.Type()));
 }
 
 }  // namespace
@@ -145,8 +145,7 @@ Status readUnsigned(const NodeRef& ref, unsigned& out, unsigned min, unsigned ma
   return okStatus();
 }
 
-Status readUnsigned(const NodeRef& ref, std::optional<unsigned>& out, unsigned min,
-                    unsigned max) {
+Status readUnsigned(const NodeRef& ref, std::optional<unsigned>& out, unsigned min, unsigned max) {
   unsigned value = 0;
   if (Status s = readUnsigned(ref, value, min, max); !s) return s;
   out = value;
@@ -167,12 +166,10 @@ Status readInt(const NodeRef& ref, std::optional<int>& out) {
 
 Status expectKind(const NodeRef& ref, YAML::NodeType::value kind, std::string_view what) {
   if (ref.node.Type() == kind) return okStatus();
-  return configError(ref, "expected " + std::string(what) + ", found " +
-                              kindName(ref.node.Type()));
+  return configError(ref, "expected " + std::string(what) + ", found " + kindName(ref.node.Type()));
 }
 
-Status walkMap(const NodeRef& ref, std::span<const std::string_view> known,
-               Diagnostics& diags,
+Status walkMap(const NodeRef& ref, std::span<const std::string_view> known, Diagnostics& diags,
                const std::function<Status(size_t fieldIndex, const NodeRef&)>& onField,
                WalkResult& found) {
   if (Status s = expectKind(ref, YAML::NodeType::Map, "a map of options"); !s) return s;

@@ -28,16 +28,14 @@ struct NodeRef {
   // "file:line:col: path" (line and column 1-based).
   std::string where() const;
   // A map entry / list item below this node.
-  NodeRef entry(const std::string& key, const YAML::Node& keyNode,
-                const YAML::Node& value) const;
+  NodeRef entry(const std::string& key, const YAML::Node& keyNode, const YAML::Node& value) const;
   NodeRef item(size_t index, const YAML::Node& value) const;
 };
 
 // An error of kind kConfig: "<where>: <problem>". Values are never echoed here, so a
 // misplaced password cannot leak through a message.
 Error configError(const NodeRef& at, std::string_view problem);
-void addDiagnostic(Diagnostics& diags, LogLevel level, const NodeRef& at,
-                   std::string_view message);
+void addDiagnostic(Diagnostics& diags, LogLevel level, const NodeRef& at, std::string_view message);
 
 // The known key closest to `key` by edit distance (for "did you mean").
 std::string_view nearestKey(std::string_view key, std::span<const std::string_view> known);
@@ -46,8 +44,7 @@ std::string_view nearestKey(std::string_view key, std::span<const std::string_vi
 Status readString(const NodeRef& ref, std::string& out);
 Status readString(const NodeRef& ref, std::optional<std::string>& out);
 Status readBool(const NodeRef& ref, bool& out);
-Status readUnsigned(const NodeRef& ref, unsigned& out, unsigned min = 0,
-                    unsigned max = UINT_MAX);
+Status readUnsigned(const NodeRef& ref, unsigned& out, unsigned min = 0, unsigned max = UINT_MAX);
 Status readUnsigned(const NodeRef& ref, std::optional<unsigned>& out, unsigned min = 0,
                     unsigned max = UINT_MAX);
 Status readInt(const NodeRef& ref, std::optional<int>& out);
@@ -71,8 +68,7 @@ struct WalkResult {
 // Walks the entries of the mapping `ref`: known keys go to their reader (a null value
 // counts as absent), unknown keys become warnings naming the nearest known key,
 // duplicate keys are errors.
-Status walkMap(const NodeRef& ref, std::span<const std::string_view> known,
-               Diagnostics& diags,
+Status walkMap(const NodeRef& ref, std::span<const std::string_view> known, Diagnostics& diags,
                const std::function<Status(size_t fieldIndex, const NodeRef&)>& onField,
                WalkResult& found);
 
@@ -82,16 +78,16 @@ Error missingKeyError(const NodeRef& ref, std::string_view key,
                       const std::vector<std::string>& unknownKeys);
 
 template <class T, size_t N>
-Status readMap(const NodeRef& ref, const Field<T> (&fields)[N], T& target,
-               Diagnostics& diags) {
+Status readMap(const NodeRef& ref, const Field<T> (&fields)[N], T& target, Diagnostics& diags) {
   std::string_view names[N];
   for (size_t i = 0; i < N; ++i) names[i] = fields[i].key;
   WalkResult found{std::vector<bool>(N, false), {}};
-  Status walked = walkMap(ref, names, diags,
-                          [&](size_t i, const NodeRef& child) -> Status {
-                            return fields[i].read(child, target, diags);
-                          },
-                          found);
+  Status walked = walkMap(
+      ref, names, diags,
+      [&](size_t i, const NodeRef& child) -> Status {
+        return fields[i].read(child, target, diags);
+      },
+      found);
   if (!walked) return walked;
   for (size_t i = 0; i < N; ++i) {
     if (fields[i].required && !found.seen[i]) {

@@ -46,16 +46,18 @@ Status readUrl(const NodeRef& ref, InstanceConfig& inst, Diagnostics& diags) {
   url = trim(url);
   std::string scheme = lower(url.substr(0, url.find("://") + 3));
   if (scheme == "http://") {
-    return configError(ref, "http:// is not allowed: the NetHSM only speaks HTTPS "
-                            "(write https://...)");
+    return configError(ref,
+                       "http:// is not allowed: the NetHSM only speaks HTTPS "
+                       "(write https://...)");
   }
   if (scheme != "https://") return configError(ref, "the url must start with https://");
   std::string rest = url.substr(8);
   std::string authority = rest.substr(0, rest.find('/'));
   if (authority.empty()) return configError(ref, "the url has no host name");
   if (authority.find('@') != std::string::npos) {
-    return configError(ref, "credentials in the url are not allowed; use operator or "
-                            "administrator");
+    return configError(ref,
+                       "credentials in the url are not allowed; use operator or "
+                       "administrator");
   }
   while (url.size() > 8 && url.back() == '/') url.pop_back();
   if (url.find('/', 8) == std::string::npos) {
@@ -76,8 +78,9 @@ Status readFingerprints(const NodeRef& ref, InstanceConfig& inst) {
     if (Status s = readString(item, text); !s) return s;
     std::optional<Bytes> bytes = hexDecode(trim(text), /*allowColons=*/true);
     if (!bytes || bytes->size() != Sha256Fingerprint{}.size()) {
-      return configError(item, "expected a SHA-256 fingerprint: 32 bytes as 64 hex digits, "
-                               "colons allowed");
+      return configError(item,
+                         "expected a SHA-256 fingerprint: 32 bytes as 64 hex digits, "
+                         "colons allowed");
     }
     Sha256Fingerprint fp{};
     std::copy(bytes->begin(), bytes->end(), fp.begin());
@@ -313,8 +316,8 @@ Result<SlotConfig> readSlot(const NodeRef& ref, Diagnostics& diags) {
   if (!ref.mark.is_null()) slot.sourceLine = static_cast<unsigned>(ref.mark.line + 1);
   if (Status s = readMap(ref, kSlotFields, slot, diags); !s) return s.error();
   if (!slot.operatorUser && !slot.administrator) {
-    return configError(ref, "slot '" + slot.label +
-                                "' needs an operator or an administrator (or both)");
+    return configError(ref,
+                       "slot '" + slot.label + "' needs an operator or an administrator (or both)");
   }
   // Only a value the user wrote deserves a warning: a short timeout_seconds alone
   // simply bounds the default connect timeout too (exchange.cpp caps it).

@@ -15,8 +15,8 @@ Status readLevel(const NodeRef& ref, LogConfig& log) {
   if (Status s = readString(ref, text); !s) return s;
   std::optional<LogLevel> level = parseLogLevel(text);
   if (!level) {
-    return configError(ref, "unknown log level '" + text +
-                                "' (use Trace, Debug, Info, Warn, Error or Off)");
+    return configError(
+        ref, "unknown log level '" + text + "' (use Trace, Debug, Info, Warn, Error or Off)");
   }
   log.level = level;
   return okStatus();
@@ -35,8 +35,7 @@ Status readAddress(const NodeRef& ref, std::string& out, bool portMayBeZero) {
   if (Status s = readString(ref, text); !s) return s;
   std::optional<log::HostPort> hp = log::parseHostPort(text);
   if (!hp || (hp->port == 0 && !portMayBeZero)) {
-    return configError(ref, "expected host:port (IPv6 as [address]:port), found '" + text +
-                                "'");
+    return configError(ref, "expected host:port (IPv6 as [address]:port), found '" + text + "'");
   }
   out = std::move(text);
   return okStatus();
@@ -46,9 +45,7 @@ constexpr Field<SyslogUdp> kSyslogUdpFields[] = {
     {"to_addr", true,
      [](const NodeRef& r, SyslogUdp& t, Diagnostics&) { return readAddress(r, t.toAddr, false); }},
     {"from_addr", false,
-     [](const NodeRef& r, SyslogUdp& t, Diagnostics&) {
-       return readAddress(r, t.fromAddr, true);
-     }},
+     [](const NodeRef& r, SyslogUdp& t, Diagnostics&) { return readAddress(r, t.fromAddr, true); }},
 };
 
 Status readFacility(const NodeRef& ref, LogConfig& log, Diagnostics& diags) {
@@ -81,9 +78,7 @@ constexpr Field<Config> kTopLevelFields[] = {
     {"log_file", false,
      [](const NodeRef& r, Config& c, Diagnostics&) { return readNonEmpty(r, c.log.file); }},
     {"syslog_socket", false,
-     [](const NodeRef& r, Config& c, Diagnostics&) {
-       return readNonEmpty(r, c.log.syslogSocket);
-     }},
+     [](const NodeRef& r, Config& c, Diagnostics&) { return readNonEmpty(r, c.log.syslogSocket); }},
     {"syslog_udp", false,
      [](const NodeRef& r, Config& c, Diagnostics& d) {
        SyslogUdp udp;

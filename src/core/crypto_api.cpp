@@ -13,22 +13,32 @@ size_t indexOf(OpType t) { return static_cast<size_t>(t); }
 
 mech::OperationKind kindOf(OpType t) {
   switch (t) {
-    case OpType::kSign: return mech::OperationKind::kSign;
-    case OpType::kVerify: return mech::OperationKind::kVerify;
-    case OpType::kEncrypt: return mech::OperationKind::kEncrypt;
-    case OpType::kDecrypt: return mech::OperationKind::kDecrypt;
-    case OpType::kDigest: return mech::OperationKind::kDigest;
+    case OpType::kSign:
+      return mech::OperationKind::kSign;
+    case OpType::kVerify:
+      return mech::OperationKind::kVerify;
+    case OpType::kEncrypt:
+      return mech::OperationKind::kEncrypt;
+    case OpType::kDecrypt:
+      return mech::OperationKind::kDecrypt;
+    case OpType::kDigest:
+      return mech::OperationKind::kDigest;
   }
   return mech::OperationKind::kDigest;
 }
 
 CK_ATTRIBUTE_TYPE permissionOf(OpType t) {
   switch (t) {
-    case OpType::kSign: return CKA_SIGN;
-    case OpType::kVerify: return CKA_VERIFY;
-    case OpType::kEncrypt: return CKA_ENCRYPT;
-    case OpType::kDecrypt: return CKA_DECRYPT;
-    case OpType::kDigest: return 0;
+    case OpType::kSign:
+      return CKA_SIGN;
+    case OpType::kVerify:
+      return CKA_VERIFY;
+    case OpType::kEncrypt:
+      return CKA_ENCRYPT;
+    case OpType::kDecrypt:
+      return CKA_DECRYPT;
+    case OpType::kDigest:
+      return 0;
   }
   return 0;
 }
@@ -68,8 +78,10 @@ void checkin(Session& s, OpType type, const std::shared_ptr<mech::Operation>& op
   std::lock_guard lock(s.mutex);
   auto& slot = s.operations[indexOf(type)];
   if (!slot || slot->operation != op) return;
-  if (keep) slot->busy = false;
-  else slot.reset();
+  if (keep)
+    slot->busy = false;
+  else
+    slot.reset();
 }
 
 template <class T, class Fn>
@@ -116,9 +128,11 @@ Result<OutputBound> outputBound(CK_SESSION_HANDLE handle, OpType type, Stage sta
   std::lock_guard lock(ctx->session->mutex);
   auto& slot = ctx->session->operations[indexOf(type)];
   if (!slot) return ckError(CKR_OPERATION_NOT_INITIALIZED, "no operation");
-  if (slot->pending && slot->pendingStage == stage) return OutputBound{slot->pending->size(), true, true};
+  if (slot->pending && slot->pendingStage == stage)
+    return OutputBound{slot->pending->size(), true, true};
   if (!slot->operation) return ckError(CKR_OPERATION_NOT_INITIALIZED, "no operation");
-  if (stage == Stage::kUpdate) return OutputBound{slot->operation->updateOutputBound(inputLen), false, true};
+  if (stage == Stage::kUpdate)
+    return OutputBound{slot->operation->updateOutputBound(inputLen), false, true};
   // Signatures and digests have a size known in advance; the rest of a multi-part
   // encryption or decryption is known only once computed.
   bool fixedSize = type == OpType::kSign || type == OpType::kDigest;
@@ -178,8 +192,10 @@ void pendingDelivered(CK_SESSION_HANDLE handle, OpType type, Stage stage) {
   std::lock_guard lock(ctx->session->mutex);
   auto& slot = ctx->session->operations[indexOf(type)];
   if (!slot) return;
-  if (stage == Stage::kUpdate) slot->pending.reset();
-  else slot.reset();
+  if (stage == Stage::kUpdate)
+    slot->pending.reset();
+  else
+    slot.reset();
 }
 
 void endOperation(CK_SESSION_HANDLE handle, OpType type) {

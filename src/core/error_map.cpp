@@ -17,21 +17,36 @@ Error ckError(CK_RV rv, std::string message) {
 CK_RV toCkRv(const Error& error) {
   if (error.pkcs11Rv != 0) return error.pkcs11Rv;
   switch (error.kind) {
-    case ErrorKind::kInvalidArgument: return CKR_ARGUMENTS_BAD;
-    case ErrorKind::kConfig: return CKR_FUNCTION_FAILED;
-    case ErrorKind::kNotFound: return CKR_KEY_HANDLE_INVALID;
-    case ErrorKind::kUnauthorized: return CKR_USER_NOT_LOGGED_IN;
-    case ErrorKind::kForbidden: return CKR_USER_NOT_LOGGED_IN;
-    case ErrorKind::kNoCredentials: return CKR_USER_NOT_LOGGED_IN;
-    case ErrorKind::kRateLimited: return CKR_DEVICE_ERROR;
-    case ErrorKind::kBadRequest: return CKR_DEVICE_ERROR;
-    case ErrorKind::kConflict: return CKR_FUNCTION_FAILED;
-    case ErrorKind::kNotOperational: return CKR_TOKEN_NOT_PRESENT;
-    case ErrorKind::kServerError: return CKR_DEVICE_ERROR;
-    case ErrorKind::kMalformedResponse: return CKR_DEVICE_ERROR;
-    case ErrorKind::kTransport: return CKR_DEVICE_REMOVED;
-    case ErrorKind::kUnsupported: return CKR_FUNCTION_NOT_SUPPORTED;
-    case ErrorKind::kInternal: return CKR_GENERAL_ERROR;
+    case ErrorKind::kInvalidArgument:
+      return CKR_ARGUMENTS_BAD;
+    case ErrorKind::kConfig:
+      return CKR_FUNCTION_FAILED;
+    case ErrorKind::kNotFound:
+      return CKR_KEY_HANDLE_INVALID;
+    case ErrorKind::kUnauthorized:
+      return CKR_USER_NOT_LOGGED_IN;
+    case ErrorKind::kForbidden:
+      return CKR_USER_NOT_LOGGED_IN;
+    case ErrorKind::kNoCredentials:
+      return CKR_USER_NOT_LOGGED_IN;
+    case ErrorKind::kRateLimited:
+      return CKR_DEVICE_ERROR;
+    case ErrorKind::kBadRequest:
+      return CKR_DEVICE_ERROR;
+    case ErrorKind::kConflict:
+      return CKR_FUNCTION_FAILED;
+    case ErrorKind::kNotOperational:
+      return CKR_TOKEN_NOT_PRESENT;
+    case ErrorKind::kServerError:
+      return CKR_DEVICE_ERROR;
+    case ErrorKind::kMalformedResponse:
+      return CKR_DEVICE_ERROR;
+    case ErrorKind::kTransport:
+      return CKR_DEVICE_REMOVED;
+    case ErrorKind::kUnsupported:
+      return CKR_FUNCTION_NOT_SUPPORTED;
+    case ErrorKind::kInternal:
+      return CKR_GENERAL_ERROR;
   }
   return CKR_GENERAL_ERROR;
 }

@@ -155,8 +155,9 @@ bool falseAttribute(Template tmpl, CK_ATTRIBUTE_TYPE type) {
 Result<CK_OBJECT_HANDLE> createSessionPublicKey(const SessionContext& ctx, Template tmpl) {
   const CK_ATTRIBUTE* token = attribute(tmpl, CKA_TOKEN);
   if (token && !falseAttribute(tmpl, CKA_TOKEN)) {
-    log::warn("C_CreateObject: a NetHSM cannot store a public key without its private key "
-              "(CKA_TOKEN=TRUE refused; CKA_TOKEN=FALSE makes a session public key)");
+    log::warn(
+        "C_CreateObject: a NetHSM cannot store a public key without its private key "
+        "(CKA_TOKEN=TRUE refused; CKA_TOKEN=FALSE makes a session public key)");
     return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "public keys can only be session objects");
   }
   auto parsed = mech::publicKeyFromTemplate(tmpl);
@@ -187,7 +188,8 @@ void noteSessionKeyRequest(std::initializer_list<Template> tmpls) {
 Result<CK_OBJECT_HANDLE> createObject(CK_SESSION_HANDLE handle, Template tmpl) {
   const CK_ATTRIBUTE* cls = attribute(tmpl, CKA_CLASS);
   bool classKnown = cls && cls->pValue && cls->ulValueLen == sizeof(CK_OBJECT_CLASS);
-  CK_OBJECT_CLASS objectClass = classKnown ? *static_cast<const CK_OBJECT_CLASS*>(cls->pValue) : CKO_DATA;
+  CK_OBJECT_CLASS objectClass =
+      classKnown ? *static_cast<const CK_OBJECT_CLASS*>(cls->pValue) : CKO_DATA;
   if (classKnown && objectClass == CKO_PUBLIC_KEY) {
     auto ctx = sessionContext(handle);
     if (!ctx) return ctx.error();
@@ -239,9 +241,10 @@ Status destroyObject(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE objectHandle) {
   return noteDeviceError(*ctx->session, std::move(done));
 }
 
-Result<std::pair<CK_OBJECT_HANDLE, CK_OBJECT_HANDLE>> generateKeyPair(
-    CK_SESSION_HANDLE handle, const CK_MECHANISM* mechanism, Template publicTemplate,
-    Template privateTemplate) {
+Result<std::pair<CK_OBJECT_HANDLE, CK_OBJECT_HANDLE>> generateKeyPair(CK_SESSION_HANDLE handle,
+                                                                      const CK_MECHANISM* mechanism,
+                                                                      Template publicTemplate,
+                                                                      Template privateTemplate) {
   auto ctx = writableContext(handle);
   if (!ctx) return ctx.error();
   if (!mechanism) return ckError(CKR_ARGUMENTS_BAD, "no mechanism");

@@ -73,7 +73,8 @@ CK_RV checkInitArgs(const CK_C_INITIALIZE_ARGS* args, bool& threadsAllowed) {
 // The host-exit handler must not wait forever for a lock a thread of the exiting
 // host may hold (core/host_exit.cpp).
 timespec asTimespec(std::chrono::steady_clock::time_point t) {
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  const auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
   return timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
 }
 

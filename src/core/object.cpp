@@ -38,10 +38,14 @@ bool canDecrypt(const nethsm::KeyInfo& k) {
 
 CK_KEY_TYPE ckKeyType(KeyType t) {
   switch (t) {
-    case KeyType::kRsa: return CKK_RSA;
-    case KeyType::kCurve25519: return CKK_EC_EDWARDS;
-    case KeyType::kGeneric: return CKK_AES;
-    default: return CKK_EC;
+    case KeyType::kRsa:
+      return CKK_RSA;
+    case KeyType::kCurve25519:
+      return CKK_EC_EDWARDS;
+    case KeyType::kGeneric:
+      return CKK_AES;
+    default:
+      return CKK_EC;
   }
 }
 
@@ -77,10 +81,10 @@ void addKeyAttributes(AttributeMap& a, const KeySource& src) {
   a[CKA_ALLOWED_MECHANISMS] = mechanismArray(pkcs11MechanismsFor(k.mechanisms));
   if (src.generatedHere) {
     a[CKA_KEY_GEN_MECHANISM] =
-        attrUlong(k.type == KeyType::kRsa            ? CKM_RSA_PKCS_KEY_PAIR_GEN
-                  : k.type == KeyType::kCurve25519   ? CKM_EC_EDWARDS_KEY_PAIR_GEN
-                  : k.type == KeyType::kGeneric      ? CKM_AES_KEY_GEN
-                                                     : CKM_EC_KEY_PAIR_GEN);
+        attrUlong(k.type == KeyType::kRsa          ? CKM_RSA_PKCS_KEY_PAIR_GEN
+                  : k.type == KeyType::kCurve25519 ? CKM_EC_EDWARDS_KEY_PAIR_GEN
+                  : k.type == KeyType::kGeneric    ? CKM_AES_KEY_GEN
+                                                   : CKM_EC_KEY_PAIR_GEN);
   } else {
     a[CKA_KEY_GEN_MECHANISM] = attrUlong(CK_UNAVAILABLE_INFORMATION);
   }
@@ -216,12 +220,28 @@ std::optional<Object> certificateObject(const KeySource& src) {
 
 bool isBooleanAttribute(CK_ATTRIBUTE_TYPE t) {
   switch (t) {
-    case CKA_TOKEN: case CKA_PRIVATE: case CKA_MODIFIABLE: case CKA_COPYABLE:
-    case CKA_DESTROYABLE: case CKA_LOCAL: case CKA_DERIVE: case CKA_SENSITIVE:
-    case CKA_EXTRACTABLE: case CKA_ALWAYS_SENSITIVE: case CKA_NEVER_EXTRACTABLE:
-    case CKA_WRAP_WITH_TRUSTED: case CKA_ALWAYS_AUTHENTICATE: case CKA_UNWRAP:
-    case CKA_SIGN: case CKA_SIGN_RECOVER: case CKA_DECRYPT: case CKA_VERIFY:
-    case CKA_VERIFY_RECOVER: case CKA_ENCRYPT: case CKA_WRAP: case CKA_TRUSTED:
+    case CKA_TOKEN:
+    case CKA_PRIVATE:
+    case CKA_MODIFIABLE:
+    case CKA_COPYABLE:
+    case CKA_DESTROYABLE:
+    case CKA_LOCAL:
+    case CKA_DERIVE:
+    case CKA_SENSITIVE:
+    case CKA_EXTRACTABLE:
+    case CKA_ALWAYS_SENSITIVE:
+    case CKA_NEVER_EXTRACTABLE:
+    case CKA_WRAP_WITH_TRUSTED:
+    case CKA_ALWAYS_AUTHENTICATE:
+    case CKA_UNWRAP:
+    case CKA_SIGN:
+    case CKA_SIGN_RECOVER:
+    case CKA_DECRYPT:
+    case CKA_VERIFY:
+    case CKA_VERIFY_RECOVER:
+    case CKA_ENCRYPT:
+    case CKA_WRAP:
+    case CKA_TRUSTED:
       return true;
     default:
       return false;
@@ -243,14 +263,15 @@ Object sessionPublicKey(KeyType type, const mech::PublicKeyAttributes& pub, cons
   KeySource src;
   src.key.type = type;
   if (type == KeyType::kRsa) {
-    src.key.mechanisms = {KeyMechanism::kRsaSignaturePkcs1, KeyMechanism::kRsaSignaturePssMd5,
-                          KeyMechanism::kRsaSignaturePssSha1, KeyMechanism::kRsaSignaturePssSha224,
-                          KeyMechanism::kRsaSignaturePssSha256, KeyMechanism::kRsaSignaturePssSha384,
-                          KeyMechanism::kRsaSignaturePssSha512, KeyMechanism::kRsaDecryptionRaw,
-                          KeyMechanism::kRsaDecryptionPkcs1, KeyMechanism::kRsaDecryptionOaepMd5,
-                          KeyMechanism::kRsaDecryptionOaepSha1, KeyMechanism::kRsaDecryptionOaepSha224,
-                          KeyMechanism::kRsaDecryptionOaepSha256, KeyMechanism::kRsaDecryptionOaepSha384,
-                          KeyMechanism::kRsaDecryptionOaepSha512};
+    src.key.mechanisms = {
+        KeyMechanism::kRsaSignaturePkcs1,       KeyMechanism::kRsaSignaturePssMd5,
+        KeyMechanism::kRsaSignaturePssSha1,     KeyMechanism::kRsaSignaturePssSha224,
+        KeyMechanism::kRsaSignaturePssSha256,   KeyMechanism::kRsaSignaturePssSha384,
+        KeyMechanism::kRsaSignaturePssSha512,   KeyMechanism::kRsaDecryptionRaw,
+        KeyMechanism::kRsaDecryptionPkcs1,      KeyMechanism::kRsaDecryptionOaepMd5,
+        KeyMechanism::kRsaDecryptionOaepSha1,   KeyMechanism::kRsaDecryptionOaepSha224,
+        KeyMechanism::kRsaDecryptionOaepSha256, KeyMechanism::kRsaDecryptionOaepSha384,
+        KeyMechanism::kRsaDecryptionOaepSha512};
   } else {
     src.key.mechanisms = {type == KeyType::kCurve25519 ? KeyMechanism::kEdDsaSignature
                                                        : KeyMechanism::kEcdsaSignature};

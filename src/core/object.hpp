@@ -23,8 +23,8 @@ using AttributeMap = std::map<CK_ATTRIBUTE_TYPE, Bytes>;
 // Everything the module knows about one NetHSM key.
 struct KeySource {
   nethsm::KeyInfo key;
-  std::optional<Bytes> certificate;  // as stored (PEM or DER)
-  bool generatedHere = false;        // generated on the appliance by this module
+  std::optional<Bytes> certificate;    // as stored (PEM or DER)
+  bool generatedHere = false;          // generated on the appliance by this module
   std::optional<unsigned> secretBits;  // Generic keys: length when known
   std::optional<Bytes> processLabel;   // CKA_LABEL this process gave it (key_label.hpp)
   // Key pairs: the public key attributes when already made (the store makes them

@@ -11,7 +11,8 @@ Result<ObjectPtr> visibleObject(const SessionContext& ctx, CK_OBJECT_HANDLE hand
 
 // noteDeviceError for callers that already hold the session mutex.
 inline Error noteDeviceErrorLocked(Session& session, Error error) {
-  if (toCkRv(error) == CKR_DEVICE_ERROR) session.deviceError = static_cast<CK_ULONG>(error.httpStatus);
+  if (toCkRv(error) == CKR_DEVICE_ERROR)
+    session.deviceError = static_cast<CK_ULONG>(error.httpStatus);
   return error;
 }
 

@@ -93,8 +93,10 @@ void ObjectStore::completeSourceLocked(KeySource& source, bool& certificateKnown
   }
   const std::string scoped = scopedLocked(id);
   source.generatedHere = generated_.count(scoped) > 0;
-  if (auto bits = secretBits_.find(scoped); bits != secretBits_.end()) source.secretBits = bits->second;
-  if (auto label = labels_.find(scoped); label != labels_.end()) source.processLabel = label->second;
+  if (auto bits = secretBits_.find(scoped); bits != secretBits_.end())
+    source.secretBits = bits->second;
+  if (auto label = labels_.find(scoped); label != labels_.end())
+    source.processLabel = label->second;
 }
 
 // Objects are built without the lock (a listing builds them on its fetch threads);
@@ -210,8 +212,10 @@ Result<std::vector<std::optional<ObjectStore::Prepared>>> ObjectStore::fetchAll(
   std::vector<std::optional<Error>> errors(list.size());
   parallelFor(list.size(), [&](size_t i) {
     auto r = fetchKey(list[i], withCertificates);
-    if (!r) errors[i] = r.error();
-    else if (r.value()) out[i] = prepare(std::move(*r.value()), withCertificates);
+    if (!r)
+      errors[i] = r.error();
+    else if (r.value())
+      out[i] = prepare(std::move(*r.value()), withCertificates);
   });
   for (auto& e : errors)
     if (e) return *e;
@@ -380,8 +384,8 @@ Result<std::vector<ObjectPtr>> ObjectStore::labelCandidates(const std::string& t
 Result<std::vector<ObjectPtr>> ObjectStore::find(std::span<const CK_ATTRIBUTE> tmpl,
                                                  bool includePrivate) {
   std::optional<CK_OBJECT_CLASS> cls;
-  if (const auto* c = findAttribute(tmpl, CKA_CLASS); c && c->pValue &&
-                                                      c->ulValueLen == sizeof(CK_OBJECT_CLASS))
+  if (const auto* c = findAttribute(tmpl, CKA_CLASS);
+      c && c->pValue && c->ulValueLen == sizeof(CK_OBJECT_CLASS))
     cls = *static_cast<const CK_OBJECT_CLASS*>(c->pValue);
   const CK_ATTRIBUTE* id = findAttribute(tmpl, CKA_ID);
   const CK_ATTRIBUTE* label = findAttribute(tmpl, CKA_LABEL);

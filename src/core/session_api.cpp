@@ -85,7 +85,8 @@ Result<CK_SESSION_HANDLE> openSession(CK_SLOT_ID slotId, CK_FLAGS flags) {
   if (!slot.value()->tokenPresent()) return ckError(CKR_TOKEN_NOT_PRESENT, "token not present");
   if (!(flags & CKF_RW_SESSION) && slot.value()->loginState() == LoginState::kSecurityOfficer)
     return ckError(CKR_SESSION_READ_WRITE_SO_EXISTS, "SO is logged in");
-  auto session = module.value()->openSession(slot.value(), flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION));
+  auto session =
+      module.value()->openSession(slot.value(), flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION));
   return session->handle;
 }
 
@@ -164,10 +165,11 @@ Status logout(CK_SESSION_HANDLE handle) {
 Status sessionCancel(CK_SESSION_HANDLE handle, CK_FLAGS flags) {
   auto ctx = sessionContext(handle);
   if (!ctx) return ctx.error();
-  static constexpr std::pair<CK_FLAGS, OpType> kFlags[] = {
-      {CKF_SIGN, OpType::kSign},       {CKF_VERIFY, OpType::kVerify},
-      {CKF_ENCRYPT, OpType::kEncrypt}, {CKF_DECRYPT, OpType::kDecrypt},
-      {CKF_DIGEST, OpType::kDigest}};
+  static constexpr std::pair<CK_FLAGS, OpType> kFlags[] = {{CKF_SIGN, OpType::kSign},
+                                                           {CKF_VERIFY, OpType::kVerify},
+                                                           {CKF_ENCRYPT, OpType::kEncrypt},
+                                                           {CKF_DECRYPT, OpType::kDecrypt},
+                                                           {CKF_DIGEST, OpType::kDigest}};
   std::lock_guard lock(ctx->session->mutex);
   for (const auto& [flag, type] : kFlags)
     if (flags & flag) ctx->session->operations[static_cast<size_t>(type)].reset();

@@ -98,7 +98,8 @@ void rememberAlias(Slot& slot, const Object& object, const Change& change) {
   if (change.id) slot.setAlias(*change.id, id);
   auto& client = slot.client();
   if (!client.capabilities().keyMove) {
-    log::info("C_SetAttributeValue: alias kept in memory only (firmware before 3.0 cannot rename keys)");
+    log::info(
+        "C_SetAttributeValue: alias kept in memory only (firmware before 3.0 cannot rename keys)");
     return;
   }
   if (change.id) {

@@ -5,7 +5,10 @@
 namespace p11nethsm::core {
 
 Slot::Slot(CK_SLOT_ID id, config::SlotConfig config, SlotOptions options)
-    : id_(id), threadsAllowed_(options.threadsAllowed), config_(std::move(config)), credentials_(config_) {
+    : id_(id),
+      threadsAllowed_(options.threadsAllowed),
+      config_(std::move(config)),
+      credentials_(config_) {
   connection_ = std::make_unique<nethsm::Connection>(
       config_, credentials_, nethsm::ConnectionOptions{options.threadsAllowed});
   StoreOptions store;
@@ -32,9 +35,7 @@ bool Slot::loginRequired() const {
   return !credentials_.hasConfiguredPassword(Role::kAdministrator);
 }
 
-bool Slot::privateAccess() const {
-  return loginState() != LoginState::kNone || !loginRequired();
-}
+bool Slot::privateAccess() const { return loginState() != LoginState::kNone || !loginRequired(); }
 
 LoginState Slot::loginState() const {
   std::lock_guard lock(mutex_);
@@ -99,7 +100,8 @@ bool Slot::destroySessionObject(CK_OBJECT_HANDLE handle) {
 
 void Slot::dropSessionObjects(std::optional<CK_SESSION_HANDLE> owner) {
   std::lock_guard lock(mutex_);
-  std::erase_if(sessionObjects_, [&](const auto& e) { return !owner || e.second.second == *owner; });
+  std::erase_if(sessionObjects_,
+                [&](const auto& e) { return !owner || e.second.second == *owner; });
 }
 
 void Slot::abandonAfterFork() { connection_->abandonAfterFork(); }

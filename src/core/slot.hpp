@@ -1,7 +1,7 @@
 #pragma once
 // One slot per configured slot (issue 5 §3): its appliance connection (cluster and
-// NetHSM client, nethsm/connection.hpp), credentials, object cache and the token-wide login state (PKCS#11 v2.40 §6.6:
-// login is per token and application, shared by every session).
+// NetHSM client, nethsm/connection.hpp), credentials, object cache and the token-wide login state
+// (PKCS#11 v2.40 §6.6: login is per token and application, shared by every session).
 #include <map>
 #include <memory>
 #include <mutex>

@@ -23,9 +23,8 @@ class FdSink final : public Sink {
 
   // One write(2) per line: with O_APPEND, lines of several processes do not mix.
   void write(const Record& record) override {
-    std::string line = isoTimestamp(record.time) + " " + levelName(record.level) +
-                       " p11nethsm[" + std::to_string(::getpid()) + "/" +
-                       std::to_string(::gettid()) + "]: ";
+    std::string line = isoTimestamp(record.time) + " " + levelName(record.level) + " p11nethsm[" +
+                       std::to_string(::getpid()) + "/" + std::to_string(::gettid()) + "]: ";
     line.append(record.message);
     line.push_back('\n');
     size_t done = 0;

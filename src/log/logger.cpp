@@ -222,8 +222,6 @@ std::vector<std::string> activeSinks() {
   return names;
 }
 
-Level currentLevel() {
-  return static_cast<Level>(gThreshold.load(std::memory_order_relaxed));
-}
+Level currentLevel() { return static_cast<Level>(gThreshold.load(std::memory_order_relaxed)); }
 
 }  // namespace p11nethsm::log

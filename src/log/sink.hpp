@@ -42,10 +42,10 @@ std::unique_ptr<Sink> makeFileSink(const std::string& path, std::string& problem
 std::unique_ptr<Sink> makeStderrSink();
 
 struct SyslogIdentity {
-  int facility = 1;          // user
-  std::string hostname;      // RFC 5424 HOSTNAME (network sinks only)
-  std::string process;       // APP-NAME / TAG
-  std::optional<int> pid;    // unset: getpid() at write time (right after fork)
+  int facility = 1;        // user
+  std::string hostname;    // RFC 5424 HOSTNAME (network sinks only)
+  std::string process;     // APP-NAME / TAG
+  std::optional<int> pid;  // unset: getpid() at write time (right after fork)
 };
 
 // Syslog sinks; nullptr + `problem` when they cannot be set up.

@@ -14,10 +14,10 @@ struct FacilityName {
 
 // The names of the seed documentation, with their RFC 5424 codes.
 constexpr FacilityName kFacilities[] = {
-    {"kern", 0},    {"user", 1},     {"mail", 2},     {"daemon", 3},   {"auth", 4},
-    {"syslog", 5},  {"lpr", 6},      {"news", 7},     {"uucp", 8},     {"cron", 9},
-    {"authpriv", 10}, {"ftp", 11},   {"local0", 16},  {"local1", 17},  {"local2", 18},
-    {"local3", 19}, {"local4", 20},  {"local5", 21},  {"local6", 22},  {"local7", 23},
+    {"kern", 0},      {"user", 1},    {"mail", 2},    {"daemon", 3},  {"auth", 4},
+    {"syslog", 5},    {"lpr", 6},     {"news", 7},    {"uucp", 8},    {"cron", 9},
+    {"authpriv", 10}, {"ftp", 11},    {"local0", 16}, {"local1", 17}, {"local2", 18},
+    {"local3", 19},   {"local4", 20}, {"local5", 21}, {"local6", 22}, {"local7", 23},
 };
 
 constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -65,8 +65,8 @@ std::string formatRfc3164(const Record& record, const SyslogIdentity& id, int pi
   char stamp[32];
   std::snprintf(stamp, sizeof stamp, "%s %2d %02d:%02d:%02d", kMonths[local.tm_mon % 12],
                 local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec);
-  std::string line = priority(id, record.level) + stamp + " " + id.process + "[" +
-                     std::to_string(pid) + "]: ";
+  std::string line =
+      priority(id, record.level) + stamp + " " + id.process + "[" + std::to_string(pid) + "]: ";
   line.append(record.message);
   return line;
 }

@@ -240,8 +240,8 @@ std::unique_ptr<Sink> makeTcpSyslogSink(const std::string& hostPort, SyslogIdent
                                         std::string& problem) {
   Address peer;
   if (!resolve(hostPort, SOCK_STREAM, AF_UNSPEC, peer, problem)) return nullptr;
-  return finish(std::make_unique<SocketSyslogSink>(Mode::kTcp, peer, std::nullopt,
-                                                   std::move(id), "syslog-tcp:" + hostPort),
+  return finish(std::make_unique<SocketSyslogSink>(Mode::kTcp, peer, std::nullopt, std::move(id),
+                                                   "syslog-tcp:" + hostPort),
                 problem);
 }
 

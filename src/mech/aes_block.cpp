@@ -49,7 +49,8 @@ Result<std::vector<AesBlock>> AesBlockCipher::decrypt(std::span<const AesBlock> 
   auto one = [&](size_t c) -> Status {
     size_t first = c * kDecryptChunkBlocks;
     auto part = blocks.subspan(first, std::min(kDecryptChunkBlocks, blocks.size() - first));
-    auto plain = appliance_->decrypt(keyId_, nethsm::DecryptMode::kAesCbc, fromBlocks(part), zeroIv());
+    auto plain =
+        appliance_->decrypt(keyId_, nethsm::DecryptMode::kAesCbc, fromBlocks(part), zeroIv());
     if (!plain) return plain.error();
     if (plain->size() != part.size() * kAesBlockSize) {
       cleanse(*plain);
@@ -59,7 +60,8 @@ Result<std::vector<AesBlock>> AesBlockCipher::decrypt(std::span<const AesBlock> 
     }
     for (size_t j = 0; j < part.size(); ++j) {
       AesBlock& b = out[first + j];
-      std::copy_n(plain->begin() + static_cast<std::ptrdiff_t>(j * kAesBlockSize), kAesBlockSize, b.begin());
+      std::copy_n(plain->begin() + static_cast<std::ptrdiff_t>(j * kAesBlockSize), kAesBlockSize,
+                  b.begin());
       if (j > 0) xorInto(b, part[j - 1]);  // CBC: P_j = AES^-1(C_j) xor C_(j-1), C_0 = IV = 0
     }
     cleanse(*plain);
@@ -86,7 +88,8 @@ Status checkAesKey(const KeyView& key, nethsm::KeyMechanism needed) {
 std::vector<AesBlock> toBlocks(std::span<const uint8_t> data) {
   std::vector<AesBlock> out(data.size() / kAesBlockSize);
   for (size_t i = 0; i < out.size(); ++i) {
-    std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(i * kAesBlockSize), kAesBlockSize, out[i].begin());
+    std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(i * kAesBlockSize), kAesBlockSize,
+                out[i].begin());
   }
   return out;
 }

@@ -154,14 +154,16 @@ Result<Bytes> aesSetup(const OperationContext& ctx, nethsm::KeyMechanism needed)
 
 }  // namespace
 
-Result<std::unique_ptr<Operation>> makeAesEncrypt(const MechanismSpec& spec, const OperationContext& ctx) {
+Result<std::unique_ptr<Operation>> makeAesEncrypt(const MechanismSpec& spec,
+                                                  const OperationContext& ctx) {
   auto iv = aesSetup(ctx, nethsm::KeyMechanism::kAesEncryptionCbc);
   if (!iv) return iv.error();
   std::unique_ptr<Operation> op = std::make_unique<AesCbcEncrypt>(ctx, std::move(*iv), spec.pad);
   return op;
 }
 
-Result<std::unique_ptr<Operation>> makeAesDecrypt(const MechanismSpec& spec, const OperationContext& ctx) {
+Result<std::unique_ptr<Operation>> makeAesDecrypt(const MechanismSpec& spec,
+                                                  const OperationContext& ctx) {
   auto iv = aesSetup(ctx, nethsm::KeyMechanism::kAesDecryptionCbc);
   if (!iv) return iv.error();
   std::unique_ptr<Operation> op = std::make_unique<AesCbcDecrypt>(ctx, std::move(*iv), spec.pad);

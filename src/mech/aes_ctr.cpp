@@ -32,8 +32,9 @@ class AesCtr final : public Operation {
   Result<Bytes> update(std::span<const uint8_t> input) override {
     auto counters = stream_.countersFor(input.size());
     if (!counters) {
-      return ckError(kind_ == OperationKind::kEncrypt ? CKR_DATA_LEN_RANGE : CKR_ENCRYPTED_DATA_LEN_RANGE,
-                     "AES-CTR counter would wrap around (ulCounterBits)");
+      return ckError(
+          kind_ == OperationKind::kEncrypt ? CKR_DATA_LEN_RANGE : CKR_ENCRYPTED_DATA_LEN_RANGE,
+          "AES-CTR counter would wrap around (ulCounterBits)");
     }
     auto encrypted = cipher_.encrypt(*counters);
     if (!encrypted) return encrypted.error();
@@ -59,11 +60,13 @@ Result<std::unique_ptr<Operation>> makeCtr(const OperationContext& ctx, Operatio
 
 }  // namespace
 
-Result<std::unique_ptr<Operation>> makeAesCtrEncrypt(const MechanismSpec&, const OperationContext& ctx) {
+Result<std::unique_ptr<Operation>> makeAesCtrEncrypt(const MechanismSpec&,
+                                                     const OperationContext& ctx) {
   return makeCtr(ctx, OperationKind::kEncrypt);
 }
 
-Result<std::unique_ptr<Operation>> makeAesCtrDecrypt(const MechanismSpec&, const OperationContext& ctx) {
+Result<std::unique_ptr<Operation>> makeAesCtrDecrypt(const MechanismSpec&,
+                                                     const OperationContext& ctx) {
   return makeCtr(ctx, OperationKind::kDecrypt);
 }
 

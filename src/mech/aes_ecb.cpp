@@ -44,8 +44,9 @@ class AesEcb final : public Operation {
  private:
   Status checkWhole() const {
     if (pending_.size() % kAesBlockSize == 0) return okStatus();
-    return ckError(kind_ == OperationKind::kEncrypt ? CKR_DATA_LEN_RANGE : CKR_ENCRYPTED_DATA_LEN_RANGE,
-                   "AES-ECB needs whole 16-byte blocks");
+    return ckError(
+        kind_ == OperationKind::kEncrypt ? CKR_DATA_LEN_RANGE : CKR_ENCRYPTED_DATA_LEN_RANGE,
+        "AES-ECB needs whole 16-byte blocks");
   }
 
   // The whole blocks of pending_ through the cipher; the remainder stays.
@@ -78,11 +79,13 @@ Result<std::unique_ptr<Operation>> makeEcb(const OperationContext& ctx, Operatio
 
 }  // namespace
 
-Result<std::unique_ptr<Operation>> makeAesEcbEncrypt(const MechanismSpec&, const OperationContext& ctx) {
+Result<std::unique_ptr<Operation>> makeAesEcbEncrypt(const MechanismSpec&,
+                                                     const OperationContext& ctx) {
   return makeEcb(ctx, OperationKind::kEncrypt, nethsm::KeyMechanism::kAesEncryptionCbc);
 }
 
-Result<std::unique_ptr<Operation>> makeAesEcbDecrypt(const MechanismSpec&, const OperationContext& ctx) {
+Result<std::unique_ptr<Operation>> makeAesEcbDecrypt(const MechanismSpec&,
+                                                     const OperationContext& ctx) {
   return makeEcb(ctx, OperationKind::kDecrypt, nethsm::KeyMechanism::kAesDecryptionCbc);
 }
 

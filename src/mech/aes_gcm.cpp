@@ -5,17 +5,17 @@
 // Requests: with a 12-byte IV, H, E_K(J0) and the counter blocks of the first data go
 // out in ONE parallel round, so C_Encrypt / C_Decrypt of n bytes costs 2 + ceil(n/16)
 // encrypt requests. Other IV lengths need H before J0 = GHASH_H(IV ‖ …): as many
-// requests, in two rounds (H alone first). Multi-part encryption streams (each C_EncryptUpdate sends the
-// blocks it needs, C_EncryptFinal returns the tag); multi-part decryption buffers the
+// requests, in two rounds (H alone first). Multi-part encryption streams (each C_EncryptUpdate
+// sends the blocks it needs, C_EncryptFinal returns the tag); multi-part decryption buffers the
 // ciphertext and returns the plaintext only at C_DecryptFinal, once the tag verified
 // (PKCS#11 v2.40 §2.12.3: no unauthenticated plaintext is released).
 #include <openssl/crypto.h>
 
 #include <optional>
 
+#include "log/log.hpp"
 #include "mech/aes_block.hpp"
 #include "mech/counter_keystream.hpp"
-#include "log/log.hpp"
 #include "mech/ghash.hpp"
 #include "mech/mechanism_spec.hpp"
 #include "mech/params.hpp"
@@ -221,14 +221,16 @@ Result<GcmParams> gcmSetup(const OperationContext& ctx) {
 
 }  // namespace
 
-Result<std::unique_ptr<Operation>> makeAesGcmEncrypt(const MechanismSpec&, const OperationContext& ctx) {
+Result<std::unique_ptr<Operation>> makeAesGcmEncrypt(const MechanismSpec&,
+                                                     const OperationContext& ctx) {
   auto params = gcmSetup(ctx);
   if (!params) return params.error();
   std::unique_ptr<Operation> op = std::make_unique<AesGcmEncrypt>(ctx, std::move(*params));
   return op;
 }
 
-Result<std::unique_ptr<Operation>> makeAesGcmDecrypt(const MechanismSpec&, const OperationContext& ctx) {
+Result<std::unique_ptr<Operation>> makeAesGcmDecrypt(const MechanismSpec&,
+                                                     const OperationContext& ctx) {
   auto params = gcmSetup(ctx);
   if (!params) return params.error();
   std::unique_ptr<Operation> op = std::make_unique<AesGcmDecrypt>(ctx, std::move(*params));

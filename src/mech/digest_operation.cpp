@@ -27,7 +27,8 @@ class DigestOperation final : public Operation {
 
 }  // namespace
 
-Result<std::unique_ptr<Operation>> makeDigest(const MechanismSpec& spec, const OperationContext& ctx) {
+Result<std::unique_ptr<Operation>> makeDigest(const MechanismSpec& spec,
+                                              const OperationContext& ctx) {
   if (auto s = checkNoParams(ctx.mechanism); !s) return s.error();
   if (!spec.hash) return ckError(CKR_MECHANISM_INVALID, "not a digest mechanism");
   std::unique_ptr<Operation> op = std::make_unique<DigestOperation>(*spec.hash);

@@ -136,9 +136,8 @@ Result<const CurveInfo*> curveFromEcParams(std::span<const uint8_t> ecParams) {
 Result<Bytes> ecParamsDer(const CurveInfo& curve) {
   Asn1ObjPtr oid(OBJ_nid2obj(curve.nid));
   if (!oid) return osslError("OBJ_nid2obj");
-  return encodeDer(oid.get(), [](ASN1_OBJECT* o, unsigned char** out) {
-    return i2d_ASN1_OBJECT(o, out);
-  });
+  return encodeDer(oid.get(),
+                   [](ASN1_OBJECT* o, unsigned char** out) { return i2d_ASN1_OBJECT(o, out); });
 }
 
 Result<Bytes> octetStringDer(std::span<const uint8_t> point) {
@@ -162,8 +161,8 @@ Result<Bytes> ecdsaDerToRaw(std::span<const uint8_t> der, size_t fieldBytes) {
   // or negative numbers; the canonical length (i2d without output) and the signs rule
   // them out.
   if (!sig || p != der.data() + der.size() ||
-      i2d_ECDSA_SIG(sig.get(), nullptr) != static_cast<int>(der.size()) ||
-      BN_is_negative(r) || BN_is_negative(s)) {
+      i2d_ECDSA_SIG(sig.get(), nullptr) != static_cast<int>(der.size()) || BN_is_negative(r) ||
+      BN_is_negative(s)) {
     return ckError(CKR_DEVICE_ERROR, "the appliance returned a malformed ECDSA signature");
   }
   Bytes raw(2 * fieldBytes);
@@ -209,13 +208,13 @@ Result<Bytes> ecdsaRawToDer(std::span<const uint8_t> raw) {
   }
   r.release();  // owned by sig now
   s.release();
-  return encodeDer(sig.get(), [](ECDSA_SIG* o, unsigned char** out) {
-    return i2d_ECDSA_SIG(o, out);
-  });
+  return encodeDer(sig.get(),
+                   [](ECDSA_SIG* o, unsigned char** out) { return i2d_ECDSA_SIG(o, out); });
 }
 
 Bytes fitEcdsaInput(std::span<const uint8_t> input, size_t length) {
-  if (input.size() >= length) return Bytes(input.begin(), input.begin() + static_cast<std::ptrdiff_t>(length));
+  if (input.size() >= length)
+    return Bytes(input.begin(), input.begin() + static_cast<std::ptrdiff_t>(length));
   Bytes out(length - input.size(), 0);
   out.insert(out.end(), input.begin(), input.end());
   return out;

@@ -16,11 +16,11 @@ namespace p11nethsm::mech {
 
 struct CurveInfo {
   nethsm::KeyType type;
-  int nid;                    // OpenSSL NID (NID_X9_62_prime256v1, NID_ED25519, ...)
-  const char* groupName;      // OpenSSL group name for EVP_PKEY_fromdata; "" for Ed25519
-  unsigned bits;              // CK_MECHANISM_INFO / KeyView::bits
-  size_t fieldBytes;          // width of a coordinate, of r and of s
-  size_t ecdsaDigestLength;   // exact input length the appliance requires; 0 for EdDSA
+  int nid;                   // OpenSSL NID (NID_X9_62_prime256v1, NID_ED25519, ...)
+  const char* groupName;     // OpenSSL group name for EVP_PKEY_fromdata; "" for Ed25519
+  unsigned bits;             // CK_MECHANISM_INFO / KeyView::bits
+  size_t fieldBytes;         // width of a coordinate, of r and of s
+  size_t ecdsaDigestLength;  // exact input length the appliance requires; 0 for EdDSA
   bool edwards;
 };
 

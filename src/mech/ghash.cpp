@@ -25,7 +25,8 @@ void store64(uint64_t v, uint8_t* p) {
 
 // Z = X • Y (§6.3 Algorithm 1). Bit i of X is bit 63 - i of xHi for i < 64, then of
 // xLo; the loop bounds and shifts depend only on i, the masks carry the data.
-void multiply(uint64_t xHi, uint64_t xLo, uint64_t yHi, uint64_t yLo, uint64_t& zHi, uint64_t& zLo) {
+void multiply(uint64_t xHi, uint64_t xLo, uint64_t yHi, uint64_t yLo, uint64_t& zHi,
+              uint64_t& zLo) {
   uint64_t rHi = 0, rLo = 0, vHi = yHi, vLo = yLo;
   for (int i = 0; i < 128; ++i) {
     uint64_t bit = i < 64 ? (xHi >> (63 - i)) & 1 : (xLo >> (127 - i)) & 1;
@@ -94,7 +95,8 @@ AesBlock Ghash::finish(uint64_t firstBytes, uint64_t secondBytes) {
 
 AesBlock gfMultiply(const AesBlock& x, const AesBlock& y) {
   uint64_t zHi = 0, zLo = 0;
-  multiply(load64(x.data()), load64(x.data() + 8), load64(y.data()), load64(y.data() + 8), zHi, zLo);
+  multiply(load64(x.data()), load64(x.data() + 8), load64(y.data()), load64(y.data() + 8), zHi,
+           zLo);
   AesBlock out{};
   store64(zHi, out.data());
   store64(zLo, out.data() + 8);

@@ -14,9 +14,8 @@ using nethsm::SignMode;
 // PKCS#11 has no MGF1-MD5 id and the NetHSM's PSS_MD5/OAEP_MD5 cannot be requested
 // through a PKCS#11 parameter structure; the MD5 row serves digests and DigestInfo.
 constexpr std::array<HashInfo, 6> kHashes{{
-    {HashAlg::kMd5, CKM_MD5, 0, "MD5", 16, SignMode::kPssMd5,
-     KeyMechanism::kRsaSignaturePssMd5, DecryptMode::kOaepMd5,
-     KeyMechanism::kRsaDecryptionOaepMd5},
+    {HashAlg::kMd5, CKM_MD5, 0, "MD5", 16, SignMode::kPssMd5, KeyMechanism::kRsaSignaturePssMd5,
+     DecryptMode::kOaepMd5, KeyMechanism::kRsaDecryptionOaepMd5},
     {HashAlg::kSha1, CKM_SHA_1, CKG_MGF1_SHA1, "SHA1", 20, SignMode::kPssSha1,
      KeyMechanism::kRsaSignaturePssSha1, DecryptMode::kOaepSha1,
      KeyMechanism::kRsaDecryptionOaepSha1},
@@ -40,18 +39,14 @@ constexpr uint8_t kMd5Prefix[] = {0x30, 0x20, 0x30, 0x0c, 0x06, 0x08, 0x2a, 0x86
                                   0x86, 0xf7, 0x0d, 0x02, 0x05, 0x05, 0x00, 0x04, 0x10};
 constexpr uint8_t kSha1Prefix[] = {0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e,
                                    0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14};
-constexpr uint8_t kSha224Prefix[] = {0x30, 0x2d, 0x30, 0x0d, 0x06, 0x09, 0x60,
-                                     0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                                     0x04, 0x05, 0x00, 0x04, 0x1c};
-constexpr uint8_t kSha256Prefix[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
-                                     0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                                     0x01, 0x05, 0x00, 0x04, 0x20};
-constexpr uint8_t kSha384Prefix[] = {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60,
-                                     0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                                     0x02, 0x05, 0x00, 0x04, 0x30};
-constexpr uint8_t kSha512Prefix[] = {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60,
-                                     0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                                     0x03, 0x05, 0x00, 0x04, 0x40};
+constexpr uint8_t kSha224Prefix[] = {0x30, 0x2d, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                     0x65, 0x03, 0x04, 0x02, 0x04, 0x05, 0x00, 0x04, 0x1c};
+constexpr uint8_t kSha256Prefix[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                     0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+constexpr uint8_t kSha384Prefix[] = {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                     0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30};
+constexpr uint8_t kSha512Prefix[] = {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                     0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40};
 
 }  // namespace
 
@@ -73,24 +68,36 @@ const HashInfo* hashByMgf(CK_RSA_PKCS_MGF_TYPE mgf) {
 
 const EVP_MD* evpMd(HashAlg alg) {
   switch (alg) {
-    case HashAlg::kMd5: return EVP_md5();
-    case HashAlg::kSha1: return EVP_sha1();
-    case HashAlg::kSha224: return EVP_sha224();
-    case HashAlg::kSha256: return EVP_sha256();
-    case HashAlg::kSha384: return EVP_sha384();
-    case HashAlg::kSha512: return EVP_sha512();
+    case HashAlg::kMd5:
+      return EVP_md5();
+    case HashAlg::kSha1:
+      return EVP_sha1();
+    case HashAlg::kSha224:
+      return EVP_sha224();
+    case HashAlg::kSha256:
+      return EVP_sha256();
+    case HashAlg::kSha384:
+      return EVP_sha384();
+    case HashAlg::kSha512:
+      return EVP_sha512();
   }
   return nullptr;
 }
 
 std::span<const uint8_t> digestInfoPrefix(HashAlg alg) {
   switch (alg) {
-    case HashAlg::kMd5: return kMd5Prefix;
-    case HashAlg::kSha1: return kSha1Prefix;
-    case HashAlg::kSha224: return kSha224Prefix;
-    case HashAlg::kSha256: return kSha256Prefix;
-    case HashAlg::kSha384: return kSha384Prefix;
-    case HashAlg::kSha512: return kSha512Prefix;
+    case HashAlg::kMd5:
+      return kMd5Prefix;
+    case HashAlg::kSha1:
+      return kSha1Prefix;
+    case HashAlg::kSha224:
+      return kSha224Prefix;
+    case HashAlg::kSha256:
+      return kSha256Prefix;
+    case HashAlg::kSha384:
+      return kSha384Prefix;
+    case HashAlg::kSha512:
+      return kSha512Prefix;
   }
   return {};
 }

@@ -31,7 +31,8 @@ Status rsaMaterial(const TemplateReader& tpl, nethsm::ImportKeyRequest& req) {
   // No primes: recover them from the modulus and the private exponent.
   auto n = tpl.bytes(CKA_MODULUS);
   auto d = tpl.bytes(CKA_PRIVATE_EXPONENT);
-  if (!n || !d) return missing("CKA_PRIME_1 and CKA_PRIME_2 (or CKA_MODULUS and CKA_PRIVATE_EXPONENT)");
+  if (!n || !d)
+    return missing("CKA_PRIME_1 and CKA_PRIME_2 (or CKA_MODULUS and CKA_PRIVATE_EXPONENT)");
   auto primes = recoverRsaPrimes(stripLeadingZeros(*n), req.publicExponent, stripLeadingZeros(*d));
   if (!primes) return primes.error();
   req.primeP = std::move(primes->p);
@@ -62,7 +63,8 @@ Status ecMaterial(const TemplateReader& tpl, bool edwards, const nethsm::Capabil
   }
   scalar.insert(scalar.begin(), width - scalar.size(), 0);
   req.type = curve->type;
-  req.data = SecretString(std::string_view(reinterpret_cast<const char*>(scalar.data()), scalar.size()));
+  req.data =
+      SecretString(std::string_view(reinterpret_cast<const char*>(scalar.data()), scalar.size()));
   std::fill(scalar.begin(), scalar.end(), 0);
   return okStatus();
 }

@@ -60,7 +60,8 @@ Status refuseSecretKeyMacs(KeyType type, const TemplateReader& keyTemplate) {
 
 }  // namespace
 
-Result<std::vector<KeyMechanism>> grantedMechanisms(KeyType type, const TemplateReader& keyTemplate) {
+Result<std::vector<KeyMechanism>> grantedMechanisms(KeyType type,
+                                                    const TemplateReader& keyTemplate) {
   if (auto refused = refuseSecretKeyMacs(type, keyTemplate); !refused) return refused.error();
   auto usages = usagesFor(type);
   bool anyTrue = false;
@@ -130,8 +131,8 @@ Status checkSecretLength(bool aes, size_t bytes) {
   bool ok = aes ? (bytes == 16 || bytes == 24 || bytes == 32)
                 : (bytes >= kGenericMinBytes && bytes <= kGenericMaxBytes);
   if (!ok) {
-    return ckError(CKR_ATTRIBUTE_VALUE_INVALID,
-                   aes ? "AES keys are 16, 24 or 32 bytes" : "generic secrets are 16 to 1024 bytes");
+    return ckError(CKR_ATTRIBUTE_VALUE_INVALID, aes ? "AES keys are 16, 24 or 32 bytes"
+                                                    : "generic secrets are 16 to 1024 bytes");
   }
   return okStatus();
 }

@@ -75,7 +75,8 @@ Result<nethsm::GenerateKeyRequest> keyPairGenerateRequest(
   TemplateReader pub(publicTemplate);
   TemplateReader priv(privateTemplate);
   CK_MECHANISM_TYPE m = mechanism.mechanism;
-  if (m != CKM_RSA_PKCS_KEY_PAIR_GEN && m != CKM_EC_KEY_PAIR_GEN && m != CKM_EC_EDWARDS_KEY_PAIR_GEN) {
+  if (m != CKM_RSA_PKCS_KEY_PAIR_GEN && m != CKM_EC_KEY_PAIR_GEN &&
+      m != CKM_EC_EDWARDS_KEY_PAIR_GEN) {
     return ckError(CKR_MECHANISM_INVALID, "not a key-pair generation mechanism");
   }
   if (auto s = checkNoParams(mechanism); !s) return s.error();

@@ -42,7 +42,8 @@ Status requireKeyMechanism(const KeyView& key, nethsm::KeyMechanism needed);
 
 // Factories (one per operation family).
 Result<std::unique_ptr<Operation>> makeSignOperation(const MechanismSpec&, const OperationContext&);
-Result<std::unique_ptr<Operation>> makeVerifyOperation(const MechanismSpec&, const OperationContext&);
+Result<std::unique_ptr<Operation>> makeVerifyOperation(const MechanismSpec&,
+                                                       const OperationContext&);
 Result<std::unique_ptr<Operation>> makeRsaEncrypt(const MechanismSpec&, const OperationContext&);
 Result<std::unique_ptr<Operation>> makeRsaDecrypt(const MechanismSpec&, const OperationContext&);
 Result<std::unique_ptr<Operation>> makeAesEncrypt(const MechanismSpec&, const OperationContext&);

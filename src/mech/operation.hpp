@@ -22,7 +22,7 @@ struct KeyView {
   nethsm::KeyType type = nethsm::KeyType::kGeneric;
   unsigned bits = 0;  // RSA modulus bits, EC field bits (521 for P-521), AES key bits
   std::vector<nethsm::KeyMechanism> mechanisms;  // what the appliance allows
-  Bytes publicKeyDer;  // SubjectPublicKeyInfo DER; empty for secret keys
+  Bytes publicKeyDer;                            // SubjectPublicKeyInfo DER; empty for secret keys
   // Slot option verify_signatures: each signature from the appliance is verified
   // with publicKeyDer before it is returned (docs/transport.md "Answers").
   bool verifySignatures = false;
@@ -39,7 +39,10 @@ class Operation {
   // bytes (total for single, pending for finish). No network. Exact for signatures.
   virtual size_t outputSizeBound(size_t inputLen) const = 0;
   // Bytes that suffice for the output of update() with `inputLen` new bytes.
-  virtual size_t updateOutputBound(size_t inputLen) const { (void)inputLen; return 0; }
+  virtual size_t updateOutputBound(size_t inputLen) const {
+    (void)inputLen;
+    return 0;
+  }
 
   // C_Sign / C_Encrypt / C_Decrypt / C_Digest.
   virtual Result<Bytes> single(std::span<const uint8_t> input) = 0;

@@ -17,7 +17,9 @@ namespace p11nethsm::mech {
 template <auto Free>
 struct OsslFree {
   template <class T>
-  void operator()(T* p) const { Free(p); }
+  void operator()(T* p) const {
+    Free(p);
+  }
 };
 
 using PkeyPtr = std::unique_ptr<EVP_PKEY, OsslFree<EVP_PKEY_free>>;

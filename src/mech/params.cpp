@@ -47,7 +47,8 @@ Result<GcmParams> gcmFields(const CK_BYTE* iv, CK_ULONG ivLen, const CK_BYTE* aa
 template <class T>
 Result<const T*> paramsAs(const CK_MECHANISM& m, const char* name) {
   if (m.pParameter == nullptr || m.ulParameterLen != sizeof(T)) {
-    return ckError(CKR_MECHANISM_PARAM_INVALID, std::string(name) + " parameter missing or of wrong size");
+    return ckError(CKR_MECHANISM_PARAM_INVALID,
+                   std::string(name) + " parameter missing or of wrong size");
   }
   return static_cast<const T*>(m.pParameter);
 }
@@ -138,10 +139,12 @@ Status checkEddsaParams(const CK_MECHANISM& mechanism) {
   if (!p) return p.error();
   // The appliance signs pure Ed25519 only (RFC 8032 §5.1): no Ed25519ph, no context.
   if ((*p)->phFlag != CK_FALSE) {
-    return ckError(CKR_MECHANISM_PARAM_INVALID, "Ed25519ph (pre-hash) is not offered by the NetHSM");
+    return ckError(CKR_MECHANISM_PARAM_INVALID,
+                   "Ed25519ph (pre-hash) is not offered by the NetHSM");
   }
   if ((*p)->ulContextDataLen != 0) {
-    return ckError(CKR_MECHANISM_PARAM_INVALID, "Ed25519ctx (context data) is not offered by the NetHSM");
+    return ckError(CKR_MECHANISM_PARAM_INVALID,
+                   "Ed25519ctx (context data) is not offered by the NetHSM");
   }
   return okStatus();
 }

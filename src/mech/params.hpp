@@ -20,9 +20,9 @@ struct EddsaParams {
 
 // CKM_AES_GCM (PKCS#11 v2.40 §2.12.3 CK_GCM_PARAMS), copied out of the caller's memory.
 struct GcmParams {
-  Bytes iv;          // 1 byte or more; 12 bytes is the fast path (SP 800-38D §7.1)
+  Bytes iv;  // 1 byte or more; 12 bytes is the fast path (SP 800-38D §7.1)
   Bytes aad;
-  size_t tagBytes;   // 12…16 (96…128 bits)
+  size_t tagBytes;  // 12…16 (96…128 bits)
 };
 // CKM_AES_CTR (CK_AES_CTR_PARAMS).
 struct CtrParams {
@@ -31,8 +31,7 @@ struct CtrParams {
 };
 
 // CKM_RSA_PKCS_PSS (`fixedHash` null) or CKM_SHA*_RSA_PKCS_PSS (hashAlg must match).
-Result<const HashInfo*> checkPssParams(const CK_MECHANISM& mechanism,
-                                       const HashInfo* fixedHash);
+Result<const HashInfo*> checkPssParams(const CK_MECHANISM& mechanism, const HashInfo* fixedHash);
 // CKM_RSA_PKCS_OAEP: the hash of OAEP and MGF1.
 Result<const HashInfo*> checkOaepParams(const CK_MECHANISM& mechanism);
 // CKM_AES_CBC(_PAD): the 16-byte IV.

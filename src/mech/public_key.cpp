@@ -29,8 +29,8 @@ constexpr const char* kEcKeyManagement = "1.2.840.10045.2.1";      // id-ecPubli
 Result<PkeyPtr> fromParams(const char* keyType, OSSL_PARAM_BLD* bld) {
   ParamPtr params(OSSL_PARAM_BLD_to_param(bld));
   const bool rsa = std::string_view(keyType) == "RSA";
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, rsa ? kRsaKeyManagement : kEcKeyManagement,
-                                            nullptr));
+  PkeyCtxPtr ctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, rsa ? kRsaKeyManagement : kEcKeyManagement, nullptr));
   EVP_PKEY* raw = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
@@ -42,8 +42,8 @@ Result<PkeyPtr> fromParams(const char* keyType, OSSL_PARAM_BLD* bld) {
 Result<PkeyPtr> rsaFromNetHsm(const nethsm::PublicKeyData& data) {
   if (auto s = checkRsaNumbers(data.modulus, data.publicExponent); !s) return s.error();
   BnPtr n(BN_bin2bn(data.modulus.data(), static_cast<int>(data.modulus.size()), nullptr));
-  BnPtr e(BN_bin2bn(data.publicExponent.data(), static_cast<int>(data.publicExponent.size()),
-                    nullptr));
+  BnPtr e(
+      BN_bin2bn(data.publicExponent.data(), static_cast<int>(data.publicExponent.size()), nullptr));
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!n || !e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
@@ -55,8 +55,8 @@ Result<PkeyPtr> rsaFromNetHsm(const nethsm::PublicKeyData& data) {
 Result<PkeyPtr> ecFromNetHsm(const CurveInfo& curve, const nethsm::PublicKeyData& data) {
   if (curve.edwards) {
     if (data.data.size() != 32) return ckError(CKR_DEVICE_ERROR, "Ed25519 key is not 32 bytes");
-    PkeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, data.data.data(),
-                                            data.data.size()));
+    PkeyPtr key(
+        EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, data.data.data(), data.data.size()));
     if (!key) return osslError("EVP_PKEY_new_raw_public_key");
     return key;
   }
@@ -64,8 +64,8 @@ Result<PkeyPtr> ecFromNetHsm(const CurveInfo& curve, const nethsm::PublicKeyData
   if (!point) return point.error();
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bld ||
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve.groupName,
-                                      0) != 1 ||
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve.groupName, 0) !=
+          1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point->data(),
                                        point->size()) != 1) {
     return osslError("OSSL_PARAM_BLD EC");
@@ -91,9 +91,7 @@ Result<PkeyPtr> publicKeyFromDer(std::span<const uint8_t> spkiDer) {
 
 Result<Bytes> publicKeyToDer(EVP_PKEY* key) { return spkiDer(key); }
 
-size_t rsaModulusBytes(const EVP_PKEY* key) {
-  return static_cast<size_t>(EVP_PKEY_get_size(key));
-}
+size_t rsaModulusBytes(const EVP_PKEY* key) { return static_cast<size_t>(EVP_PKEY_get_size(key)); }
 
 Result<PublicKeyAttributes> publicKeyAttributes(KeyType type, const nethsm::PublicKeyData& data) {
   auto key = publicKeyFromNetHsm(type, data);

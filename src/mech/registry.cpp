@@ -32,44 +32,56 @@ constexpr CK_FLAGS kCrypt = CKF_HW | CKF_ENCRYPT | CKF_DECRYPT;
 constexpr std::optional<HashAlg> kNoHash = std::nullopt;
 
 constexpr MechanismSpec rsaSig(CK_MECHANISM_TYPE t, std::optional<HashAlg> h, Kind k) {
-  return {t, kRsaMinBits, kRsaMaxBits, kSignVerify, KeyFamily::kRsa, h, k, false,
-          makeSignOperation, makeVerifyOperation, nullptr, nullptr, nullptr};
+  return {t,     kRsaMinBits,       kRsaMaxBits,         kSignVerify, KeyFamily::kRsa, h,      k,
+          false, makeSignOperation, makeVerifyOperation, nullptr,     nullptr,         nullptr};
 }
 constexpr MechanismSpec rsaCrypt(CK_MECHANISM_TYPE t) {
-  return {t, kRsaMinBits, kRsaMaxBits, kCrypt, KeyFamily::kRsa, kNoHash, Kind::kPkcs1, false,
-          nullptr, nullptr, makeRsaEncrypt, makeRsaDecrypt, nullptr};
+  return {t,     kRsaMinBits, kRsaMaxBits, kCrypt,         KeyFamily::kRsa, kNoHash, Kind::kPkcs1,
+          false, nullptr,     nullptr,     makeRsaEncrypt, makeRsaDecrypt,  nullptr};
 }
 // EC key sizes are filled in per firmware (its curves) by mechanismsFor().
 constexpr MechanismSpec ecdsa(CK_MECHANISM_TYPE t, std::optional<HashAlg> h) {
-  return {t, 0, 0, kSignVerify | kEcFlags, KeyFamily::kEc, h, Kind::kEcdsa, false,
-          makeSignOperation, makeVerifyOperation, nullptr, nullptr, nullptr};
+  return {t,
+          0,
+          0,
+          kSignVerify | kEcFlags,
+          KeyFamily::kEc,
+          h,
+          Kind::kEcdsa,
+          false,
+          makeSignOperation,
+          makeVerifyOperation,
+          nullptr,
+          nullptr,
+          nullptr};
 }
 constexpr MechanismSpec aesCbc(CK_MECHANISM_TYPE t, bool pad) {
-  return {t, kAesMinBytes, kAesMaxBytes, kCrypt, KeyFamily::kAes, kNoHash, Kind::kPkcs1, pad,
-          nullptr, nullptr, makeAesEncrypt, makeAesDecrypt, nullptr};
+  return {t,   kAesMinBytes, kAesMaxBytes, kCrypt,         KeyFamily::kAes, kNoHash, Kind::kPkcs1,
+          pad, nullptr,      nullptr,      makeAesEncrypt, makeAesDecrypt,  nullptr};
 }
 // GCM, CTR and ECB on the appliance's AES-CBC (aes_block.hpp): the appliance does every
 // block of the key's work, hence CKF_HW.
 constexpr MechanismSpec aesMode(CK_MECHANISM_TYPE t, OperationFactory enc, OperationFactory dec) {
-  return {t, kAesMinBytes, kAesMaxBytes, kCrypt, KeyFamily::kAes, kNoHash, Kind::kPkcs1, false,
-          nullptr, nullptr, enc, dec, nullptr};
+  return {t,       kAesMinBytes, kAesMaxBytes, kCrypt,  KeyFamily::kAes,
+          kNoHash, Kind::kPkcs1, false,        nullptr, nullptr,
+          enc,     dec,          nullptr};
 }
 constexpr MechanismSpec keyGen(CK_MECHANISM_TYPE t, CK_ULONG lo, CK_ULONG hi, CK_FLAGS f,
                                KeyFamily family) {
-  return {t, lo, hi, CKF_HW | f, family, kNoHash, Kind::kPkcs1, false,
-          nullptr, nullptr, nullptr, nullptr, nullptr};
+  return {t,     lo,      hi,      CKF_HW | f, family,  kNoHash, Kind::kPkcs1,
+          false, nullptr, nullptr, nullptr,    nullptr, nullptr};
 }
 constexpr MechanismSpec digest(CK_MECHANISM_TYPE t, HashAlg h) {
-  return {t, 0, 0, CKF_DIGEST, KeyFamily::kNone, h, Kind::kPkcs1, false,
-          nullptr, nullptr, nullptr, nullptr, makeDigest};
+  return {t,     0,       0,       CKF_DIGEST, KeyFamily::kNone, h,         Kind::kPkcs1,
+          false, nullptr, nullptr, nullptr,    nullptr,          makeDigest};
 }
 
 constexpr std::array kRegistry{
     keyGen(CKM_RSA_PKCS_KEY_PAIR_GEN, kRsaMinBits, kRsaMaxBits, CKF_GENERATE_KEY_PAIR,
            KeyFamily::kRsa),
-    MechanismSpec{CKM_RSA_PKCS, kRsaMinBits, kRsaMaxBits, kSignVerify | kCrypt,
-                  KeyFamily::kRsa, kNoHash, Kind::kPkcs1, false, makeSignOperation,
-                  makeVerifyOperation, makeRsaEncrypt, makeRsaDecrypt, nullptr},
+    MechanismSpec{CKM_RSA_PKCS, kRsaMinBits, kRsaMaxBits, kSignVerify | kCrypt, KeyFamily::kRsa,
+                  kNoHash, Kind::kPkcs1, false, makeSignOperation, makeVerifyOperation,
+                  makeRsaEncrypt, makeRsaDecrypt, nullptr},
     rsaCrypt(CKM_RSA_X_509),
     rsaCrypt(CKM_RSA_PKCS_OAEP),
     rsaSig(CKM_SHA1_RSA_PKCS, HashAlg::kSha1, Kind::kPkcs1),
@@ -92,9 +104,9 @@ constexpr std::array kRegistry{
     ecdsa(CKM_ECDSA_SHA512, HashAlg::kSha512),
     keyGen(CKM_EC_EDWARDS_KEY_PAIR_GEN, kEd25519Bits, kEd25519Bits, CKF_GENERATE_KEY_PAIR,
            KeyFamily::kEdwards),
-    MechanismSpec{CKM_EDDSA, kEd25519Bits, kEd25519Bits, kSignVerify, KeyFamily::kEdwards,
-                  kNoHash, Kind::kEddsa, false, makeSignOperation,
-                  makeVerifyOperation, nullptr, nullptr, nullptr},
+    MechanismSpec{CKM_EDDSA, kEd25519Bits, kEd25519Bits, kSignVerify, KeyFamily::kEdwards, kNoHash,
+                  Kind::kEddsa, false, makeSignOperation, makeVerifyOperation, nullptr, nullptr,
+                  nullptr},
     keyGen(CKM_AES_KEY_GEN, kAesMinBytes, kAesMaxBytes, CKF_GENERATE, KeyFamily::kAes),
     aesCbc(CKM_AES_CBC, false),
     aesCbc(CKM_AES_CBC_PAD, true),
@@ -133,22 +145,32 @@ std::pair<CK_ULONG, CK_ULONG> ecKeySizes(const nethsm::Capabilities& caps) {
 bool familyMatches(KeyFamily family, nethsm::KeyType type) {
   const CurveInfo* curve = curveForKeyType(type);
   switch (family) {
-    case KeyFamily::kNone: return true;
-    case KeyFamily::kRsa: return type == nethsm::KeyType::kRsa;
-    case KeyFamily::kEc: return curve != nullptr && !curve->edwards;
-    case KeyFamily::kEdwards: return curve != nullptr && curve->edwards;
-    case KeyFamily::kAes: return type == nethsm::KeyType::kGeneric;
+    case KeyFamily::kNone:
+      return true;
+    case KeyFamily::kRsa:
+      return type == nethsm::KeyType::kRsa;
+    case KeyFamily::kEc:
+      return curve != nullptr && !curve->edwards;
+    case KeyFamily::kEdwards:
+      return curve != nullptr && curve->edwards;
+    case KeyFamily::kAes:
+      return type == nethsm::KeyType::kGeneric;
   }
   return false;
 }
 
 OperationFactory factoryFor(const MechanismSpec& spec, OperationKind kind) {
   switch (kind) {
-    case OperationKind::kSign: return spec.sign;
-    case OperationKind::kVerify: return spec.verify;
-    case OperationKind::kEncrypt: return spec.encrypt;
-    case OperationKind::kDecrypt: return spec.decrypt;
-    case OperationKind::kDigest: return spec.digest;
+    case OperationKind::kSign:
+      return spec.sign;
+    case OperationKind::kVerify:
+      return spec.verify;
+    case OperationKind::kEncrypt:
+      return spec.encrypt;
+    case OperationKind::kDecrypt:
+      return spec.decrypt;
+    case OperationKind::kDigest:
+      return spec.digest;
   }
   return nullptr;
 }
@@ -157,9 +179,8 @@ OperationFactory factoryFor(const MechanismSpec& spec, OperationKind kind) {
 
 Status requireKeyMechanism(const KeyView& key, nethsm::KeyMechanism needed) {
   if (std::find(key.mechanisms.begin(), key.mechanisms.end(), needed) == key.mechanisms.end()) {
-    return ckError(CKR_KEY_FUNCTION_NOT_PERMITTED,
-                   "the key's NetHSM mechanisms do not include " +
-                       std::string(nethsm::toString(needed)));
+    return ckError(CKR_KEY_FUNCTION_NOT_PERMITTED, "the key's NetHSM mechanisms do not include " +
+                                                       std::string(nethsm::toString(needed)));
   }
   return okStatus();
 }
@@ -199,7 +220,8 @@ Result<std::unique_ptr<Operation>> createOperationWith(OperationKind kind,
   if (sized.bits == 0 && !sized.publicKeyDer.empty()) {
     auto pkey = publicKeyFromDer(sized.publicKeyDer);
     const CurveInfo* curve = curveForKeyType(sized.type);
-    if (pkey) sized.bits = curve ? curve->bits : static_cast<unsigned>(EVP_PKEY_get_bits(pkey->get()));
+    if (pkey)
+      sized.bits = curve ? curve->bits : static_cast<unsigned>(EVP_PKEY_get_bits(pkey->get()));
   }
   OperationContext ctx{mechanism, sized, std::move(appliance), caps};
   return factory(*spec, ctx);

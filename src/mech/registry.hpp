@@ -25,8 +25,7 @@ std::vector<MechanismEntry> mechanismsFor(const nethsm::Capabilities& caps);
 // own (false under CKF_LIBRARY_CANT_CREATE_OS_THREADS or disable_threads).
 Result<std::unique_ptr<Operation>> createOperation(OperationKind kind,
                                                    const CK_MECHANISM& mechanism,
-                                                   const KeyView& key,
-                                                   nethsm::Client& client,
+                                                   const KeyView& key, nethsm::Client& client,
                                                    const nethsm::Capabilities& caps,
                                                    bool threadsAllowed = false);
 

@@ -78,7 +78,8 @@ Result<RsaPadding> paddingFromParams(const OperationContext& ctx) {
       p.needed = (*hash)->oaepMechanism;
       return p;
     }
-    default: return ckError(CKR_MECHANISM_INVALID, "not an RSA encryption mechanism");
+    default:
+      return ckError(CKR_MECHANISM_INVALID, "not an RSA encryption mechanism");
   }
 }
 
@@ -131,7 +132,9 @@ class RsaEncrypt final : public BufferedOperation {
 class RsaDecrypt final : public BufferedOperation {
  public:
   RsaDecrypt(RsaPadding padding, const OperationContext& ctx)
-      : padding_(padding), appliance_(ctx.appliance), keyId_(ctx.key.nethsmId),
+      : padding_(padding),
+        appliance_(ctx.appliance),
+        keyId_(ctx.key.nethsmId),
         k_((ctx.key.bits + 7) / 8) {}
 
   OperationKind kind() const override { return OperationKind::kDecrypt; }
@@ -150,8 +153,9 @@ class RsaDecrypt final : public BufferedOperation {
     // RFC 8017 §7.1.2, §7.2.2: never longer than the padding leaves room for.
     if (plain && plain->size() > padding_.maxPlaintext(k_)) {
       OPENSSL_cleanse(plain->data(), plain->size());
-      return ckError(CKR_DEVICE_ERROR, "the appliance returned a plaintext longer than the key "
-                                       "and padding allow");
+      return ckError(CKR_DEVICE_ERROR,
+                     "the appliance returned a plaintext longer than the key "
+                     "and padding allow");
     }
     return plain;
   }
@@ -165,7 +169,8 @@ class RsaDecrypt final : public BufferedOperation {
 
 }  // namespace
 
-Result<std::unique_ptr<Operation>> makeRsaEncrypt(const MechanismSpec&, const OperationContext& ctx) {
+Result<std::unique_ptr<Operation>> makeRsaEncrypt(const MechanismSpec&,
+                                                  const OperationContext& ctx) {
   auto padding = paddingFor(ctx);
   if (!padding) return padding.error();
   auto key = publicKeyFromDer(ctx.key.publicKeyDer);
@@ -174,7 +179,8 @@ Result<std::unique_ptr<Operation>> makeRsaEncrypt(const MechanismSpec&, const Op
   return op;
 }
 
-Result<std::unique_ptr<Operation>> makeRsaDecrypt(const MechanismSpec&, const OperationContext& ctx) {
+Result<std::unique_ptr<Operation>> makeRsaDecrypt(const MechanismSpec&,
+                                                  const OperationContext& ctx) {
   auto padding = paddingFor(ctx);
   if (!padding) return padding.error();
   if (auto s = requireKeyMechanism(ctx.key, padding->needed); !s) return s.error();

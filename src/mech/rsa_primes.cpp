@@ -19,13 +19,15 @@ Bytes bnBytes(const BIGNUM* bn) {
 }
 
 Error inconsistent() {
-  return ckError(CKR_ATTRIBUTE_VALUE_INVALID,
-                 "CKA_MODULUS, CKA_PUBLIC_EXPONENT and CKA_PRIVATE_EXPONENT do not form an RSA key");
+  return ckError(
+      CKR_ATTRIBUTE_VALUE_INVALID,
+      "CKA_MODULUS, CKA_PUBLIC_EXPONENT and CKA_PRIVATE_EXPONENT do not form an RSA key");
 }
 
 // Tries base g: x = g^t mod n, squared up to s times; a non-trivial square root of 1
 // gives a factor gcd(x - 1, n).
-Result<bool> tryBase(BN_ULONG g, const BIGNUM* n, const BIGNUM* t, int s, BIGNUM* factor, BN_CTX* ctx) {
+Result<bool> tryBase(BN_ULONG g, const BIGNUM* n, const BIGNUM* t, int s, BIGNUM* factor,
+                     BN_CTX* ctx) {
   BnPtr base(BN_new()), x(BN_new()), y(BN_new()), nMinus1(BN_dup(n)), xMinus1(BN_new());
   if (!base || !x || !y || !nMinus1 || !xMinus1 || BN_set_word(base.get(), g) != 1 ||
       BN_sub_word(nMinus1.get(), 1) != 1 || BN_mod_exp(x.get(), base.get(), t, n, ctx) != 1) {

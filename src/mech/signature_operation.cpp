@@ -16,8 +16,7 @@ using Kind = SignatureScheme::Kind;
 // Input handling shared by sign and verify.
 class SignatureInput {
  public:
-  SignatureInput(std::optional<HashAlg> hash, bool wrapDigestInfo)
-      : wrap_(wrapDigestInfo) {
+  SignatureInput(std::optional<HashAlg> hash, bool wrapDigestInfo) : wrap_(wrapDigestInfo) {
     if (hash) hasher_.emplace(*hash);
   }
 
@@ -45,8 +44,12 @@ class SignOperation final : public Operation {
  public:
   SignOperation(SignatureScheme scheme, std::optional<HashAlg> hash, const OperationContext& ctx,
                 PkeyPtr verifyWith)
-      : scheme_(scheme), input_(hash, scheme.kind == Kind::kPkcs1), appliance_(ctx.appliance),
-        keyId_(ctx.key.nethsmId), caps_(ctx.caps), verifyWith_(std::move(verifyWith)) {}
+      : scheme_(scheme),
+        input_(hash, scheme.kind == Kind::kPkcs1),
+        appliance_(ctx.appliance),
+        keyId_(ctx.key.nethsmId),
+        caps_(ctx.caps),
+        verifyWith_(std::move(verifyWith)) {}
 
   OperationKind kind() const override { return OperationKind::kSign; }
   size_t outputSizeBound(size_t) const override { return scheme_.signatureLength(); }

@@ -38,11 +38,13 @@ Status verifyRsa(const SignatureScheme& scheme, EVP_PKEY* key, std::span<const u
     if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
         EVP_PKEY_CTX_set_signature_md(ctx.get(), md) != 1 ||
         EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), md) != 1 ||
-        EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), static_cast<int>(scheme.pssHash->length)) != 1) {
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), static_cast<int>(scheme.pssHash->length)) !=
+            1) {
       return osslError("RSA-PSS parameters");
     }
   }
-  if (EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), input.data(), input.size()) != 1) {
+  if (EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), input.data(), input.size()) !=
+      1) {
     return ckError(CKR_SIGNATURE_INVALID, "signature does not verify");
   }
   return okStatus();
@@ -61,12 +63,14 @@ Status verifyEcdsa(const SignatureScheme& scheme, EVP_PKEY* key, std::span<const
   return okStatus();
 }
 
-Status verifyEddsa(EVP_PKEY* key, std::span<const uint8_t> input, std::span<const uint8_t> signature) {
+Status verifyEddsa(EVP_PKEY* key, std::span<const uint8_t> input,
+                   std::span<const uint8_t> signature) {
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key) != 1) {
     return osslError("EVP_DigestVerifyInit");
   }
-  if (EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), input.data(), input.size()) != 1) {
+  if (EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), input.data(), input.size()) !=
+      1) {
     return ckError(CKR_SIGNATURE_INVALID, "signature does not verify");
   }
   return okStatus();
@@ -77,9 +81,12 @@ Status verifyEddsa(EVP_PKEY* key, std::span<const uint8_t> input, std::span<cons
 size_t SignatureScheme::signatureLength() const {
   switch (kind) {
     case Kind::kPkcs1:
-    case Kind::kPss: return modulusBytes;
-    case Kind::kEcdsa: return 2 * curve->fieldBytes;
-    case Kind::kEddsa: return kEd25519SignatureBytes;
+    case Kind::kPss:
+      return modulusBytes;
+    case Kind::kEcdsa:
+      return 2 * curve->fieldBytes;
+    case Kind::kEddsa:
+      return kEd25519SignatureBytes;
   }
   return 0;
 }
@@ -87,10 +94,17 @@ size_t SignatureScheme::signatureLength() const {
 Status SignatureScheme::checkInput(std::span<const uint8_t> input) const {
   bool ok = true;
   switch (kind) {
-    case Kind::kPkcs1: ok = input.size() + kPkcs1Overhead <= modulusBytes; break;
-    case Kind::kPss: ok = input.size() == pssHash->length; break;
-    case Kind::kEcdsa: ok = !input.empty(); break;
-    case Kind::kEddsa: break;
+    case Kind::kPkcs1:
+      ok = input.size() + kPkcs1Overhead <= modulusBytes;
+      break;
+    case Kind::kPss:
+      ok = input.size() == pssHash->length;
+      break;
+    case Kind::kEcdsa:
+      ok = !input.empty();
+      break;
+    case Kind::kEddsa:
+      break;
   }
   if (!ok) return ckError(CKR_DATA_LEN_RANGE, "input length does not fit the mechanism");
   return okStatus();
@@ -152,9 +166,12 @@ Status localVerify(const SignatureScheme& scheme, EVP_PKEY* key, std::span<const
   if (auto s = scheme.checkInput(input); !s) return s;
   switch (scheme.kind) {
     case Kind::kPkcs1:
-    case Kind::kPss: return verifyRsa(scheme, key, input, signature);
-    case Kind::kEcdsa: return verifyEcdsa(scheme, key, input, signature);
-    case Kind::kEddsa: return verifyEddsa(key, input, signature);
+    case Kind::kPss:
+      return verifyRsa(scheme, key, input, signature);
+    case Kind::kEcdsa:
+      return verifyEcdsa(scheme, key, input, signature);
+    case Kind::kEddsa:
+      return verifyEddsa(key, input, signature);
   }
   return ckError(CKR_GENERAL_ERROR, "unknown signature scheme");
 }

@@ -11,11 +11,11 @@ namespace p11nethsm::nethsm {
 namespace {
 
 constexpr FirmwareVersion kAssumedFirmware{4, 0};
-constexpr FirmwareVersion kFirstWithMove{3, 0};        // POST /keys/{id}/move
+constexpr FirmwareVersion kFirstWithMove{3, 0};          // POST /keys/{id}/move
 constexpr FirmwareVersion kPkcs1BareHashFirmware{3, 0};  // §9: 3.0 only
-constexpr FirmwareVersion kFirstWithNewCurves{3, 0};   // secp256k1, Brainpool; no P-224
-constexpr FirmwareVersion kFirstWithLabels{5, 0};      // key labels
-constexpr size_t kMaxLabelBytes = 32;                  // KeyLabel maxLength, 5.0
+constexpr FirmwareVersion kFirstWithNewCurves{3, 0};     // secp256k1, Brainpool; no P-224
+constexpr FirmwareVersion kFirstWithLabels{5, 0};        // key labels
+constexpr size_t kMaxLabelBytes = 32;                    // KeyLabel maxLength, 5.0
 
 // The only ordering of firmware versions in the module (types.hpp has none).
 bool atLeast(FirmwareVersion v, FirmwareVersion first) {

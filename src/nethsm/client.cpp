@@ -242,8 +242,8 @@ Result<Bytes> Client::decrypt(const std::string& id, DecryptMode mode, const Byt
   if (!r) return r.error();
   auto plain = codec::parseBase64Field(r->body, "decrypted");
   OPENSSL_cleanse(r->body.data(), r->body.size());  // the answer holds the plaintext
-  if (plain && (mode == DecryptMode::kAesCbc ? plain->size() != data.size()
-                                             : plain->size() > data.size())) {
+  if (plain &&
+      (mode == DecryptMode::kAesCbc ? plain->size() != data.size() : plain->size() > data.size())) {
     OPENSSL_cleanse(plain->data(), plain->size());
     return makeError(ErrorKind::kMalformedResponse,
                      "POST /keys/{id}/decrypt returned " + std::to_string(plain->size()) +
@@ -254,8 +254,7 @@ Result<Bytes> Client::decrypt(const std::string& id, DecryptMode mode, const Byt
 
 Result<EncryptResult> Client::encryptAesCbc(const std::string& id, const Bytes& message,
                                             const std::optional<Bytes>& iv) {
-  auto request =
-      keyRequest(Method::kPost, id, "/encrypt", codec::encryptBody(message, iv), kJson);
+  auto request = keyRequest(Method::kPost, id, "/encrypt", codec::encryptBody(message, iv), kJson);
   if (!request) return request.error();
   request->maxResponseBytes = cryptAnswerCap(message.size());
   auto r = impl_->call(Access::kOperator, std::move(*request), {200}, "POST /keys/{id}/encrypt");

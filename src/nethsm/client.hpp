@@ -73,7 +73,7 @@ class Client {
   Result<std::string> generateKey(const GenerateKeyRequest& request);
   Result<std::string> importKey(const ImportKeyRequest& request);
   Status deleteKey(const std::string& id);
-  Status moveKey(const std::string& id, const std::string& newId);  // ≥ 3.0
+  Status moveKey(const std::string& id, const std::string& newId);   // ≥ 3.0
   Status setLabel(const std::string& id, const std::string& label);  // ≥ 5.0
   Status putCertificate(const std::string& id, const Bytes& certificate);
   Status deleteCertificate(const std::string& id);

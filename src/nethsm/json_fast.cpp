@@ -1,7 +1,6 @@
 #include "nethsm/json_fast.hpp"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 namespace p11nethsm::nethsm::json_codec {
@@ -17,8 +16,8 @@ bool verbatim(std::string_view text) {
 
 bool base64Text(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/' || c == '=';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/' || c == '=';
   });
 }
 
@@ -49,11 +48,13 @@ std::string plainObject(const PlainMembers& members) {
   return out;
 }
 
-std::optional<std::string_view> canonicalBase64Member(std::string_view body, std::string_view field) {
+std::optional<std::string_view> canonicalBase64Member(std::string_view body,
+                                                      std::string_view field) {
   // {"field":"...."}
   const size_t head = field.size() + 5;
-  if (body.size() < head + 2 || body.substr(0, 2) != "{\"" || body.substr(2, field.size()) != field ||
-      body.substr(2 + field.size(), 3) != "\":\"" || body.substr(body.size() - 2) != "\"}") {
+  if (body.size() < head + 2 || body.substr(0, 2) != "{\"" ||
+      body.substr(2, field.size()) != field || body.substr(2 + field.size(), 3) != "\":\"" ||
+      body.substr(body.size() - 2) != "\"}") {
     return std::nullopt;
   }
   std::string_view value = body.substr(head, body.size() - head - 2);

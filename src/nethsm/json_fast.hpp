@@ -23,6 +23,7 @@ std::string plainObject(const PlainMembers& members);
 // The value of `field` when `body` is exactly {"field":"<base64 text>"}; nullopt for
 // any other form (whitespace, more members, escapes), which the caller then parses
 // with nlohmann/json.
-std::optional<std::string_view> canonicalBase64Member(std::string_view body, std::string_view field);
+std::optional<std::string_view> canonicalBase64Member(std::string_view body,
+                                                      std::string_view field);
 
 }  // namespace p11nethsm::nethsm::json_codec

@@ -123,8 +123,8 @@ Result<std::string> Client::importKey(const ImportKeyRequest& request) {
 Status Client::deleteKey(const std::string& id) {
   auto request = unsafeKeyRequest(Method::kDelete, id, "", {}, nullptr);
   if (!request) return request.error();
-  return impl_->sendChecked(Access::kAdministrator, std::move(*request), {204},
-                            "DELETE /keys/{id}", [&]() -> Result<bool> {
+  return impl_->sendChecked(Access::kAdministrator, std::move(*request), {204}, "DELETE /keys/{id}",
+                            [&]() -> Result<bool> {
                               auto exists = impl_->keyExists(id);
                               if (!exists) return exists.error();
                               return !*exists;
@@ -139,15 +139,14 @@ Status Client::moveKey(const std::string& id, const std::string& newId) {
   if (!body) return body.error();
   auto request = unsafeKeyRequest(Method::kPost, id, "/move", std::move(*body), kJson);
   if (!request) return request.error();
-  return impl_->sendChecked(
-      Access::kAdministrator, std::move(*request), {200},
-      "POST /keys/{id}/move", [&]() -> Result<bool> {
-        auto target = impl_->keyExists(newId);
-        if (!target || !*target) return target;
-        auto source = impl_->keyExists(id);
-        if (!source) return source.error();
-        return !*source;
-      });
+  return impl_->sendChecked(Access::kAdministrator, std::move(*request), {200},
+                            "POST /keys/{id}/move", [&]() -> Result<bool> {
+                              auto target = impl_->keyExists(newId);
+                              if (!target || !*target) return target;
+                              auto source = impl_->keyExists(id);
+                              if (!source) return source.error();
+                              return !*source;
+                            });
 }
 
 Status Client::setLabel(const std::string& id, const std::string& label) {
@@ -170,19 +169,19 @@ Status Client::putCertificate(const std::string& id, const Bytes& certificate) {
   auto request = unsafeKeyRequest(Method::kPut, id, "/cert", p11nethsm::toString(certificate),
                                   "application/octet-stream");
   if (!request) return request.error();
-  return impl_->sendChecked(
-      Access::kAdministrator, std::move(*request),
-      {201}, "PUT /keys/{id}/cert", [&]() -> Result<bool> {
-        auto stored = getCertificate(id);
-        if (!stored) return stored.error();
-        return stored->has_value() && **stored == certificate;
-      });
+  return impl_->sendChecked(Access::kAdministrator, std::move(*request), {201},
+                            "PUT /keys/{id}/cert", [&]() -> Result<bool> {
+                              auto stored = getCertificate(id);
+                              if (!stored) return stored.error();
+                              return stored->has_value() && **stored == certificate;
+                            });
 }
 
 Status Client::deleteCertificate(const std::string& id) {
   auto request = unsafeKeyRequest(Method::kDelete, id, "/cert", {}, nullptr);
   if (!request) return request.error();
-  return impl_->sendChecked(Access::kAdministrator, std::move(*request), {204}, "DELETE /keys/{id}/cert", [&]() -> Result<bool> {
+  return impl_->sendChecked(Access::kAdministrator, std::move(*request), {204},
+                            "DELETE /keys/{id}/cert", [&]() -> Result<bool> {
                               auto stored = getCertificate(id);
                               if (!stored) return stored.error();
                               return !stored->has_value();

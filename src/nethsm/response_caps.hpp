@@ -46,8 +46,6 @@ constexpr size_t answerCap(std::string_view operation) {
 
 // POST /keys/{id}/decrypt and /encrypt: base64 of the input's length (the output is
 // never longer) plus the JSON around it and an IV.
-constexpr size_t cryptAnswerCap(size_t inputBytes) {
-  return (inputBytes + 2) / 3 * 4 + 4 * kKiB;
-}
+constexpr size_t cryptAnswerCap(size_t inputBytes) { return (inputBytes + 2) / 3 * 4 + 4 * kKiB; }
 
 }  // namespace p11nethsm::nethsm

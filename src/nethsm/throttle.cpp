@@ -11,9 +11,8 @@ namespace p11nethsm::nethsm {
 namespace {
 
 constexpr long kTooManyRequests = 429;
-constexpr std::chrono::milliseconds kSteps[] = {std::chrono::milliseconds(100),
-                                                std::chrono::milliseconds(150),
-                                                std::chrono::milliseconds(250)};
+constexpr std::chrono::milliseconds kSteps[] = {
+    std::chrono::milliseconds(100), std::chrono::milliseconds(150), std::chrono::milliseconds(250)};
 
 // RFC 9110 §10.2.3: delta-seconds (an HTTP-date is ignored: no clock is shared).
 std::optional<std::chrono::seconds> retryAfterSeconds(std::string_view text) {
@@ -28,8 +27,7 @@ std::optional<std::chrono::seconds> retryAfterSeconds(std::string_view text) {
 
 std::chrono::milliseconds throttleWait(unsigned retry, std::string_view retryAfter) {
   if (auto seconds = retryAfterSeconds(retryAfter)) {
-    return *seconds > std::chrono::seconds(0) ? std::chrono::milliseconds(*seconds)
-                                              : kSteps[0];
+    return *seconds > std::chrono::seconds(0) ? std::chrono::milliseconds(*seconds) : kSteps[0];
   }
   constexpr unsigned kLast = std::size(kSteps) - 1;
   return kSteps[retry < kLast ? retry : kLast];
@@ -50,11 +48,14 @@ Result<transport::Response> sendThrottled(transport::Cluster& cluster,
       return outcome;
     }
     if (retry == 0 && log::enabled(log::Level::kDebug)) {
-      log::debug(request.path + ": HTTP 429 (a failed login for this user name from this host); "
+      log::debug(request.path +
+                 ": HTTP 429 (a failed login for this user name from this host); "
                  "waiting it out");
     }
-    if (options.sleep) options.sleep(wait);
-    else std::this_thread::sleep_for(wait);
+    if (options.sleep)
+      options.sleep(wait);
+    else
+      std::this_thread::sleep_for(wait);
     waited += wait;
   }
 }

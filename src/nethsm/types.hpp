@@ -13,29 +13,65 @@
 namespace p11nethsm::nethsm {
 
 enum class KeyType {
-  kRsa, kCurve25519, kEcP224, kEcP256, kEcP384, kEcP521, kEcP256K1,
-  kBrainpoolP256, kBrainpoolP384, kBrainpoolP512, kGeneric,
+  kRsa,
+  kCurve25519,
+  kEcP224,
+  kEcP256,
+  kEcP384,
+  kEcP521,
+  kEcP256K1,
+  kBrainpoolP256,
+  kBrainpoolP384,
+  kBrainpoolP512,
+  kGeneric,
 };
 
 enum class KeyMechanism {
-  kRsaDecryptionRaw, kRsaDecryptionPkcs1,
-  kRsaDecryptionOaepMd5, kRsaDecryptionOaepSha1, kRsaDecryptionOaepSha224,
-  kRsaDecryptionOaepSha256, kRsaDecryptionOaepSha384, kRsaDecryptionOaepSha512,
+  kRsaDecryptionRaw,
+  kRsaDecryptionPkcs1,
+  kRsaDecryptionOaepMd5,
+  kRsaDecryptionOaepSha1,
+  kRsaDecryptionOaepSha224,
+  kRsaDecryptionOaepSha256,
+  kRsaDecryptionOaepSha384,
+  kRsaDecryptionOaepSha512,
   kRsaSignaturePkcs1,
-  kRsaSignaturePssMd5, kRsaSignaturePssSha1, kRsaSignaturePssSha224,
-  kRsaSignaturePssSha256, kRsaSignaturePssSha384, kRsaSignaturePssSha512,
-  kEdDsaSignature, kEcdsaSignature, kBip340Signature,
-  kAesEncryptionCbc, kAesDecryptionCbc,
+  kRsaSignaturePssMd5,
+  kRsaSignaturePssSha1,
+  kRsaSignaturePssSha224,
+  kRsaSignaturePssSha256,
+  kRsaSignaturePssSha384,
+  kRsaSignaturePssSha512,
+  kEdDsaSignature,
+  kEcdsaSignature,
+  kBip340Signature,
+  kAesEncryptionCbc,
+  kAesDecryptionCbc,
 };
 
 enum class SignMode {
-  kPkcs1, kPssMd5, kPssSha1, kPssSha224, kPssSha256, kPssSha384, kPssSha512,
-  kEdDsa, kEcdsa, kBip340,
+  kPkcs1,
+  kPssMd5,
+  kPssSha1,
+  kPssSha224,
+  kPssSha256,
+  kPssSha384,
+  kPssSha512,
+  kEdDsa,
+  kEcdsa,
+  kBip340,
 };
 
 enum class DecryptMode {
-  kRaw, kPkcs1, kOaepMd5, kOaepSha1, kOaepSha224, kOaepSha256, kOaepSha384,
-  kOaepSha512, kAesCbc,
+  kRaw,
+  kPkcs1,
+  kOaepMd5,
+  kOaepSha1,
+  kOaepSha224,
+  kOaepSha256,
+  kOaepSha384,
+  kOaepSha512,
+  kAesCbc,
 };
 
 std::string_view toString(KeyType t);

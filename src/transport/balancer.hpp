@@ -54,7 +54,7 @@ class LoadBalancer {
   std::optional<size_t> bestOf(const std::vector<size_t>& candidates) const;
   std::vector<Load> load_;
   std::vector<size_t> candidates_;  // scratch of choose()
-  size_t rotation_ = 0;  // where ties start, so equal instances take turns
+  size_t rotation_ = 0;             // where ties start, so equal instances take turns
 };
 
 }  // namespace p11nethsm::transport

@@ -4,9 +4,9 @@
 #include <thread>
 
 #include "log/log.hpp"
-#include "transport/process_guard.hpp"
 #include "transport/cluster_impl.hpp"
 #include "transport/exchange.hpp"
+#include "transport/process_guard.hpp"
 
 namespace p11nethsm::transport {
 

@@ -170,14 +170,15 @@ void classifyFailure(CURL* h, CURLcode code, const BodySink& sink, const std::st
     outcome.badAnswer = true;
     outcome.result = makeError(
         ErrorKind::kMalformedResponse,
-        where + (sink.overflow ? ": answer larger than " + std::to_string(sink.cap) + " bytes; cut off"
-                               : std::string(": not an HTTP answer (") + curl_easy_strerror(code) + ")"));
+        where + (sink.overflow
+                     ? ": answer larger than " + std::to_string(sink.cap) + " bytes; cut off"
+                     : std::string(": not an HTTP answer (") + curl_easy_strerror(code) + ")"));
     return;
   }
   // A timeout before any header byte was written (connect or TLS handshake) is
   // as safe to repeat as a refused connection.
-  outcome.neverSent = failsBeforeSending(code) ||
-                      (code == CURLE_OPERATION_TIMEDOUT && requestBytesSent(h) == 0);
+  outcome.neverSent =
+      failsBeforeSending(code) || (code == CURLE_OPERATION_TIMEDOUT && requestBytesSent(h) == 0);
   std::string message = where + ": " + curl_easy_strerror(code);
   if (errorBuffer[0] != '\0') message += std::string(" (") + errorBuffer + ")";
   outcome.result = makeError(ErrorKind::kTransport, message);
@@ -252,8 +253,8 @@ std::string escapePathSegment(const std::string& segment) {
   // RFC 3986 §2.3 unreserved characters stay as they are: NetHSM IDs (the common case)
   // need no curl_easy_escape allocation on every request.
   const bool unreserved = std::all_of(segment.begin(), segment.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
   });
   if (unreserved) return segment;
   char* escaped = curl_easy_escape(nullptr, segment.data(), static_cast<int>(segment.size()));

@@ -171,7 +171,8 @@ Result<HandlePool::Lease> HandlePool::borrow(Clock::time_point deadline) {
 std::vector<CURL*> HandlePool::expiredIdleLocked(Clock::time_point now) {
   std::vector<CURL*> expired;
   // idle_ is ordered by return time: the front has been unused longest.
-  while (idle_.size() > settings_.maxIdle && waiting_ == 0 && now - idle_.front().since >= settings_.idleGrace) {
+  while (idle_.size() > settings_.maxIdle && waiting_ == 0 &&
+         now - idle_.front().since >= settings_.idleGrace) {
     expired.push_back(idle_.front().handle);
     idle_.erase(idle_.begin());
     --open_;

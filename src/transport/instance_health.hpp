@@ -42,7 +42,7 @@ class InstanceHealthTracker {
   const std::vector<Millis>& backoff_;
   Millis workingInterval_;
   InstanceHealth state_ = InstanceHealth::kUnknown;
-  size_t failedProbes_ = 0;  // consecutive failures since the instance failed
+  size_t failedProbes_ = 0;                     // consecutive failures since the instance failed
   Clock::time_point lastEvent_ = Clock::now();  // creation, then the last outcome
   bool probing_ = false;
 };

@@ -1,15 +1,15 @@
 #include "util/encoding.hpp"
 
-#include <cstring>
-
 #include <openssl/evp.h>
+
+#include <cstring>
 
 namespace p11nethsm {
 
 std::string base64Encode(const uint8_t* data, size_t len) {
   std::string out(4 * ((len + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data,
-                          static_cast<int>(len));
+  int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(len));
   out.resize(n < 0 ? 0 : static_cast<size_t>(n));
   return out;
 }

@@ -24,8 +24,7 @@ inline std::string base64Encode(std::string_view s) {
 // Newlines are ignored, as the firmware does.
 std::optional<Bytes> base64Decode(std::string_view text);
 
-std::string hexEncode(const uint8_t* data, size_t len, bool upper = false,
-                      char separator = '\0');
+std::string hexEncode(const uint8_t* data, size_t len, bool upper = false, char separator = '\0');
 inline std::string hexEncode(const Bytes& b, bool upper = false, char separator = '\0') {
   return hexEncode(b.data(), b.size(), upper, separator);
 }

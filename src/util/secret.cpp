@@ -4,9 +4,7 @@
 
 namespace p11nethsm {
 
-SecretString::SecretString(SecretString&& other) noexcept : value_(other.value_) {
-  other.wipe();
-}
+SecretString::SecretString(SecretString&& other) noexcept : value_(other.value_) { other.wipe(); }
 
 SecretString& SecretString::operator=(const SecretString& other) {
   if (this != &other) {

@@ -81,7 +81,8 @@ std::vector<CK_OBJECT_HANDLE> Battery::find(CK_SESSION_HANDLE s, std::vector<CK_
 
 CK_OBJECT_HANDLE Battery::findKey(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const std::string& id) {
   Bytes ckaId = id == kBinaryId ? Bytes{0x01, 0xFF, 0x80} : toBytes(id);
-  auto found = find(s, {attr(CKA_CLASS, &cls, sizeof cls), attr(CKA_ID, ckaId.data(), ckaId.size())});
+  auto found =
+      find(s, {attr(CKA_CLASS, &cls, sizeof cls), attr(CKA_ID, ckaId.data(), ckaId.size())});
   return found.size() == 1 ? found[0] : CK_INVALID_HANDLE;
 }
 
@@ -175,8 +176,9 @@ bool opensslVerify(const Bytes& spki, const Bytes& data, const Bytes& signature,
     ECDSA_SIG_free(es);
   }
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = EVP_DigestVerifyInit(ctx, nullptr, sha256 ? EVP_sha256() : nullptr, nullptr, key) == 1 &&
-            EVP_DigestVerify(ctx, sig.data(), sig.size(), data.data(), data.size()) == 1;
+  bool ok =
+      EVP_DigestVerifyInit(ctx, nullptr, sha256 ? EVP_sha256() : nullptr, nullptr, key) == 1 &&
+      EVP_DigestVerify(ctx, sig.data(), sig.size(), data.data(), data.size()) == 1;
   EVP_MD_CTX_free(ctx);
   EVP_PKEY_free(key);
   return ok;

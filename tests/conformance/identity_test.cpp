@@ -38,9 +38,9 @@ class Identity : public Battery {
     }
     CK_MECHANISM m{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
     Pair pair;
-    lastRv_ = p_->C_GenerateKeyPair(s, &m, pubT.data(), static_cast<CK_ULONG>(pubT.size()),
-                                    privT.data(), static_cast<CK_ULONG>(privT.size()), &pair.pub,
-                                    &pair.priv);
+    lastRv_ =
+        p_->C_GenerateKeyPair(s, &m, pubT.data(), static_cast<CK_ULONG>(pubT.size()), privT.data(),
+                              static_cast<CK_ULONG>(privT.size()), &pair.pub, &pair.priv);
     return pair;
   }
 
@@ -194,7 +194,8 @@ TEST_F(Identity, SecretKeysThatCannotSignAreRefused) {
   CK_ULONG bytes = 32;
   CK_BBOOL yes = CK_TRUE;
   std::string id = "aes-made-here";
-  CK_ATTRIBUTE good[] = {attr(CKA_VALUE_LEN, &bytes, sizeof bytes), attr(CKA_ID, id.data(), id.size())};
+  CK_ATTRIBUTE good[] = {attr(CKA_VALUE_LEN, &bytes, sizeof bytes),
+                         attr(CKA_ID, id.data(), id.size())};
   CK_MECHANISM aesGen{CKM_AES_KEY_GEN, nullptr, 0};
   CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
   ASSERT_EQ(p_->C_GenerateKey(s, &aesGen, good, 2, &key), CKR_OK);

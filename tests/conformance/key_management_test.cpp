@@ -77,7 +77,8 @@ TEST_F(KeyManagement, CertificateIsAttachedToTheKeyWithTheSameId) {
   std::string id = "with-cert";
   CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
   CK_CERTIFICATE_TYPE type = CKC_X_509;
-  CK_ATTRIBUTE t[] = {attr(CKA_CLASS, &cls, sizeof cls), attr(CKA_CERTIFICATE_TYPE, &type, sizeof type),
+  CK_ATTRIBUTE t[] = {attr(CKA_CLASS, &cls, sizeof cls),
+                      attr(CKA_CERTIFICATE_TYPE, &type, sizeof type),
                       attr(CKA_ID, id.data(), id.size()), attr(CKA_VALUE, der.data(), der.size())};
   CK_OBJECT_HANDLE cert = CK_INVALID_HANDLE;
   ASSERT_EQ(p_->C_CreateObject(s, t, 4, &cert), CKR_OK);
@@ -112,10 +113,12 @@ TEST_F(KeyManagement, ImportedEcKeySignsForItsPublicKey) {
   CK_BBOOL yes = CK_TRUE;
   Bytes params = p256Params();
   std::string id = "imported-ec";
-  CK_ATTRIBUTE t[] = {attr(CKA_CLASS, &cls, sizeof cls), attr(CKA_KEY_TYPE, &type, sizeof type),
+  CK_ATTRIBUTE t[] = {attr(CKA_CLASS, &cls, sizeof cls),
+                      attr(CKA_KEY_TYPE, &type, sizeof type),
                       attr(CKA_EC_PARAMS, params.data(), params.size()),
                       attr(CKA_VALUE, scalar.data(), scalar.size()),
-                      attr(CKA_ID, id.data(), id.size()), attr(CKA_SIGN, &yes, 1)};
+                      attr(CKA_ID, id.data(), id.size()),
+                      attr(CKA_SIGN, &yes, 1)};
   CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
   ASSERT_EQ(p_->C_CreateObject(s, t, 6, &h), CKR_OK);
   EXPECT_EQ(attribute(s, h, CKA_PUBLIC_KEY_INFO), spki);
@@ -181,8 +184,10 @@ TEST_F(KeyManagement, SessionPublicKeyVerifiesAndDiesWithItsSession) {
   CK_KEY_TYPE type = CKK_RSA;
   CK_BBOOL no = CK_FALSE, yes = CK_TRUE;
   std::string id = "session-pub";
-  CK_ATTRIBUTE t[] = {attr(CKA_CLASS, &cls, sizeof cls), attr(CKA_KEY_TYPE, &type, sizeof type),
-                      attr(CKA_TOKEN, &no, 1), attr(CKA_ID, id.data(), id.size()),
+  CK_ATTRIBUTE t[] = {attr(CKA_CLASS, &cls, sizeof cls),
+                      attr(CKA_KEY_TYPE, &type, sizeof type),
+                      attr(CKA_TOKEN, &no, 1),
+                      attr(CKA_ID, id.data(), id.size()),
                       attr(CKA_MODULUS, modulus.data(), modulus.size()),
                       attr(CKA_PUBLIC_EXPONENT, exponent.data(), exponent.size())};
   CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
@@ -197,7 +202,8 @@ TEST_F(KeyManagement, SessionPublicKeyVerifiesAndDiesWithItsSession) {
   EXPECT_EQ(p_->C_Verify(other, data.data(), data.size(), sig.data(), sig.size()), CKR_OK);
   sig[0] ^= 1;
   ASSERT_EQ(p_->C_VerifyInit(s, &m, h), CKR_OK);
-  EXPECT_EQ(p_->C_Verify(s, data.data(), data.size(), sig.data(), sig.size()), CKR_SIGNATURE_INVALID);
+  EXPECT_EQ(p_->C_Verify(s, data.data(), data.size(), sig.data(), sig.size()),
+            CKR_SIGNATURE_INVALID);
   CK_OBJECT_HANDLE refused = CK_INVALID_HANDLE;
   t[2] = attr(CKA_TOKEN, &yes, 1);  // a NetHSM cannot store a public key alone
   EXPECT_EQ(p_->C_CreateObject(s, t, 6, &refused), CKR_ATTRIBUTE_VALUE_INVALID);
@@ -214,7 +220,8 @@ TEST_F(KeyManagement, GeneratedKeyIsATokenObjectEvenWhenAskedForASessionKey) {
   Bytes params = p256Params();
   CK_BBOOL no = CK_FALSE;
   std::string id = "asked-session";
-  CK_ATTRIBUTE pubT[] = {attr(CKA_EC_PARAMS, params.data(), params.size()), attr(CKA_TOKEN, &no, 1)};
+  CK_ATTRIBUTE pubT[] = {attr(CKA_EC_PARAMS, params.data(), params.size()),
+                         attr(CKA_TOKEN, &no, 1)};
   CK_ATTRIBUTE privT[] = {attr(CKA_ID, id.data(), id.size()), attr(CKA_TOKEN, &no, 1)};
   CK_MECHANISM m{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
   Pair pair;

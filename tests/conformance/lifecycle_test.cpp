@@ -7,7 +7,10 @@
 namespace p11nethsm::conformance {
 namespace {
 
-CK_RV createMutex(CK_VOID_PTR_PTR m) { *m = reinterpret_cast<void*>(1); return CKR_OK; }
+CK_RV createMutex(CK_VOID_PTR_PTR m) {
+  *m = reinterpret_cast<void*>(1);
+  return CKR_OK;
+}
 CK_RV destroyMutex(CK_VOID_PTR) { return CKR_OK; }
 CK_RV lockMutex(CK_VOID_PTR) { return CKR_OK; }
 CK_RV unlockMutex(CK_VOID_PTR) { return CKR_OK; }

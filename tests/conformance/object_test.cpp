@@ -28,7 +28,8 @@ TEST_F(Battery, FindMatchesEveryTemplateAttributeByValue) {
   CK_OBJECT_CLASS priv = CKO_PRIVATE_KEY;
   CK_KEY_TYPE rsa = CKK_RSA, ec = CKK_EC;
   CK_BBOOL no = CK_FALSE;
-  auto rsaKeys = find(s, {attr(CKA_CLASS, &priv, sizeof priv), attr(CKA_KEY_TYPE, &rsa, sizeof rsa)});
+  auto rsaKeys =
+      find(s, {attr(CKA_CLASS, &priv, sizeof priv), attr(CKA_KEY_TYPE, &rsa, sizeof rsa)});
   ASSERT_EQ(rsaKeys.size(), 1u);
   EXPECT_EQ(attribute(s, rsaKeys[0], CKA_ID), toBytes(kRsaId));
   auto ecKeys = find(s, {attr(CKA_CLASS, &priv, sizeof priv), attr(CKA_KEY_TYPE, &ec, sizeof ec)});
@@ -72,15 +73,15 @@ TEST_F(Battery, GetAttributeValueCodesPerAttribute) {
   CK_KEY_TYPE type = 0;
   CK_BYTE small[2];
   CK_ATTRIBUTE t[] = {
-      {CKA_KEY_TYPE, &type, sizeof type},
-      {CKA_PRIVATE_EXPONENT, nullptr, 0},  // sensitive
-      {0x7FFF0001UL, nullptr, 0},          // no such attribute
-      {CKA_MODULUS, small, sizeof small},  // too small
-      {CKA_MODULUS, nullptr, 0},           // length query
+      {CKA_KEY_TYPE, &type, sizeof type}, {CKA_PRIVATE_EXPONENT, nullptr, 0},  // sensitive
+      {0x7FFF0001UL, nullptr, 0},                                              // no such attribute
+      {CKA_MODULUS, small, sizeof small},                                      // too small
+      {CKA_MODULUS, nullptr, 0},                                               // length query
   };
   CK_RV rv = p_->C_GetAttributeValue(s, key, t, 5);
   EXPECT_TRUE(rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_ATTRIBUTE_TYPE_INVALID ||
-              rv == CKR_BUFFER_TOO_SMALL) << rv;
+              rv == CKR_BUFFER_TOO_SMALL)
+      << rv;
   EXPECT_EQ(type, CKK_RSA);  // processed although others fail
   EXPECT_EQ(t[1].ulValueLen, CK_UNAVAILABLE_INFORMATION);
   EXPECT_EQ(t[2].ulValueLen, CK_UNAVAILABLE_INFORMATION);

@@ -40,7 +40,7 @@ TEST_F(Battery, SlotAndTokenInfo) {
   EXPECT_TRUE(ti.flags & CKF_RNG);
   EXPECT_TRUE(ti.flags & CKF_TOKEN_INITIALIZED);
   EXPECT_TRUE(ti.flags & CKF_USER_PIN_INITIALIZED);
-  EXPECT_FALSE(ti.flags & CKF_LOGIN_REQUIRED);  // the password is in the configuration
+  EXPECT_FALSE(ti.flags & CKF_LOGIN_REQUIRED);       // the password is in the configuration
   EXPECT_NE(field(ti.serialNumber, 16), "unknown");  // /system/info deviceId (admin)
   EXPECT_EQ(p_->C_GetTokenInfo(7, &ti), CKR_SLOT_ID_INVALID);
 }

@@ -51,15 +51,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const std::string& body = response.body;
   switch (endpoint % 9) {
-    case 0: (void)codec::parseKeyList(body); break;
-    case 1: keyDescription(body); break;
-    case 2: (void)codec::parseSystemInfo(body); break;
-    case 3: (void)codec::parseVendorInfo(body); break;
-    case 4: (void)codec::parseStringField(body, "state"); break;
-    case 5: signature(body, extra); break;
-    case 6: (void)codec::parseBase64Field(body, "decrypted"); break;
-    case 7: (void)codec::parseEncryptResult(body); break;
-    case 8: (void)codec::parseBase64Field(body, "random"); break;
+    case 0:
+      (void)codec::parseKeyList(body);
+      break;
+    case 1:
+      keyDescription(body);
+      break;
+    case 2:
+      (void)codec::parseSystemInfo(body);
+      break;
+    case 3:
+      (void)codec::parseVendorInfo(body);
+      break;
+    case 4:
+      (void)codec::parseStringField(body, "state");
+      break;
+    case 5:
+      signature(body, extra);
+      break;
+    case 6:
+      (void)codec::parseBase64Field(body, "decrypted");
+      break;
+    case 7:
+      (void)codec::parseEncryptResult(body);
+      break;
+    case 8:
+      (void)codec::parseBase64Field(body, "random");
+      break;
   }
   return 0;
 }

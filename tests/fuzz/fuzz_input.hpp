@@ -14,7 +14,6 @@
 
 namespace p11nethsm::fuzz {
 
-
 class FuzzInput {
  public:
   FuzzInput(const uint8_t* data, size_t size) : rest_(data, size) {}
@@ -45,13 +44,39 @@ class FuzzInput {
 
 // The attribute types templates are made of (the ones the readers look at, plus a
 // vendor-defined and an unknown one).
-inline constexpr CK_ATTRIBUTE_TYPE kAttributeTypes[] = {
-    CKA_CLASS, CKA_KEY_TYPE, CKA_TOKEN, CKA_PRIVATE, CKA_LABEL, CKA_ID, CKA_VALUE,
-    CKA_VALUE_LEN, CKA_MODULUS, CKA_MODULUS_BITS, CKA_PUBLIC_EXPONENT, CKA_PRIME_1,
-    CKA_PRIME_2, CKA_PRIVATE_EXPONENT, CKA_EC_PARAMS, CKA_EC_POINT, CKA_SIGN, CKA_VERIFY,
-    CKA_DECRYPT, CKA_ENCRYPT, CKA_WRAP, CKA_UNWRAP, CKA_DERIVE, CKA_SENSITIVE,
-    CKA_EXTRACTABLE, CKA_MODIFIABLE, CKA_ALLOWED_MECHANISMS, CKA_KEY_GEN_MECHANISM,
-    CKA_PUBLIC_KEY_INFO, CKA_CERTIFICATE_TYPE, CKA_SUBJECT, CKA_VENDOR_DEFINED | 1, 0x7fff};
+inline constexpr CK_ATTRIBUTE_TYPE kAttributeTypes[] = {CKA_CLASS,
+                                                        CKA_KEY_TYPE,
+                                                        CKA_TOKEN,
+                                                        CKA_PRIVATE,
+                                                        CKA_LABEL,
+                                                        CKA_ID,
+                                                        CKA_VALUE,
+                                                        CKA_VALUE_LEN,
+                                                        CKA_MODULUS,
+                                                        CKA_MODULUS_BITS,
+                                                        CKA_PUBLIC_EXPONENT,
+                                                        CKA_PRIME_1,
+                                                        CKA_PRIME_2,
+                                                        CKA_PRIVATE_EXPONENT,
+                                                        CKA_EC_PARAMS,
+                                                        CKA_EC_POINT,
+                                                        CKA_SIGN,
+                                                        CKA_VERIFY,
+                                                        CKA_DECRYPT,
+                                                        CKA_ENCRYPT,
+                                                        CKA_WRAP,
+                                                        CKA_UNWRAP,
+                                                        CKA_DERIVE,
+                                                        CKA_SENSITIVE,
+                                                        CKA_EXTRACTABLE,
+                                                        CKA_MODIFIABLE,
+                                                        CKA_ALLOWED_MECHANISMS,
+                                                        CKA_KEY_GEN_MECHANISM,
+                                                        CKA_PUBLIC_KEY_INFO,
+                                                        CKA_CERTIFICATE_TYPE,
+                                                        CKA_SUBJECT,
+                                                        CKA_VENDOR_DEFINED | 1,
+                                                        0x7fff};
 
 // A template read from the fuzzer's bytes: per attribute a type index, a length byte
 // and that many value bytes; length 255 stands for a NULL pValue with the next byte

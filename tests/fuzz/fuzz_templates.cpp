@@ -13,9 +13,9 @@ namespace {
 
 using namespace p11nethsm;
 
-constexpr CK_MECHANISM_TYPE kMechanisms[] = {
-    CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_EC_KEY_PAIR_GEN, CKM_EC_EDWARDS_KEY_PAIR_GEN,
-    CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN, CKM_SHA256_RSA_PKCS};
+constexpr CK_MECHANISM_TYPE kMechanisms[] = {CKM_RSA_PKCS_KEY_PAIR_GEN,   CKM_EC_KEY_PAIR_GEN,
+                                             CKM_EC_EDWARDS_KEY_PAIR_GEN, CKM_AES_KEY_GEN,
+                                             CKM_GENERIC_SECRET_KEY_GEN,  CKM_SHA256_RSA_PKCS};
 
 }  // namespace
 

@@ -115,12 +115,13 @@ long MockEnvironment::adminRequest(transport::Method method, const std::string& 
 
 bool MockEnvironment::addNamespacedOperator(const std::string& ns, const std::string& user,
                                             const std::string& passphrase) {
-  std::string body = "{\"realName\":\"" + user + "\",\"role\":\"Operator\",\"passphrase\":\"" +
-                     passphrase + "\"}";
+  std::string body =
+      "{\"realName\":\"" + user + "\",\"role\":\"Operator\",\"passphrase\":\"" + passphrase + "\"}";
   long created = adminRequest(transport::Method::kPut, "/users/" + ns + "~" + user, body);
   long nsCreated = adminRequest(transport::Method::kPut, "/namespaces/" + ns, "");
   if (created == 201 && (nsCreated == 204 || nsCreated == 201)) return true;
-  std::fprintf(stderr, "namespaced operator: PUT user %ld, PUT namespace %ld\n", created, nsCreated);
+  std::fprintf(stderr, "namespaced operator: PUT user %ld, PUT namespace %ld\n", created,
+               nsCreated);
   return false;
 }
 

@@ -10,8 +10,8 @@ namespace p11nethsm::check {
 namespace {
 
 // What to change when the user's password is refused, naming where it came from.
-std::string wrongPasswordFix(const config::SlotConfig& slot, size_t slotIndex,
-                             const char* key, const config::UserConfig& user, bool asked) {
+std::string wrongPasswordFix(const config::SlotConfig& slot, size_t slotIndex, const char* key,
+                             const config::UserConfig& user, bool asked) {
   if (asked) return "type the right password (the one the application gives to C_Login)";
   if (user.passwordEnvVar) {
     return "set the environment variable " + *user.passwordEnvVar + " to the right password";

@@ -12,8 +12,8 @@ void reportSources(const config::Config& cfg, const config::ConfigSources& sourc
     report.say(1, std::string(config::kConfigFileEnvVar) + " is set: only that file is read");
   } else {
     for (const auto& path : sources.searchPath) {
-      const bool read = std::find(cfg.sourceFiles.begin(), cfg.sourceFiles.end(), path) !=
-                        cfg.sourceFiles.end();
+      const bool read =
+          std::find(cfg.sourceFiles.begin(), cfg.sourceFiles.end(), path) != cfg.sourceFiles.end();
       report.say(1, (read ? "read:      " : "not found: ") + path);
     }
   }
@@ -28,11 +28,9 @@ std::string passwordOrigin(const config::UserConfig& user) {
   return user.password ? "in the file" : "not in the file: asked at C_Login";
 }
 
-void reportUser(const char* role, const std::optional<config::UserConfig>& user,
-                Report& report) {
+void reportUser(const char* role, const std::optional<config::UserConfig>& user, Report& report) {
   if (!user) return;
-  report.say(2, std::string(role) + " '" + user->username + "', password " +
-                    passwordOrigin(*user));
+  report.say(2, std::string(role) + " '" + user->username + "', password " + passwordOrigin(*user));
 }
 
 }  // namespace
@@ -41,8 +39,7 @@ std::string location(const std::string& file, unsigned line) {
   return line == 0 ? file : file + ":" + std::to_string(line);
 }
 
-void reportConfig(const config::Config& cfg, const config::ConfigSources& sources,
-                  Report& report) {
+void reportConfig(const config::Config& cfg, const config::ConfigSources& sources, Report& report) {
   report.say(0, "Configuration");
   reportSources(cfg, sources, report);
   for (const auto& option : cfg.optionSources) {

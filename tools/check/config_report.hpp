@@ -7,8 +7,7 @@
 
 namespace p11nethsm::check {
 
-void reportConfig(const config::Config& cfg, const config::ConfigSources& sources,
-                  Report& report);
+void reportConfig(const config::Config& cfg, const config::ConfigSources& sources, Report& report);
 
 // "file:line" (or just "file" when the line is unknown).
 std::string location(const std::string& file, unsigned line);

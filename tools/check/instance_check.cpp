@@ -51,8 +51,8 @@ std::string pinFix(const InstanceRun& run, const std::string& fingerprint) {
 // else the CA store. False when the module would refuse the connection.
 bool checkTls(InstanceRun& run, const TlsProbe& probe) {
   const config::InstanceConfig& inst = run.instance;
-  const std::string seen = probe.fingerprint ? transport::formatFingerprint(*probe.fingerprint)
-                                             : std::string("unknown");
+  const std::string seen =
+      probe.fingerprint ? transport::formatFingerprint(*probe.fingerprint) : std::string("unknown");
   run.report.say(3, "TLS certificate sha256: " + seen);
   const std::string ca = probe.caVerified ? "ok" : "failed: " + probe.caError;
   if (inst.dangerInsecureCert) {
@@ -60,12 +60,11 @@ bool checkTls(InstanceRun& run, const TlsProbe& probe) {
     return true;
   }
   if (!inst.sha256Fingerprints.empty()) {
-    const bool match =
-        probe.fingerprint && std::find(inst.sha256Fingerprints.begin(),
-                                       inst.sha256Fingerprints.end(),
-                                       *probe.fingerprint) != inst.sha256Fingerprints.end();
-    run.report.say(3, std::string("TLS pin: ") +
-                          (match ? "matches sha256_fingerprints" : "matches NO pinned fingerprint"));
+    const bool match = probe.fingerprint &&
+                       std::find(inst.sha256Fingerprints.begin(), inst.sha256Fingerprints.end(),
+                                 *probe.fingerprint) != inst.sha256Fingerprints.end();
+    run.report.say(3, std::string("TLS pin: ") + (match ? "matches sha256_fingerprints"
+                                                        : "matches NO pinned fingerprint"));
     run.report.say(3, "TLS CA check: " + ca + " (not used: the pin replaces it)");
     if (!match) {
       run.problem("the certificate's fingerprint " + seen + " matches no sha256_fingerprints entry",
@@ -94,8 +93,9 @@ bool checkState(InstanceRun& run, nethsm::Client& client) {
   }
   run.report.say(3, "state: " + *state);
   if (*state == "Locked") {
-    run.problem("the appliance is Locked",
-                "unlock it with its unlock passphrase (nitropy nethsm unlock, or POST /api/v1/unlock)");
+    run.problem(
+        "the appliance is Locked",
+        "unlock it with its unlock passphrase (nitropy nethsm unlock, or POST /api/v1/unlock)");
   } else if (*state == "Unprovisioned") {
     run.problem("the appliance is not provisioned", "provision it (nitropy nethsm provision)");
   } else if (*state != "Operational") {
@@ -109,7 +109,8 @@ bool checkUser(InstanceRun& run, nethsm::Client& client, const UserToCheck& user
                AcceptedCredentials& accepted) {
   const std::string who = std::string(roleName(user.role)) + " '" + user.username + "'";
   if (!user.password) {
-    run.report.say(3, "login " + who + ": not checked (no password; the application gives it to C_Login)");
+    run.report.say(
+        3, "login " + who + ": not checked (no password; the application gives it to C_Login)");
     return true;
   }
   transport::BasicAuth auth{user.username, *user.password};
@@ -171,8 +172,8 @@ bool checkInstance(const SlotContext& context, size_t instanceIndex, Report& rep
                   report};
   report.say(2, "instance " + std::to_string(instanceIndex) + ": " + inst.url);
   TlsProbe probe = probeTls(inst, context.slot);
-  report.say(3, "reachable: " + (probe.connected ? std::string("yes")
-                                                 : "no (" + probe.connectDetail + ")"));
+  report.say(3, "reachable: " +
+                    (probe.connected ? std::string("yes") : "no (" + probe.connectDetail + ")"));
   if (!probe.connected) {
     run.problem("unreachable: " + probe.connectError,
                 "check the url, that the NetHSM is running and that this host can reach its "

@@ -1,10 +1,9 @@
 #include "check/password_prompt.hpp"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <termios.h>
 #include <unistd.h>
-
-#include <openssl/crypto.h>
 
 namespace p11nethsm::check {
 

@@ -21,8 +21,8 @@ size_t discardBody(char*, size_t size, size_t count, void*) { return size * coun
 
 // One GET /health/state; returns curl's code and fills `error` with its short
 // message and `detail` with the longer one.
-CURLcode getState(CURL* h, const config::InstanceConfig& instance,
-                  const config::SlotConfig& slot, std::string& error, std::string& detail) {
+CURLcode getState(CURL* h, const config::InstanceConfig& instance, const config::SlotConfig& slot,
+                  std::string& error, std::string& detail) {
   char buffer[CURL_ERROR_SIZE] = {0};
   const std::string url = instance.url + "/health/state";
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());

@@ -11,7 +11,7 @@
 namespace p11nethsm::check {
 
 struct TlsProbe {
-  bool connected = false;  // TCP + TLS handshake done (whatever the certificate)
+  bool connected = false;     // TCP + TLS handshake done (whatever the certificate)
   std::string connectError;   // why not: libcurl's short message (stable)
   std::string connectDetail;  // and its detailed one (addresses, timings)
   std::optional<config::Sha256Fingerprint> fingerprint;

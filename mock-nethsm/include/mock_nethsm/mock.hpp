@@ -12,10 +12,10 @@ namespace p11nethsm::mock {
 
 struct MockOptions {
   std::string bindAddress = "127.0.0.1";
-  int port = 0;            // 0: a free port (first instance; others also pick free)
-  int instances = 1;       // cluster members sharing one store
-  std::string stateFile;   // empty: in memory only
-  std::string tlsCertFile; // empty: fresh self-signed certificate
+  int port = 0;             // 0: a free port (first instance; others also pick free)
+  int instances = 1;        // cluster members sharing one store
+  std::string stateFile;    // empty: in memory only
+  std::string tlsCertFile;  // empty: fresh self-signed certificate
   std::string tlsKeyFile;
   std::string firmware = "4.0";
   // Threads serving connections, per instance: a keep-alive connection holds one for
@@ -39,11 +39,11 @@ struct MockCounters {
 // Fault injection (no root needed). Rules apply per instance, to requests whose path
 // (below /api/v1, e.g. "/keys/k1/sign") matches `pathRegex` (empty: every path).
 enum class FaultKind {
-  kFailStatus,          // answer `status` with an empty body without processing
-  kReset,               // reset the TCP connection (RST) instead of answering
-  kStall,               // accept and read the request, never answer (until cleared)
-  kCloseAfterProcessing // process the request (e.g. commit a key), then close the
-                        // connection before the answer is sent
+  kFailStatus,           // answer `status` with an empty body without processing
+  kReset,                // reset the TCP connection (RST) instead of answering
+  kStall,                // accept and read the request, never answer (until cleared)
+  kCloseAfterProcessing  // process the request (e.g. commit a key), then close the
+                         // connection before the answer is sent
 };
 
 struct FaultRule {
@@ -75,8 +75,7 @@ class MockNetHsm {
   // Test set-up without HTTP: provision (state Operational, user "admin" with
   // `adminPassphrase`) and add users. Roles: "Administrator", "Operator", ...
   void provision(const std::string& adminPassphrase, const std::string& unlockPassphrase);
-  void addUser(const std::string& userId, const std::string& role,
-               const std::string& passphrase);
+  void addUser(const std::string& userId, const std::string& role, const std::string& passphrase);
 
   MockCounters counters(size_t instance = 0) const;
   // Requests served per endpoint "METHOD /path-template", e.g. "POST /keys/{id}/sign".

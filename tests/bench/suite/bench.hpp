@@ -7,11 +7,11 @@
 namespace p11nethsm::bench {
 
 struct BenchOptions {
-  std::string mockBinary;  // <build>/mock-nethsm
-  std::string modulePath;  // <build>/libnethsm_pkcs11.so
-  std::string workDir;     // state files
-  double secondsPerRun = 0.5;            // one module or bare run of the signing table
-  unsigned rounds = 8;                   // alternating module/bare rounds per cell
+  std::string mockBinary;      // <build>/mock-nethsm
+  std::string modulePath;      // <build>/libnethsm_pkcs11.so
+  std::string workDir;         // state files
+  double secondsPerRun = 0.5;  // one module or bare run of the signing table
+  unsigned rounds = 8;         // alternating module/bare rounds per cell
   std::vector<size_t> threadCounts{1, 8, 32, 64};
   size_t listingKeys = 10000;
   unsigned long rssSignatures = 520000;

@@ -29,14 +29,22 @@ std::vector<std::string> splitList(const std::string& text) {
 bool parse(int argc, char** argv, BenchOptions& o, std::string& build) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--build") build = value;
-    else if (flag == "--seconds") o.secondsPerRun = std::stod(value);
-    else if (flag == "--rounds") o.rounds = static_cast<unsigned>(std::stoul(value));
-    else if (flag == "--keys") o.listingKeys = std::stoul(value);
-    else if (flag == "--rss-signatures") o.rssSignatures = std::stoul(value);
-    else if (flag == "--only") o.sections = splitList(value);
-    else if (flag == "--key-types") o.keyTypes = splitList(value);
-    else if (flag == "--profile-ops") o.profileOps = std::stoul(value);
+    if (flag == "--build")
+      build = value;
+    else if (flag == "--seconds")
+      o.secondsPerRun = std::stod(value);
+    else if (flag == "--rounds")
+      o.rounds = static_cast<unsigned>(std::stoul(value));
+    else if (flag == "--keys")
+      o.listingKeys = std::stoul(value);
+    else if (flag == "--rss-signatures")
+      o.rssSignatures = std::stoul(value);
+    else if (flag == "--only")
+      o.sections = splitList(value);
+    else if (flag == "--key-types")
+      o.keyTypes = splitList(value);
+    else if (flag == "--profile-ops")
+      o.profileOps = std::stoul(value);
     else if (flag == "--threads") {
       o.threadCounts.clear();
       for (const auto& t : splitList(value)) o.threadCounts.push_back(std::stoul(t));
@@ -61,9 +69,10 @@ int main(int argc, char** argv) {
   try {
     if (!parse(argc, argv, o, build)) throw std::invalid_argument("usage");
   } catch (const std::exception&) {
-    std::fprintf(stderr, "usage: bench_p11nethsm --build DIR [--seconds S] [--rounds N] "
-                         "[--threads 1,8,32,64] [--keys N] [--rss-signatures N] "
-                         "[--only sign,listing,cluster,rss] [--key-types P-256,Ed25519,RSA-2048]\n");
+    std::fprintf(stderr,
+                 "usage: bench_p11nethsm --build DIR [--seconds S] [--rounds N] "
+                 "[--threads 1,8,32,64] [--keys N] [--rss-signatures N] "
+                 "[--only sign,listing,cluster,rss] [--key-types P-256,Ed25519,RSA-2048]\n");
     return 2;
   }
   o.mockBinary = build + "/mock-nethsm";
@@ -76,9 +85,10 @@ int main(int argc, char** argv) {
   std::printf("# p11nethsm benchmark, %s\n\nmachine: %s; load average at start: %s\n", date,
               p11nethsm::bench::machineDescription().c_str(),
               p11nethsm::bench::loadAverage().c_str());
-  std::printf("Absolute numbers vary with the machine and its load; the ratios are the figures.\n"
-              "mock-nethsm runs as its own process on 127.0.0.1 and shares the CPUs with the "
-              "client under test.\n");
+  std::printf(
+      "Absolute numbers vary with the machine and its load; the ratios are the figures.\n"
+      "mock-nethsm runs as its own process on 127.0.0.1 and shares the CPUs with the "
+      "client under test.\n");
   bool ok = true;
   if (o.profileOps > 0) return p11nethsm::bench::runSignProfile(o) ? 0 : 1;
   if (has(o, "sign")) ok = p11nethsm::bench::runSignBench(o) && ok;

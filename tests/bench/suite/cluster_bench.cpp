@@ -23,7 +23,8 @@ struct ClusterRun {
 ClusterRun signOn(const BenchOptions& o, MockProcess& mock, const ModuleDriver& module,
                   const ModuleDriver::KeySessions& opened) {
   const std::vector<unsigned char> message(32, 0x42);
-  const auto duration = std::chrono::milliseconds(static_cast<long>(o.secondsPerRun * 1000 * o.rounds));
+  const auto duration =
+      std::chrono::milliseconds(static_cast<long>(o.secondsPerRun * 1000 * o.rounds));
   mock.resetCounters();
   RunResult r = runClosedLoop(kThreads, duration, [&](size_t t) -> ThreadOp {
     auto signature = std::make_shared<std::vector<unsigned char>>();
@@ -55,7 +56,8 @@ template <class Fn>
 bool withCluster(const BenchOptions& o, int instances, Fn&& measure) {
   MockProcess mock(o.mockBinary, {"--instances", std::to_string(instances), "--serial",
                                   "--service-time", std::to_string(kServiceMs)});
-  if (!mock.ok() || !mock.provision() || !mock.generateKey("clusterkey", "Curve25519", {"EdDSA_Signature"}))
+  if (!mock.ok() || !mock.provision() ||
+      !mock.generateKey("clusterkey", "Curve25519", {"EdDSA_Signature"}))
     return false;
   ModuleDriver module(o.modulePath, mock);
   if (!module.ok()) return false;
@@ -76,35 +78,38 @@ bool runClusterBench(const BenchOptions& o) {
     };
   };
   if (!withCluster(o, 1, run(one))) return false;
-  const bool ok = withCluster(o, 3, [&](MockProcess& mock, const ModuleDriver& module,
-                                        const auto& opened) {
-    even = signOn(o, mock, module, opened);
-    mock.setLatency(2, kLateMs);
-    late = signOn(o, mock, module, opened);
-  });
+  const bool ok =
+      withCluster(o, 3, [&](MockProcess& mock, const ModuleDriver& module, const auto& opened) {
+        even = signOn(o, mock, module, opened);
+        mock.setLatency(2, kLateMs);
+        late = signOn(o, mock, module, opened);
+      });
   if (!ok) return false;
   const double scaling = one.opsPerSecond > 0 ? even.opsPerSecond / one.opsPerSecond : 0;
   const double lateRatio = even.opsPerSecond > 0 ? late.opsPerSecond / even.opsPerSecond : 0;
   // Little's law: with the two fast instances kept busy by one request each, at most
   // kThreads - 2 requests wait on the late one, each for kLateMs + kServiceMs.
   const double ceiling = 2000.0 / kServiceMs + (kThreads - 2) * 1000.0 / (kLateMs + kServiceMs);
-  std::printf("\n## Cluster: instances serving one request at a time for %u ms, %zu signing threads\n\n",
-              kServiceMs, kThreads);
+  std::printf(
+      "\n## Cluster: instances serving one request at a time for %u ms, %zu signing threads\n\n",
+      kServiceMs, kThreads);
   std::printf("| run | sign/s | requests per instance | failures | figure | goal | met |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   std::printf("| 1 instance | %.0f | %s | %llu | | | |\n", one.opsPerSecond, shares(one).c_str(),
               static_cast<unsigned long long>(one.failures));
   std::printf("| 3 instances | %.0f | %s | %llu | %.2f x one instance | >= 2.8 x | %s |\n",
-              even.opsPerSecond, shares(even).c_str(), static_cast<unsigned long long>(even.failures),
-              scaling, verdict(scaling >= 2.8));
-  std::printf("| 3 instances, #3 answers %u ms late | %.0f | %s | %llu | %.2f of the even cluster | "
-              ">= 0.85 | %s |\n",
-              kLateMs, late.opsPerSecond, shares(late).c_str(),
-              static_cast<unsigned long long>(late.failures), lateRatio, verdict(lateRatio >= 0.85));
-  std::printf("\nUpper bound for the late case with %zu threads (Little's law: the two fast instances "
-              "busy with one request each, the other %zu threads at the late one): %.0f sign/s = %.2f "
-              "of this even cluster.\n",
-              kThreads, kThreads - 2, ceiling, even.opsPerSecond > 0 ? ceiling / even.opsPerSecond : 0);
+              even.opsPerSecond, shares(even).c_str(),
+              static_cast<unsigned long long>(even.failures), scaling, verdict(scaling >= 2.8));
+  std::printf(
+      "| 3 instances, #3 answers %u ms late | %.0f | %s | %llu | %.2f of the even cluster | "
+      ">= 0.85 | %s |\n",
+      kLateMs, late.opsPerSecond, shares(late).c_str(),
+      static_cast<unsigned long long>(late.failures), lateRatio, verdict(lateRatio >= 0.85));
+  std::printf(
+      "\nUpper bound for the late case with %zu threads (Little's law: the two fast instances "
+      "busy with one request each, the other %zu threads at the late one): %.0f sign/s = %.2f "
+      "of this even cluster.\n",
+      kThreads, kThreads - 2, ceiling, even.opsPerSecond > 0 ? ceiling / even.opsPerSecond : 0);
   return true;
 }
 

@@ -43,7 +43,8 @@ HttpAnswer HttpClient::request(const char* method, const std::string& url, const
     curl_easy_setopt(handle_, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
     curl_easy_setopt(handle_, CURLOPT_POSTFIELDS, body.c_str());
   }
-  curl_easy_setopt(handle_, CURLOPT_CUSTOMREQUEST, get || std::strcmp(method, "POST") == 0 ? nullptr : method);
+  curl_easy_setopt(handle_, CURLOPT_CUSTOMREQUEST,
+                   get || std::strcmp(method, "POST") == 0 ? nullptr : method);
   curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, body.empty() ? nullptr : jsonHeaders_);
   curl_easy_setopt(handle_, CURLOPT_USERPWD, userPass.empty() ? nullptr : userPass.c_str());
   HttpAnswer answer;

@@ -56,7 +56,8 @@ double byIdMicros(const ModuleDriver& module, CK_SESSION_HANDLE session, size_t 
   const auto start = Clock::now();
   for (size_t i = 0; i < lookups; ++i) {
     std::string id = keyId((i * 7919) % n);
-    if (module.count(session, {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_ID, id.data(), id.size()}}) != 1)
+    if (module.count(session, {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_ID, id.data(), id.size()}}) !=
+        1)
       return -1;
   }
   return std::chrono::duration<double, std::micro>(Clock::now() - start).count() /
@@ -72,7 +73,8 @@ bool listWithModule(const BenchOptions& o, MockProcess& mock) {
   double coldMs = 0, warmMs = 1e9, ms = 0;
   const double clientCpu = processCpuSeconds(), mockCpu = mock.cpuSeconds();
   const long cold = privateKeys(module, session, coldMs);
-  const double coldClientCpu = processCpuSeconds() - clientCpu, coldMockCpu = mock.cpuSeconds() - mockCpu;
+  const double coldClientCpu = processCpuSeconds() - clientCpu,
+               coldMockCpu = mock.cpuSeconds() - mockCpu;
   const uint64_t coldRequests = apiRequests(mock.counters(0));
   for (int i = 0; i < 20; ++i) {
     if (privateKeys(module, session, ms) != cold) return false;
@@ -81,15 +83,18 @@ bool listWithModule(const BenchOptions& o, MockProcess& mock) {
   const double byId = byIdMicros(module, session, n);
   const uint64_t after = apiRequests(mock.counters(0));
   module.closeSession(session);
-  std::printf("| cold listing of private keys (fresh C_Initialize) | %.0f ms, %llu requests, %ld found "
-              "(CPU: module %.0f ms, mock %.0f ms) | <= 1500 ms, <= %zu requests | %s |\n",
-              coldMs, static_cast<unsigned long long>(coldRequests), cold, 1000 * coldClientCpu,
-              1000 * coldMockCpu, n + 2,
-              verdict(coldMs <= 1500 && coldRequests <= n + 2 && cold == static_cast<long>(n)));
-  std::printf("| the same, warm (best of 20) | %.2f ms | <= 5 ms | %s |\n", warmMs, verdict(warmMs <= 5));
-  std::printf("| lookup by CKA_ID + CKO_PRIVATE_KEY, warm (mean of 20,000) | %.2f us, %llu requests | "
-              "<= 5 us | %s |\n",
-              byId, static_cast<unsigned long long>(after - coldRequests), verdict(byId >= 0 && byId <= 5));
+  std::printf(
+      "| cold listing of private keys (fresh C_Initialize) | %.0f ms, %llu requests, %ld found "
+      "(CPU: module %.0f ms, mock %.0f ms) | <= 1500 ms, <= %zu requests | %s |\n",
+      coldMs, static_cast<unsigned long long>(coldRequests), cold, 1000 * coldClientCpu,
+      1000 * coldMockCpu, n + 2,
+      verdict(coldMs <= 1500 && coldRequests <= n + 2 && cold == static_cast<long>(n)));
+  std::printf("| the same, warm (best of 20) | %.2f ms | <= 5 ms | %s |\n", warmMs,
+              verdict(warmMs <= 5));
+  std::printf(
+      "| lookup by CKA_ID + CKO_PRIVATE_KEY, warm (mean of 20,000) | %.2f us, %llu requests | "
+      "<= 5 us | %s |\n",
+      byId, static_cast<unsigned long long>(after - coldRequests), verdict(byId >= 0 && byId <= 5));
   return cold == static_cast<long>(n) && byId >= 0;
 }
 
@@ -112,10 +117,10 @@ bool runListingBench(const BenchOptions& o) {
     }
     createS = elapsedMs(start) / 1000;
   }
-  std::printf("| mock: create %zu Ed25519 keys with --state (8 connections) | %.1f s (%.0f keys/s) | "
-              "seconds | %s |\n",
-              o.listingKeys, createS, static_cast<double>(o.listingKeys) / createS,
-              verdict(createS < 60));
+  std::printf(
+      "| mock: create %zu Ed25519 keys with --state (8 connections) | %.1f s (%.0f keys/s) | "
+      "seconds | %s |\n",
+      o.listingKeys, createS, static_cast<double>(o.listingKeys) / createS, verdict(createS < 60));
   const auto restart = Clock::now();
   MockProcess mock(o.mockBinary, {"--state", state});
   if (!mock.ok()) return false;

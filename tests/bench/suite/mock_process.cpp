@@ -11,9 +11,8 @@
 #include <ctime>
 #include <fstream>
 #include <iterator>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 extern char** environ;
 
@@ -100,9 +99,11 @@ bool MockProcess::provision() {
                    {"systemTime", utcNow()}};
   const long provisioned = http_.request("POST", api + "/provision", p.dump()).status;
   if (provisioned != 204 && provisioned != 412) return false;  // 412: from a state file
-  nlohmann::json user{{"realName", "Operator"}, {"role", "Operator"}, {"passphrase", kOperatorPass}};
-  const long created = http_.request("PUT", api + "/users/operator", user.dump(),
-                                     std::string("admin:") + kAdminPass).status;
+  nlohmann::json user{
+      {"realName", "Operator"}, {"role", "Operator"}, {"passphrase", kOperatorPass}};
+  const long created =
+      http_.request("PUT", api + "/users/operator", user.dump(), std::string("admin:") + kAdminPass)
+          .status;
   return created == 201 || created == 409;
 }
 
@@ -115,15 +116,17 @@ bool MockProcess::generateKey(HttpClient& client, const std::string& id, const s
                               const std::vector<std::string>& mechanisms, unsigned length) const {
   nlohmann::json body{{"type", type}, {"mechanisms", mechanisms}, {"id", id}};
   if (length != 0) body["length"] = length;
-  const long status = client.request("POST", instances_.at(0).url + "/keys/generate", body.dump(),
-                                    std::string("admin:") + kAdminPass).status;
+  const long status = client
+                          .request("POST", instances_.at(0).url + "/keys/generate", body.dump(),
+                                   std::string("admin:") + kAdminPass)
+                          .status;
   return status == 201;
 }
 
 Counters MockProcess::counters(size_t instance) const {
   Counters c;
-  auto answer = http_.request("GET", instances_.at(0).controlBase + "/counters?instance=" +
-                                         std::to_string(instance));
+  auto answer = http_.request(
+      "GET", instances_.at(0).controlBase + "/counters?instance=" + std::to_string(instance));
   if (answer.status != 200) return c;
   auto j = nlohmann::json::parse(answer.body, nullptr, false);
   if (j.is_discarded()) return c;
@@ -132,7 +135,8 @@ Counters MockProcess::counters(size_t instance) const {
   c.requests = j.value("requests", uint64_t{0});
   const auto endpoints = j.find("endpoints");
   if (endpoints != j.end() && endpoints->is_object())
-    for (const auto& [name, count] : endpoints->items()) c.endpoints.emplace_back(name, count.get<uint64_t>());
+    for (const auto& [name, count] : endpoints->items())
+      c.endpoints.emplace_back(name, count.get<uint64_t>());
   return c;
 }
 
@@ -141,8 +145,9 @@ void MockProcess::resetCounters() {
 }
 
 void MockProcess::setLatency(size_t instance, unsigned fixedMs) {
-  http_.request("POST", instances_.at(0).controlBase + "/latency?instance=" +
-                            std::to_string(instance) + "&fixed=" + std::to_string(fixedMs),
+  http_.request("POST",
+                instances_.at(0).controlBase + "/latency?instance=" + std::to_string(instance) +
+                    "&fixed=" + std::to_string(fixedMs),
                 "{}");
 }
 

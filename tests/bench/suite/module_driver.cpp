@@ -30,7 +30,8 @@ ModuleDriver::ModuleDriver(const std::string& modulePath, const MockProcess& moc
   setenv("P11NETHSM_CONFIG_FILE", configPath_.c_str(), 1);
   loader_ = std::make_unique<testing::ModuleLoader>(modulePath);
   if (!loader_->ok()) {
-    std::fprintf(stderr, "bench: cannot load %s: %s\n", modulePath.c_str(), loader_->error().c_str());
+    std::fprintf(stderr, "bench: cannot load %s: %s\n", modulePath.c_str(),
+                 loader_->error().c_str());
     return;
   }
   CK_C_INITIALIZE_ARGS args{};
@@ -48,7 +49,8 @@ ModuleDriver::~ModuleDriver() {
 
 CK_SESSION_HANDLE ModuleDriver::openSession() const {
   CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
-  if (f()->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session) != CKR_OK)
+  if (f()->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session) !=
+      CKR_OK)
     return CK_INVALID_HANDLE;
   return session;
 }
@@ -67,8 +69,8 @@ CK_OBJECT_HANDLE ModuleDriver::privateKey(CK_SESSION_HANDLE session, const std::
   return found == 1 ? key : CK_INVALID_HANDLE;
 }
 
-bool ModuleDriver::sign(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mechanism,
-                        const std::vector<unsigned char>& data,
+bool ModuleDriver::sign(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE key,
+                        CK_MECHANISM_TYPE mechanism, const std::vector<unsigned char>& data,
                         std::vector<unsigned char>& signature) const {
   CK_MECHANISM mech{mechanism, nullptr, 0};
   if (f()->C_SignInit(session, &mech, key) != CKR_OK) return false;

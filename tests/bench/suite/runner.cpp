@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <atomic>
 #include <barrier>
+#include <ctime>
 #include <fstream>
 #include <thread>
-#include <ctime>
 
 namespace p11nethsm::bench {
 namespace {
@@ -25,7 +25,8 @@ double contextSwitches() {
 double RunResult::percentileUs(double p) const {
   if (latencyUs.empty()) return 0;
   std::vector<double> sorted = latencyUs;
-  const size_t index = std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())));
+  const size_t index =
+      std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())));
   std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(index), sorted.end());
   return sorted[index];
 }
@@ -53,7 +54,8 @@ RunResult runClosedLoop(size_t threads, std::chrono::milliseconds duration,
           continue;
         }
         ++mine.ops;
-        if (recordLatency) mine.latencyUs.push_back(std::chrono::duration<double, std::micro>(end - begin).count());
+        if (recordLatency)
+          mine.latencyUs.push_back(std::chrono::duration<double, std::micro>(end - begin).count());
       }
     });
   }
@@ -111,8 +113,9 @@ std::string machineDescription() {
   }
   cpu_set_t set;
   CPU_ZERO(&set);
-  const int cores = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
-                                                                 : static_cast<int>(std::thread::hardware_concurrency());
+  const int cores = sched_getaffinity(0, sizeof(set), &set) == 0
+                        ? CPU_COUNT(&set)
+                        : static_cast<int>(std::thread::hardware_concurrency());
   return model + ", " + std::to_string(cores) + " cores";
 }
 

@@ -50,10 +50,13 @@ struct Cell {
   uint64_t handshakes = 0, signRequests = 0;
 };
 
-double perOpUs(double seconds, uint64_t ops) { return ops ? 1e6 * seconds / static_cast<double>(ops) : 0; }
+double perOpUs(double seconds, uint64_t ops) {
+  return ops ? 1e6 * seconds / static_cast<double>(ops) : 0;
+}
 
 void printFigures(const Cell& c) {
-  const double ratio = c.bare.opsPerSecond() > 0 ? c.module.opsPerSecond() / c.bare.opsPerSecond() : 0;
+  const double ratio =
+      c.bare.opsPerSecond() > 0 ? c.module.opsPerSecond() / c.bare.opsPerSecond() : 0;
   const double perTenK = c.signRequests ? 10000.0 * static_cast<double>(c.handshakes) /
                                               static_cast<double>(c.signRequests)
                                         : 0;
@@ -97,13 +100,16 @@ RunResult runBare(const MockInstance& instance, const KeySpec& spec,
   const std::string auth = std::string("operator:") + kOperatorPass;
   return runClosedLoop(threads, duration, [&](size_t t) -> ThreadOp {
     HttpClient* client = clients[t].get();
-    return [client, &url, &body, &auth] { return client->request("POST", url, body, auth).status == 200; };
+    return [client, &url, &body, &auth] {
+      return client->request("POST", url, body, auth).status == 200;
+    };
   });
 }
 
 bool benchKey(const BenchOptions& o, MockProcess& mock, const ModuleDriver& module,
               const KeySpec& spec, std::vector<Cell>& cells) {
-  if (!mock.generateKey(spec.id, spec.apiType, {spec.apiMechanism}, spec.apiType == std::string("RSA") ? 2048 : 0))
+  if (!mock.generateKey(spec.id, spec.apiType, {spec.apiMechanism},
+                        spec.apiType == std::string("RSA") ? 2048 : 0))
     return false;
   const size_t maxThreads = *std::max_element(o.threadCounts.begin(), o.threadCounts.end());
   const auto opened = module.keySessions(maxThreads, spec.id);
@@ -151,11 +157,13 @@ bool runSignBench(const BenchOptions& o) {
   ModuleDriver module(o.modulePath, mock);
   if (!module.ok()) return false;
   std::printf("\n## Signing: module vs bare libcurl keep-alive client, same mock, same run\n");
-  std::printf("%u alternating rounds of %.1f s per side and cell. ratio = module ops/s / bare ops/s "
-              "(goal >= 0.95); added = module minus bare latency.\n\n",
-              o.rounds, o.secondsPerRun);
-  std::printf("| key | threads | module ops/s | bare ops/s | ratio | goal | added p50 us | "
-              "added p99 us | TLS handshakes / 10k | failures |\n");
+  std::printf(
+      "%u alternating rounds of %.1f s per side and cell. ratio = module ops/s / bare ops/s "
+      "(goal >= 0.95); added = module minus bare latency.\n\n",
+      o.rounds, o.secondsPerRun);
+  std::printf(
+      "| key | threads | module ops/s | bare ops/s | ratio | goal | added p50 us | "
+      "added p99 us | TLS handshakes / 10k | failures |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
   std::vector<Cell> cells;
   const auto specs = keySpecs();
@@ -163,8 +171,9 @@ bool runSignBench(const BenchOptions& o) {
     if (std::find(o.keyTypes.begin(), o.keyTypes.end(), spec.name) == o.keyTypes.end()) continue;
     if (!benchKey(o, mock, module, spec, cells)) return false;
   }
-  std::printf("\nWhere the time goes (module / bare): CPU of the client process and of the mock "
-              "per signature, client context switches per signature, median latency.\n\n");
+  std::printf(
+      "\nWhere the time goes (module / bare): CPU of the client process and of the mock "
+      "per signature, client context switches per signature, median latency.\n\n");
   std::printf("| key | threads | client CPU us | mock CPU us | switches | p50 us |\n");
   std::printf("|---|---|---|---|---|---|\n");
   for (const auto& c : cells) printCosts(c);
@@ -182,9 +191,9 @@ __attribute__((noinline)) bool p11nethsm_bench_module_sign(
   return module->sign(session, key, mechanism, *input, *signature);
 }
 __attribute__((noinline)) bool p11nethsm_bench_bare_sign(p11nethsm::bench::HttpClient* client,
-                                                        const std::string* url,
-                                                        const std::string* body,
-                                                        const std::string* auth) {
+                                                         const std::string* url,
+                                                         const std::string* body,
+                                                         const std::string* auth) {
   return client->request("POST", *url, *body, *auth).status == 200;
 }
 }
@@ -214,12 +223,14 @@ bool runSignProfile(const BenchOptions& o) {
     auto sysSeconds = [] {
       rusage usage{};
       getrusage(RUSAGE_SELF, &usage);
-      return static_cast<double>(usage.ru_stime.tv_sec) + static_cast<double>(usage.ru_stime.tv_usec) / 1e6;
+      return static_cast<double>(usage.ru_stime.tv_sec) +
+             static_cast<double>(usage.ru_stime.tv_usec) / 1e6;
     };
     const double sys0 = sysSeconds();
     const double start = processCpuSeconds();
     for (unsigned long i = 0; i < o.profileOps; ++i)
-      failed += !p11nethsm_bench_module_sign(&module, session, key, spec.mechanism, &spec.input, &signature);
+      failed += !p11nethsm_bench_module_sign(&module, session, key, spec.mechanism, &spec.input,
+                                             &signature);
     const double middle = processCpuSeconds();
     const double sys1 = sysSeconds();
     for (unsigned long i = 0; i < o.profileOps; ++i)
@@ -231,10 +242,11 @@ bool runSignProfile(const BenchOptions& o) {
                 1e6 * (sys2 - sys1) / static_cast<double>(o.profileOps));
     module.closeSession(session);
     const double ops = static_cast<double>(o.profileOps);
-    std::printf("profile: %s %lu module and %lu bare signatures, %lu failed; client CPU per "
-                "signature %.1f us module, %.1f us bare\n",
-                spec.name, o.profileOps, o.profileOps, failed, 1e6 * (middle - start) / ops,
-                1e6 * (end - middle) / ops);
+    std::printf(
+        "profile: %s %lu module and %lu bare signatures, %lu failed; client CPU per "
+        "signature %.1f us module, %.1f us bare\n",
+        spec.name, o.profileOps, o.profileOps, failed, 1e6 * (middle - start) / ops,
+        1e6 * (end - middle) / ops);
     if (failed != 0) return false;
   }
   return true;

@@ -62,8 +62,10 @@ void signLoop(CK_FUNCTION_LIST_PTR p, CK_SLOT_ID slot, CK_OBJECT_HANDLE key, con
     CK_ULONG len = sizeof sig;
     CK_RV rv = p->C_SignInit(s, &m, key);
     if (rv == CKR_OK) rv = p->C_Sign(s, digest, sizeof digest, sig, &len);
-    if (rv == CKR_OK && len == 64) signatures.fetch_add(1);
-    else fail(rv == CKR_OK ? CKR_GENERAL_ERROR : rv);
+    if (rv == CKR_OK && len == 64)
+      signatures.fetch_add(1);
+    else
+      fail(rv == CKR_OK ? CKR_GENERAL_ERROR : rv);
     if (first) warm.fetch_add(1);
     first = false;
   }
@@ -74,12 +76,15 @@ void signLoop(CK_FUNCTION_LIST_PTR p, CK_SLOT_ID slot, CK_OBJECT_HANDLE key, con
 
 int main(int argc, char** argv) {
   if (argc != 6 || !std::getenv("P11NETHSM_E2E_PIN")) {
-    std::fprintf(stderr, "usage: P11NETHSM_E2E_PIN=... %s <module.so> <threads> <key-id> "
-                 "<ready-file> <stop-file>\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: P11NETHSM_E2E_PIN=... %s <module.so> <threads> <key-id> "
+                 "<ready-file> <stop-file>\n",
+                 argv[0]);
     return 2;
   }
   void* lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-  auto get = lib ? reinterpret_cast<CK_C_GetFunctionList>(dlsym(lib, "C_GetFunctionList")) : nullptr;
+  auto get =
+      lib ? reinterpret_cast<CK_C_GetFunctionList>(dlsym(lib, "C_GetFunctionList")) : nullptr;
   CK_FUNCTION_LIST_PTR p = nullptr;
   if (!get || get(&p) != CKR_OK || p->C_Initialize(nullptr) != CKR_OK) {
     std::fprintf(stderr, "cannot load and initialize %s\n", argv[1]);
@@ -89,7 +94,8 @@ int main(int argc, char** argv) {
   CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
   std::string pin = std::getenv("P11NETHSM_E2E_PIN");
   if (p->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &s) != CKR_OK ||
-      p->C_Login(s, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(pin.data()), pin.size()) != CKR_OK) {
+      p->C_Login(s, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(pin.data()), pin.size()) !=
+          CKR_OK) {
     std::fprintf(stderr, "login failed\n");
     return 1;
   }
@@ -101,7 +107,8 @@ int main(int argc, char** argv) {
   const unsigned threads = static_cast<unsigned>(std::atoi(argv[2]));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   std::vector<std::thread> pool;
-  for (unsigned i = 0; i < threads; ++i) pool.emplace_back(signLoop, p, slot, key, argv[5], deadline);
+  for (unsigned i = 0; i < threads; ++i)
+    pool.emplace_back(signLoop, p, slot, key, argv[5], deadline);
   while (warm.load() < threads && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   std::ofstream(argv[4]) << "ready\n";

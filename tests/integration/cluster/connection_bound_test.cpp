@@ -60,7 +60,8 @@ TEST(ConnectionBound, AWaiterWhoseTimeRunsOutGetsAClearErrorAndSendsNothing) {
     (void)cluster.send(stalled);  // holds the connection until the fault is cleared
   });
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (hsm->endpointCount(0, "GET /health/state") == 0 && std::chrono::steady_clock::now() < until)
+  while (hsm->endpointCount(0, "GET /health/state") == 0 &&
+         std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polls until it is held
   ASSERT_EQ(hsm->endpointCount(0, "GET /health/state"), 1u);
   const uint64_t before = hsm->counters(0).requests;

@@ -7,10 +7,10 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <thread>
+
 #include "integration/cluster/mock_cluster.hpp"
 #include "transport/exchange.hpp"
-
-#include <thread>
 
 namespace p11nethsm::testing {
 namespace {
@@ -131,7 +131,7 @@ TEST_F(HandlePoolTest, BorrowersBeyondMaxConnectionsWaitUntilTheirDeadline) {
   EXPECT_NE(refused.error().message.find("max_connections"), std::string::npos);
   std::thread giver([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the other caller's work
-    held.reset();                                                 // gives its handle back
+    held.reset();                                                // gives its handle back
   });
   auto waited = pool.borrow(HandlePool::Clock::now() + std::chrono::seconds(10));
   giver.join();

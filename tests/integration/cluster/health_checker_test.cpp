@@ -51,8 +51,8 @@ TEST(HealthChecker, SilentlyDeadInstanceIsNoticedWithoutTraffic) {
   const std::vector<InstanceHealth> working{InstanceHealth::kWorking, InstanceHealth::kWorking};
   ASSERT_TRUE(waitUntil([&] { return cluster.health() == working; }));
   hsm->setInstanceDown(1, true);
-  auto noticed = timeUntil([&] { return cluster.health()[1] == InstanceHealth::kFailed; },
-                           milliseconds(5000));
+  auto noticed =
+      timeUntil([&] { return cluster.health()[1] == InstanceHealth::kFailed; }, milliseconds(5000));
   ASSERT_TRUE(noticed.has_value());
   std::cout << "[ measured ] idle dead instance noticed after " << noticed->count() << " ms\n";
   EXPECT_EQ(cluster.stats().requests, 0u);  // no user call was needed

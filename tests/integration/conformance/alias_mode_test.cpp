@@ -15,7 +15,8 @@ struct AliasRun {
   // Generates a P-256 pair under a name the alias mode ignores, then aliases it.
   void generateAndAlias(const std::string& alias) {
     ASSERT_EQ(p->C_Initialize(nullptr), CKR_OK);
-    ASSERT_EQ(p->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &s), CKR_OK);
+    ASSERT_EQ(p->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &s),
+              CKR_OK);
     Bytes params{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
     std::string ignored = "ignored";
     CK_ATTRIBUTE pubT[] = {{CKA_EC_PARAMS, params.data(), params.size()}};
@@ -24,7 +25,8 @@ struct AliasRun {
     ASSERT_EQ(p->C_GenerateKeyPair(s, &m, pubT, 1, privT, 1, &pub, &priv), CKR_OK);
     CK_BBOOL yes = CK_TRUE;
     // SunPKCS11's P11KeyStore sends CKA_TOKEN with the alias.
-    CK_ATTRIBUTE set[] = {{CKA_TOKEN, &yes, 1}, {CKA_ID, const_cast<char*>(alias.data()), alias.size()}};
+    CK_ATTRIBUTE set[] = {{CKA_TOKEN, &yes, 1},
+                          {CKA_ID, const_cast<char*>(alias.data()), alias.size()}};
     ASSERT_EQ(p->C_SetAttributeValue(s, priv, set, 2), CKR_OK);
   }
 

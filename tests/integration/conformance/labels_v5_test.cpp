@@ -92,7 +92,8 @@ TEST_F(LabelsV5, LongLabelIsKeptWholeAndStoredCut) {
   Bytes id(20);
   for (size_t i = 0; i < id.size(); ++i) id[i] = static_cast<uint8_t>(0xA0 + i);
   std::string label = "relay-" + std::string(46, 'x'), relabel = "relay-" + std::string(46, 'y');
-  CK_ATTRIBUTE idAttr{CKA_ID, id.data(), id.size()}, labelAttr{CKA_LABEL, label.data(), label.size()};
+  CK_ATTRIBUTE idAttr{CKA_ID, id.data(), id.size()},
+      labelAttr{CKA_LABEL, label.data(), label.size()};
   ASSERT_EQ(generate({idAttr, labelAttr}, {idAttr, labelAttr}), CKR_OK);
   const std::string keyId = "0---" + hexEncode(id.data(), id.size(), true);
   EXPECT_EQ(applianceLabel(keyId), label.substr(0, 32));
@@ -122,8 +123,10 @@ TEST_F(LabelsV5, CertificateLabelBecomesTheKeyLabel) {
   Bytes der = selfSignedCertificateDer("A");
   std::string alias = "A";
   CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
-  CK_ATTRIBUTE cert[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_LABEL, alias.data(), alias.size()},
-                         {CKA_ID, alias.data(), alias.size()}, {CKA_VALUE, der.data(), der.size()}};
+  CK_ATTRIBUTE cert[] = {{CKA_CLASS, &cls, sizeof cls},
+                         {CKA_LABEL, alias.data(), alias.size()},
+                         {CKA_ID, alias.data(), alias.size()},
+                         {CKA_VALUE, der.data(), der.size()}};
   CK_OBJECT_HANDLE certHandle;
   ASSERT_EQ(p_->C_CreateObject(s_, cert, 4, &certHandle), CKR_OK);
   EXPECT_EQ(applianceLabel("A"), "A");

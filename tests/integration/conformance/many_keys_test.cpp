@@ -53,8 +53,9 @@ TEST(ManyKeys, FindByIdSendsAtMostTwoRequestsAndListingCompletes) {
   std::vector<CK_OBJECT_HANDLE> all(2 * n + 10);
   ASSERT_EQ(p->C_FindObjects(s, all.data(), all.size(), &count), CKR_OK);
   ASSERT_EQ(p->C_FindObjectsFinal(s), CKR_OK);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - start).count();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
+                .count();
   EXPECT_EQ(count, 2 * n);
   std::printf("many keys: %zu keys, find by ID %llu request(s), full listing %lld ms\n", n,
               static_cast<unsigned long long>(sent), static_cast<long long>(ms));

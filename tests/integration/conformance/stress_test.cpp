@@ -53,8 +53,10 @@ void iteration(CK_FUNCTION_LIST_PTR p, Counters& c, unsigned n) {
     CK_ULONG keyType = 0;
     CK_ATTRIBUTE kt{CKA_KEY_TYPE, &keyType, sizeof keyType};
     check(c, p->C_GetAttributeValue(s, key, &kt, 1));
-    CK_MECHANISM m{keyType == CKK_RSA ? CKM_SHA256_RSA_PKCS
-                   : keyType == CKK_EC ? CKM_ECDSA_SHA256 : CKM_EDDSA, nullptr, 0};
+    CK_MECHANISM m{keyType == CKK_RSA  ? CKM_SHA256_RSA_PKCS
+                   : keyType == CKK_EC ? CKM_ECDSA_SHA256
+                                       : CKM_EDDSA,
+                   nullptr, 0};
     check(c, p->C_SignInit(s, &m, key));
     CK_BYTE data[] = "stress";
     CK_ULONG len = sizeof buf;

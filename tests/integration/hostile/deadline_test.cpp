@@ -43,7 +43,8 @@ TEST_P(DeadlineTest, StalledKeyFetchesOfAListingShareTheBound) {
   server().setHandler([](const HttpRequest& r, const Upstream&) -> std::optional<Reply> {
     if (r.path == apiPath("/keys")) {
       std::string list = "[";
-      for (int i = 0; i < 20; ++i) list += std::string(i ? "," : "") + "{\"id\":\"s" + std::to_string(i) + "\"}";
+      for (int i = 0; i < 20; ++i)
+        list += std::string(i ? "," : "") + "{\"id\":\"s" + std::to_string(i) + "\"}";
       return jsonReply(200, list + "]");
     }
     if (r.path.rfind(apiPath("/keys/s"), 0) == 0) {
@@ -90,8 +91,10 @@ TEST_F(HostileTest, DISABLED_TooManyRequestsWithRetryAfterIsRetriedWithinTheBoun
     first = false;
     const std::string body = "{\"message\":\"Too many requests\"}";
     Reply reply;
-    reply.head = "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
-                 "Retry-After: 1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    reply.head =
+        "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+        "Retry-After: 1\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
     return reply;
   });
   initModule("    timeout_seconds: 5\n");

@@ -33,8 +33,9 @@ TEST_F(FramingTest, TruncatedAnswerIsAnError) {
 TEST_F(FramingTest, ChunkedGarbageIsAnError) {
   server().setHandler(signReply([](const HttpRequest&, const Upstream&) {
     Reply reply;
-    reply.head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                 "Transfer-Encoding: chunked\r\n\r\nzz\r\n{\"signature\":\"AAAA\"}\r\n0\r\n\r\n";
+    reply.head =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\nzz\r\n{\"signature\":\"AAAA\"}\r\n0\r\n\r\n";
     return reply;
   }));
   initModule();

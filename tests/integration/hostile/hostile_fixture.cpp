@@ -89,8 +89,7 @@ void HostileTest::TearDown() {
 void HostileTest::initModule(const std::string& extraSlotYaml, const std::string& extraTopYaml,
                              bool direct) {
   const std::string url = direct ? env_->mock().baseUrl() : server_->baseUrl();
-  const std::string pin =
-      direct ? env_->mock().certificateFingerprint() : server_->fingerprint();
+  const std::string pin = direct ? env_->mock().certificateFingerprint() : server_->fingerprint();
   std::ofstream out(configPath_, std::ios::trunc);
   out << "log_level: trace\nlog_file: \"" << logPath_ << "\"\n" << extraTopYaml;
   out << "slots:\n  - label: \"Hostile\"\n"
@@ -207,9 +206,7 @@ void HostileTest::checkLogHasNoSecrets() {
   EXPECT_EQ(log.find("Authorization"), std::string::npos);
 }
 
-void resetPeakRss() {
-  std::ofstream("/proc/self/clear_refs") << "5";
-}
+void resetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
 size_t peakRssBytes() {
   std::ifstream in("/proc/self/status");

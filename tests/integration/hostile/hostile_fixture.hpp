@@ -47,8 +47,8 @@ class HostileTest : public ::testing::Test {
 
   // OpenSSL check of `sig` over `data` with the mock's public key of `keyId`:
   // CKM_ECDSA (data = digest, sig = r||s), CKM_EDDSA, CKM_SHA256_RSA_PKCS.
-  bool verifiesWithMockKey(const std::string& keyId, CK_MECHANISM_TYPE mechanism,
-                           const Bytes& data, const Bytes& sig);
+  bool verifiesWithMockKey(const std::string& keyId, CK_MECHANISM_TYPE mechanism, const Bytes& data,
+                           const Bytes& sig);
   // The mock's GET /keys/{id} body (to tamper with).
   std::string mockKeyJson(const std::string& keyId);
 

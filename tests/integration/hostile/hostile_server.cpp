@@ -20,13 +20,20 @@ constexpr size_t kFillChunk = 64 * 1024;
 
 std::string reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 404: return "Not Found";
-    case 414: return "URI Too Long";
-    case 429: return "Too Many Requests";
-    default: return status >= 500 ? "Server Error" : "Status";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 404:
+      return "Not Found";
+    case 414:
+      return "URI Too Long";
+    case 429:
+      return "Too Many Requests";
+    default:
+      return status >= 500 ? "Server Error" : "Status";
   }
 }
 
@@ -67,8 +74,8 @@ std::optional<HttpRequest> readRequest(SSL* ssl, std::string& buffer) {
   request.path = first.substr(sp1 + 1, sp2 - sp1 - 1);
   for (size_t pos = lineEnd; pos != std::string::npos && pos < head.size();) {
     size_t next = head.find("\r\n", pos + 2);
-    std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos
-                                                                     : next - pos - 2);
+    std::string line =
+        head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
     size_t colon = line.find(':');
     if (colon != std::string::npos) {
       std::string value = line.substr(colon + 1);
@@ -248,8 +255,7 @@ void HostileServer::serve(int fd) {
   SSL* ssl = nullptr;
   if (handshakeStall_) {
     holdUntilStop();
-  } else if ((ssl = SSL_new(ctx_)) != nullptr && SSL_set_fd(ssl, fd) == 1 &&
-             SSL_accept(ssl) == 1) {
+  } else if ((ssl = SSL_new(ctx_)) != nullptr && SSL_set_fd(ssl, fd) == 1 && SSL_accept(ssl) == 1) {
     std::string buffer;
     const Upstream upstream = [this](const HttpRequest& r) {
       return fetchFrom(upstreamHost_, upstreamPort_, r);

@@ -22,7 +22,7 @@ namespace p11nethsm::hostile {
 
 struct HttpRequest {
   std::string method;
-  std::string path;  // as sent, e.g. "/api/v1/keys/k1/sign"
+  std::string path;                            // as sent, e.g. "/api/v1/keys/k1/sign"
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
 };
@@ -35,12 +35,12 @@ struct HttpResponse {
 
 // What the server writes for one request.
 struct Reply {
-  std::string head;      // written first (usually a whole serialized response)
-  size_t fill = 0;       // then this many copies of fillChar, in 64 KiB writes
+  std::string head;  // written first (usually a whole serialized response)
+  size_t fill = 0;   // then this many copies of fillChar, in 64 KiB writes
   char fillChar = 'A';
-  std::string tail;      // then this
+  std::string tail;                   // then this
   std::chrono::milliseconds drip{0};  // > 0: `head` one byte at a time, this far apart
-  std::string followUp;  // written unasked, followUpDelay after the answer
+  std::string followUp;               // written unasked, followUpDelay after the answer
   std::chrono::milliseconds followUpDelay{0};
   bool close = false;  // close the connection after writing
   bool stall = false;  // write nothing and hold the connection until stop()

@@ -61,8 +61,8 @@ TEST_F(ListingTest, KeyAnswered414IsSkippedNotArgumentsBad) {
 
 TEST_F(ListingTest, UnparseableKeyIsSkipped) {
   for (const std::string& body :
-       {std::string("{\"type\":"), std::string("{\"type\":5,\"mechanisms\":[]}"),
-        std::string("[]"), std::string("{\"type\":\"EC_P256\",\"mechanisms\":\"ECDSA\"}"),
+       {std::string("{\"type\":"), std::string("{\"type\":5,\"mechanisms\":[]}"), std::string("[]"),
+        std::string("{\"type\":\"EC_P256\",\"mechanisms\":\"ECDSA\"}"),
         std::string("{\"type\":\"EC_P256\",\"mechanisms\":[],\"public\":{\"data\":7}}")}) {
     server().setHandler(listingWith({kP256Key, "bad"}, answer(body)));
     initModule();
@@ -94,16 +94,21 @@ TEST_F(ListingTest, KeysWithBadEcPointsAreSkipped) {
   Bytes offCurve = point;
   offCurve.back() ^= 0x01;
   Bytes p384Sized(97, 0x04);
-  std::vector<json> publics = {json(nullptr), json::object(), json{{"data", nullptr}},
-                               json{{"data", base64Encode(offCurve)}},
-                               json{{"data", base64Encode(Bytes(point.begin(), point.begin() + 33))}},
-                               json{{"data", "AA=="}},  // the point at infinity
-                               json{{"data", base64Encode(p384Sized)}},
-                               json{{"data", ""}}};
+  std::vector<json> publics = {
+      json(nullptr),
+      json::object(),
+      json{{"data", nullptr}},
+      json{{"data", base64Encode(offCurve)}},
+      json{{"data", base64Encode(Bytes(point.begin(), point.begin() + 33))}},
+      json{{"data", "AA=="}},  // the point at infinity
+      json{{"data", base64Encode(p384Sized)}},
+      json{{"data", ""}}};
   for (size_t i = 0; i < publics.size(); ++i) {
     json bad = good;
-    if (publics[i].is_null() && i == 0) bad.erase("public");
-    else bad["public"] = publics[i];
+    if (publics[i].is_null() && i == 0)
+      bad.erase("public");
+    else
+      bad["public"] = publics[i];
     server().setHandler(listingWith({kP256Key, "bad"}, answer(bad.dump())));
     initModule();
     SCOPED_TRACE("case " + std::to_string(i));
@@ -132,10 +137,10 @@ TEST_F(ListingTest, RsaKeysWithImplausibleNumbersAreSkipped) {
   json rsa = json::parse(mockKeyJson(kRsaKey));
   const std::string n = rsa["public"]["modulus"].get<std::string>();
   std::vector<std::pair<std::string, std::string>> cases = {
-      {"AQ==", "AQAB"},                      // a 1-bit modulus
-      {n, ""},                               // empty exponent
-      {n, "AQAA"},                           // even exponent
-      {n, "AQ=="},                           // exponent 1
+      {"AQ==", "AQAB"},                            // a 1-bit modulus
+      {n, ""},                                     // empty exponent
+      {n, "AQAA"},                                 // even exponent
+      {n, "AQ=="},                                 // exponent 1
       {base64Encode(Bytes(12500, 0xC3)), "AQAB"},  // 100,000-bit modulus
       {base64Encode(Bytes(64, 0xC3)), "AQAB"},     // 512 bits, below the floor
   };

@@ -14,9 +14,8 @@ const Bytes kDigestB(32, 0xB2);
 std::string signPath(const std::string& keyId) { return apiPath("/keys/" + keyId + "/sign"); }
 
 Handler rawSignBody(const std::string& keyId, const std::string& body) {
-  return onPath(signPath(keyId), [body](const HttpRequest&, const Upstream&) {
-    return jsonReply(200, body);
-  });
+  return onPath(signPath(keyId),
+                [body](const HttpRequest&, const Upstream&) { return jsonReply(200, body); });
 }
 
 // Answers POST /keys/<keyId>/sign with {"signature": base64(sig)}.
@@ -99,7 +98,8 @@ TEST_F(SignatureTest, EcdsaSignatureWithRAndSZeroIsDeviceError) {
 TEST_F(SignatureTest, EcdsaSignatureOutsideTheGroupOrderIsDeviceError) {
   // r = n (P-256 group order), s = 1; then r = 1, s = -1.
   const std::string n = "00ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";
-  for (const std::string& der : {"3026022100" + n.substr(2) + "020101", std::string("30060201010201ff")}) {
+  for (const std::string& der :
+       {"3026022100" + n.substr(2) + "020101", std::string("30060201010201ff")}) {
     server().setHandler(signatureAnswer(kP256Key, hex(der)));
     initModule();
     Bytes sig;
@@ -169,8 +169,8 @@ TEST_F(SignatureTest, MalformedSignBodiesAreDeviceError) {
 TEST_F(SignatureTest, DecryptOutputLongerThanTheKeyAllowsIsDeviceError) {
   server().setHandler(onPath(apiPath(std::string("/keys/") + kRsaKey + "/decrypt"),
                              [](const HttpRequest&, const Upstream&) {
-                               return jsonReply(200, "{\"decrypted\":\"" +
-                                                         base64Encode(Bytes(250, 7)) + "\"}");
+                               return jsonReply(
+                                   200, "{\"decrypted\":\"" + base64Encode(Bytes(250, 7)) + "\"}");
                              }));
   initModule();
   CK_OBJECT_HANDLE key = keyObject(kRsaKey);

@@ -64,7 +64,8 @@ TEST_F(HostileTest, OneVerificationCostsMicroseconds) {
     const Bytes input(32, 5);
     Bytes sig;
     ASSERT_EQ(sign(key, mechanism, input, sig), CKR_OK);
-    auto pub = mech::publicKeyFromDer(attribute(keyObject(id, CKO_PUBLIC_KEY), CKA_PUBLIC_KEY_INFO));
+    auto pub =
+        mech::publicKeyFromDer(attribute(keyObject(id, CKO_PUBLIC_KEY), CKA_PUBLIC_KEY_INFO));
     ASSERT_TRUE(pub);
     mech::SignatureScheme scheme;
     scheme.kind = kind;

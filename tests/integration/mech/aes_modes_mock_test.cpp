@@ -26,7 +26,8 @@ Bytes random(size_t n) {
 
 Result<Bytes> seal(const KeyView& key, const Bytes& plain, bool threads) {
   GcmMechanism m(random(12), {}, 16);
-  auto op = createOperation(OperationKind::kEncrypt, m.mechanism, key, mockClient(), nethsm::capabilitiesOf({4, 0}), threads);
+  auto op = createOperation(OperationKind::kEncrypt, m.mechanism, key, mockClient(),
+                            nethsm::capabilitiesOf({4, 0}), threads);
   if (!op) return op.error();
   return (*op)->single(plain);
 }
@@ -50,10 +51,11 @@ SealCost timeSeals(const KeyView& key, size_t bytes, int rounds, bool threads) {
 }
 
 void report(const char* what, size_t bytes, int rounds, const SealCost& c) {
-  std::printf("BENCH aes-gcm seal %zu B %s: %.2f ms per seal, %llu encrypt requests per seal, "
-              "%llu TLS handshakes in %d seals\n",
-              bytes, what, c.ms, static_cast<unsigned long long>(c.encrypts),
-              static_cast<unsigned long long>(c.handshakes), rounds);
+  std::printf(
+      "BENCH aes-gcm seal %zu B %s: %.2f ms per seal, %llu encrypt requests per seal, "
+      "%llu TLS handshakes in %d seals\n",
+      bytes, what, c.ms, static_cast<unsigned long long>(c.encrypts),
+      static_cast<unsigned long long>(c.handshakes), rounds);
 }
 
 TEST(AesGcmOnMock, SixtyFourByteSealCostsSixEncryptRequests) {

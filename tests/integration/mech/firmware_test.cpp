@@ -15,7 +15,8 @@ namespace {
 class AdminAndOperator final : public nethsm::CredentialSource {
  public:
   std::optional<transport::BasicAuth> credentialsFor(nethsm::Role role) const override {
-    if (role == nethsm::Role::kAdministrator) return transport::BasicAuth{"admin", SecretString("adminPassphrase")};
+    if (role == nethsm::Role::kAdministrator)
+      return transport::BasicAuth{"admin", SecretString("adminPassphrase")};
     return transport::BasicAuth{"operator", SecretString("operatorPassphrase")};
   }
 };

@@ -8,15 +8,15 @@
 
 #include <memory>
 
-#include "unit/mech/bn_param.hpp"
 #include "mech/ec_curve.hpp"
 #include "mech/hash.hpp"
 #include "mech/keygen.hpp"
 #include "mech/public_key.hpp"
 #include "mech/registry.hpp"
 #include "mock_environment.hpp"
-#include "unit/mech/test_keys.hpp"
+#include "unit/mech/bn_param.hpp"
 #include "unit/mech/template_builder.hpp"
+#include "unit/mech/test_keys.hpp"
 
 namespace p11nethsm::mech::test {
 namespace {
@@ -52,19 +52,20 @@ class MechAgainstMock : public testing::Test {
   }
 
   // Through createOperation, the entry point core uses.
-  static Result<Bytes> run(OperationKind kind, const CK_MECHANISM& m, const KeyView& key, const Bytes& in,
-                           size_t chunk = 0) {
+  static Result<Bytes> run(OperationKind kind, const CK_MECHANISM& m, const KeyView& key,
+                           const Bytes& in, size_t chunk = 0) {
     auto op = createOperation(kind, m, key, mockClient(), nethsm::capabilitiesOf({4, 0}));
     if (!op) return op.error();
     return driveOperation(**op, in, chunk);
   }
 
-  static Status verify(const CK_MECHANISM& m, const KeyView& key, const Bytes& data, const Bytes& sig) {
-    auto op = createOperation(OperationKind::kVerify, m, key, mockClient(), nethsm::capabilitiesOf({4, 0}));
+  static Status verify(const CK_MECHANISM& m, const KeyView& key, const Bytes& data,
+                       const Bytes& sig) {
+    auto op = createOperation(OperationKind::kVerify, m, key, mockClient(),
+                              nethsm::capabilitiesOf({4, 0}));
     if (!op) return op.error();
     return (*op)->verify(data, sig);
   }
-
 };
 
 TEST_F(MechAgainstMock, RsaSignaturesVerifyWithOpenSsl) {
@@ -73,7 +74,8 @@ TEST_F(MechAgainstMock, RsaSignaturesVerifyWithOpenSsl) {
   ASSERT_EQ(v.publicKeyDer, *publicKeyToDer(key.get()));
   Bytes data = random(1000);
   CK_RSA_PKCS_PSS_PARAMS pss{CKM_SHA256, CKG_MGF1_SHA256, 32};
-  CK_MECHANISM mechs[] = {{CKM_SHA256_RSA_PKCS, nullptr, 0}, {CKM_SHA256_RSA_PKCS_PSS, &pss, sizeof pss}};
+  CK_MECHANISM mechs[] = {{CKM_SHA256_RSA_PKCS, nullptr, 0},
+                          {CKM_SHA256_RSA_PKCS_PSS, &pss, sizeof pss}};
   for (const auto& m : mechs) {
     auto sig = run(OperationKind::kSign, m, v, data, 100);
     ASSERT_TRUE(sig) << sig.error().message;
@@ -118,16 +120,22 @@ TEST_F(MechAgainstMock, RsaDecryptOfOpenSslCiphertexts) {
 }
 
 TEST_F(MechAgainstMock, GeneratedEcAndEdKeysSignAndVerify) {
-  struct { nethsm::KeyType type; CK_MECHANISM_TYPE mech; } cases[] = {
-      {nethsm::KeyType::kEcP256, CKM_ECDSA_SHA256}, {nethsm::KeyType::kEcP384, CKM_ECDSA_SHA384},
-      {nethsm::KeyType::kEcP521, CKM_ECDSA_SHA512}, {nethsm::KeyType::kEcP256K1, CKM_ECDSA_SHA256},
-      {nethsm::KeyType::kBrainpoolP256, CKM_ECDSA_SHA256},
-      {nethsm::KeyType::kBrainpoolP512, CKM_ECDSA_SHA512}, {nethsm::KeyType::kCurve25519, CKM_EDDSA}};
+  struct {
+    nethsm::KeyType type;
+    CK_MECHANISM_TYPE mech;
+  } cases[] = {{nethsm::KeyType::kEcP256, CKM_ECDSA_SHA256},
+               {nethsm::KeyType::kEcP384, CKM_ECDSA_SHA384},
+               {nethsm::KeyType::kEcP521, CKM_ECDSA_SHA512},
+               {nethsm::KeyType::kEcP256K1, CKM_ECDSA_SHA256},
+               {nethsm::KeyType::kBrainpoolP256, CKM_ECDSA_SHA256},
+               {nethsm::KeyType::kBrainpoolP512, CKM_ECDSA_SHA512},
+               {nethsm::KeyType::kCurve25519, CKM_EDDSA}};
   for (const auto& c : cases) {
     nethsm::GenerateKeyRequest req;
     req.type = c.type;
-    req.mechanisms = {c.type == nethsm::KeyType::kCurve25519 ? nethsm::KeyMechanism::kEdDsaSignature
-                                                             : nethsm::KeyMechanism::kEcdsaSignature};
+    req.mechanisms = {c.type == nethsm::KeyType::kCurve25519
+                          ? nethsm::KeyMechanism::kEdDsaSignature
+                          : nethsm::KeyMechanism::kEcdsaSignature};
     auto id = mockClient().generateKey(req);
     ASSERT_TRUE(id) << id.error().message;
     KeyView v = view(*id);

@@ -18,7 +18,8 @@ constexpr const char* kOperatorPass = "operatorPassphrase";
 class Credentials final : public nethsm::CredentialSource {
  public:
   std::optional<transport::BasicAuth> credentialsFor(nethsm::Role role) const override {
-    if (role == nethsm::Role::kAdministrator) return transport::BasicAuth{"admin", SecretString(kAdminPass)};
+    if (role == nethsm::Role::kAdministrator)
+      return transport::BasicAuth{"admin", SecretString(kAdminPass)};
     return transport::BasicAuth{"operator", SecretString(kOperatorPass)};
   }
 };

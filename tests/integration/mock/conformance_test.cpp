@@ -29,7 +29,9 @@ const SpecException kExceptions[] = {
 
 class Conformance : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { spec_ = YAML::LoadFile(std::string(P11NETHSM_OPENAPI_DIR) + "/nethsm-api-v4.0.yaml"); }
+  static void SetUpTestSuite() {
+    spec_ = YAML::LoadFile(std::string(P11NETHSM_OPENAPI_DIR) + "/nethsm-api-v4.0.yaml");
+  }
 
   YAML::Node resolve(YAML::Node node) const {
     while (node["$ref"]) {
@@ -45,13 +47,15 @@ class Conformance : public ::testing::Test {
     std::string type = schema["type"] ? schema["type"].as<std::string>() : "";
     if (type == "object") {
       ASSERT_TRUE(v.is_object()) << where;
-      for (const auto& req : schema["required"]) EXPECT_TRUE(v.contains(req.as<std::string>())) << where << "." << req;
+      for (const auto& req : schema["required"])
+        EXPECT_TRUE(v.contains(req.as<std::string>())) << where << "." << req;
       for (const auto& prop : schema["properties"]) {
         std::string name = prop.first.as<std::string>();
         if (v.contains(name)) checkSchema(prop.second, v[name], where + "." + name);
       }
       if (schema["additionalProperties"] && schema["additionalProperties"].IsMap()) {
-        for (const auto& item : v.items()) checkSchema(schema["additionalProperties"], item.value(), where + "." + item.key());
+        for (const auto& item : v.items())
+          checkSchema(schema["additionalProperties"], item.value(), where + "." + item.key());
       }
     } else if (type == "array") {
       ASSERT_TRUE(v.is_array()) << where;
@@ -60,7 +64,8 @@ class Conformance : public ::testing::Test {
       ASSERT_TRUE(v.is_string()) << where;
       if (schema["enum"]) {
         bool found = false;
-        for (const auto& e : schema["enum"]) found = found || e.as<std::string>() == v.get<std::string>();
+        for (const auto& e : schema["enum"])
+          found = found || e.as<std::string>() == v.get<std::string>();
         EXPECT_TRUE(found) << where << " = " << v;
       }
     } else if (type == "integer") {
@@ -73,8 +78,9 @@ class Conformance : public ::testing::Test {
   }
 
   // Sends one request and checks its status and body against spec path `specPath`.
-  Reply check(Client& c, const std::string& method, const std::string& specPath, const std::string& path,
-              const std::string& body = "", const std::string& type = "application/json") {
+  Reply check(Client& c, const std::string& method, const std::string& specPath,
+              const std::string& path, const std::string& body = "",
+              const std::string& type = "application/json") {
     Reply r = c.raw(method, path, body, body.empty() && method != "PUT" ? "" : type);
     std::string m = method;
     for (auto& ch : m) ch = static_cast<char>(std::tolower(ch));
@@ -90,7 +96,8 @@ class Conformance : public ::testing::Test {
           exceptionsSeen_.insert(e.name);
         }
       }
-      EXPECT_TRUE(named) << method << " " << path << " answered " << r.status << ", not in the spec";
+      EXPECT_TRUE(named) << method << " " << path << " answered " << r.status
+                         << ", not in the spec";
       return r;
     }
     YAML::Node schema = resp["content"]["application/json"]["schema"];
@@ -113,19 +120,27 @@ TEST_F(Conformance, EveryServedOperationAnswersWhatTheSpecLists) {
   check(c, "GET", "/health/alive", "/health/alive");
   check(c, "GET", "/health/ready", "/health/ready");
   check(c, "GET", "/keys", "/keys");  // 412
-  check(c, "POST", "/provision", "/provision", R"({"unlockPassphrase":"unlockunlock","adminPassphrase":"adminadmin1","systemTime":"2024-01-01T00:00:00Z"})");
+  check(
+      c, "POST", "/provision", "/provision",
+      R"({"unlockPassphrase":"unlockunlock","adminPassphrase":"adminadmin1","systemTime":"2024-01-01T00:00:00Z"})");
   check(c, "POST", "/provision", "/provision", "{}");  // 412 now
   c.admin();
-  check(c, "PUT", "/users/{UserID}", "/users/operator", R"({"realName":"O","role":"Operator","passphrase":"operator-pass"})");
-  check(c, "POST", "/users", "/users", R"({"realName":"M","role":"Metrics","passphrase":"metrics-pass"})");
+  check(c, "PUT", "/users/{UserID}", "/users/operator",
+        R"({"realName":"O","role":"Operator","passphrase":"operator-pass"})");
+  check(c, "POST", "/users", "/users",
+        R"({"realName":"M","role":"Metrics","passphrase":"metrics-pass"})");
   check(c, "GET", "/users", "/users");
   check(c, "GET", "/users/{UserID}", "/users/operator");
   check(c, "GET", "/users/{UserID}", "/users/nobody");
   check(c, "PUT", "/users/{UserID}/tags/{Tag}", "/users/operator/tags/t1");
   check(c, "GET", "/users/{UserID}/tags", "/users/operator/tags");
-  check(c, "POST", "/keys/generate", "/keys/generate", R"({"type":"RSA","length":2048,"id":"r","mechanisms":["RSA_Signature_PKCS1","RSA_Decryption_PKCS1"]})");
-  check(c, "POST", "/keys/generate", "/keys/generate", R"({"type":"EC_P256","id":"e","mechanisms":["ECDSA_Signature"]})");
-  check(c, "POST", "/keys/generate", "/keys/generate", R"({"type":"Generic","length":128,"id":"g","mechanisms":["AES_Encryption_CBC"]})");
+  check(
+      c, "POST", "/keys/generate", "/keys/generate",
+      R"({"type":"RSA","length":2048,"id":"r","mechanisms":["RSA_Signature_PKCS1","RSA_Decryption_PKCS1"]})");
+  check(c, "POST", "/keys/generate", "/keys/generate",
+        R"({"type":"EC_P256","id":"e","mechanisms":["ECDSA_Signature"]})");
+  check(c, "POST", "/keys/generate", "/keys/generate",
+        R"({"type":"Generic","length":128,"id":"g","mechanisms":["AES_Encryption_CBC"]})");
   check(c, "POST", "/keys/generate", "/keys/generate", R"({"type":"Nope","mechanisms":[]})");
   check(c, "GET", "/keys", "/keys");
   check(c, "GET", "/keys/{KeyPrefix}*", "/keys/e*");
@@ -135,13 +150,18 @@ TEST_F(Conformance, EveryServedOperationAnswersWhatTheSpecLists) {
   check(c, "GET", "/keys/{KeyID}/public.pem", "/keys/e/public.pem");
   check(c, "POST", "/keys/{KeyID}/csr.pem", "/keys/e/csr.pem", R"({"commonName":"x"})");
   check(c, "PUT", "/keys/{KeyID}/cert", "/keys/e/cert", "bytes", "application/octet-stream");
-  check(c, "PUT", "/keys/{KeyID}/cert", "/keys/e/cert", "bytes", "application/octet-stream");  // 409
+  check(c, "PUT", "/keys/{KeyID}/cert", "/keys/e/cert", "bytes",
+        "application/octet-stream");  // 409
   check(c, "GET", "/keys/{KeyID}/cert", "/keys/e/cert");
   check(c, "DELETE", "/keys/{KeyID}/cert", "/keys/e/cert");
   check(c, "PUT", "/keys/{KeyID}/restrictions/tags/{Tag}", "/keys/e/restrictions/tags/t1");
   check(c, "DELETE", "/keys/{KeyID}/restrictions/tags/{Tag}", "/keys/e/restrictions/tags/t1");
-  check(c, "PUT", "/keys/{KeyID}", "/keys/imp", R"({"type":"Generic","mechanisms":["AES_Encryption_CBC"],"private":{"data":"AAECAwQFBgcICQoLDA0ODw=="}})");
-  Reply dup = check(c, "PUT", "/keys/{KeyID}", "/keys/imp", R"({"type":"Generic","mechanisms":["AES_Encryption_CBC"],"private":{"data":"AAECAwQFBgcICQoLDA0ODw=="}})");
+  check(
+      c, "PUT", "/keys/{KeyID}", "/keys/imp",
+      R"({"type":"Generic","mechanisms":["AES_Encryption_CBC"],"private":{"data":"AAECAwQFBgcICQoLDA0ODw=="}})");
+  Reply dup = check(
+      c, "PUT", "/keys/{KeyID}", "/keys/imp",
+      R"({"type":"Generic","mechanisms":["AES_Encryption_CBC"],"private":{"data":"AAECAwQFBgcICQoLDA0ODw=="}})");
   // The spec lists 409 for an existing ID; the firmware answers 400 (and so does the mock).
   EXPECT_TRUE(spec_["paths"]["/keys/{KeyID}"]["put"]["responses"]["409"]);
   if (dup.status == 400) exceptionsSeen_.insert("ImportExistingKeyIdIs400Not409");
@@ -150,10 +170,13 @@ TEST_F(Conformance, EveryServedOperationAnswersWhatTheSpecLists) {
   check(c, "GET", "/namespaces", "/namespaces");
   check(c, "PUT", "/namespaces/{NamespaceID}", "/namespaces/ns1");
   c.op();
-  check(c, "POST", "/keys/{KeyID}/sign", "/keys/e/sign", R"({"mode":"ECDSA","message":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="})");
+  check(c, "POST", "/keys/{KeyID}/sign", "/keys/e/sign",
+        R"({"mode":"ECDSA","message":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="})");
   check(c, "POST", "/keys/{KeyID}/sign", "/keys/e/sign", R"({"mode":"ECDSA","message":"AAAA"})");
-  check(c, "POST", "/keys/{KeyID}/sign", "/keys/nokey/sign", R"({"mode":"ECDSA","message":"AAAA"})");
-  check(c, "POST", "/keys/{KeyID}/encrypt", "/keys/g/encrypt", R"({"mode":"AES_CBC","message":"AAAAAAAAAAAAAAAAAAAAAA=="})");
+  check(c, "POST", "/keys/{KeyID}/sign", "/keys/nokey/sign",
+        R"({"mode":"ECDSA","message":"AAAA"})");
+  check(c, "POST", "/keys/{KeyID}/encrypt", "/keys/g/encrypt",
+        R"({"mode":"AES_CBC","message":"AAAAAAAAAAAAAAAAAAAAAA=="})");
   check(c, "POST", "/random", "/random", R"({"length":32})");
   check(c, "POST", "/random", "/random", R"({"length":0})");
   check(c, "GET", "/keys/{KeyID}", "/keys/r");
@@ -168,9 +191,10 @@ TEST_F(Conformance, EveryServedOperationAnswersWhatTheSpecLists) {
   c.admin();
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   check(c, "DELETE", "/keys/{KeyID}", "/keys/r");
-  check(c, "GET", "/metrics", "/metrics");  // 403 for an Administrator
+  check(c, "GET", "/metrics", "/metrics");               // 403 for an Administrator
   check(c, "POST", "/system/backup", "/system/backup");  // 403
-  check(c, "PUT", "/config/backup-passphrase", "/config/backup-passphrase", R"({"newPassphrase":"backup-passphrase","currentPassphrase":""})");
+  check(c, "PUT", "/config/backup-passphrase", "/config/backup-passphrase",
+        R"({"newPassphrase":"backup-passphrase","currentPassphrase":""})");
   check(c, "GET", "/config/unattended-boot", "/config/unattended-boot");
   check(c, "PUT", "/config/unattended-boot", "/config/unattended-boot", R"({"status":"off"})");
   check(c, "GET", "/config/logging", "/config/logging");
@@ -182,11 +206,13 @@ TEST_F(Conformance, EveryServedOperationAnswersWhatTheSpecLists) {
   check(c, "POST", "/config/tls/generate", "/config/tls/generate", R"({"type":"EC_P256"})");
   check(c, "DELETE", "/namespaces/{NamespaceID}", "/namespaces/ns1");
   check(c, "DELETE", "/users/{UserID}/tags/{Tag}", "/users/operator/tags/t1");
-  check(c, "POST", "/users/{UserID}/passphrase", "/users/operator/passphrase", R"({"passphrase":"operator-pass2"})");
+  check(c, "POST", "/users/{UserID}/passphrase", "/users/operator/passphrase",
+        R"({"passphrase":"operator-pass2"})");
   check(c, "DELETE", "/users/{UserID}", "/users/operator");
   check(c, "POST", "/lock", "/lock");
   check(c, "POST", "/unlock", "/unlock", R"({"passphrase":"unlockunlock"})");
-  for (const auto& e : kExceptions) EXPECT_EQ(exceptionsSeen_.count(e.name), 1u) << "exception not exercised: " << e.name;
+  for (const auto& e : kExceptions)
+    EXPECT_EQ(exceptionsSeen_.count(e.name), 1u) << "exception not exercised: " << e.name;
 }
 
 }  // namespace

@@ -107,7 +107,11 @@ TEST(MockFaults, ClusterInstancesShareOneStoreButCountApart) {
   ASSERT_EQ(mock->instanceCount(), 3u);
   EXPECT_NE(mock->port(0), mock->port(2));
   Client c0(*mock, 0), c2(*mock, 2);
-  ASSERT_EQ(c0.admin().post("/keys/generate", {{"type", "EC_P256"}, {"mechanisms", {"ECDSA_Signature"}}, {"id", "shared"}}).status, 201);
+  ASSERT_EQ(c0.admin()
+                .post("/keys/generate",
+                      {{"type", "EC_P256"}, {"mechanisms", {"ECDSA_Signature"}}, {"id", "shared"}})
+                .status,
+            201);
   EXPECT_EQ(c2.admin().get("/keys/shared").status, 200);
   EXPECT_EQ(mock->counters(1).requests, 0u);
   EXPECT_EQ(mock->counters(2).requests, 1u);
@@ -146,7 +150,9 @@ TEST(MockFaults, ControlInterfaceAddsFaultsAndReadsCounters) {
   auto mock = startMock();
   ASSERT_TRUE(mock);
   Client c(*mock);
-  EXPECT_EQ(c.raw("POST", "/_mock/fault?kind=status&path=/random&count=1&status=500", "", "").status, 200);
+  EXPECT_EQ(
+      c.raw("POST", "/_mock/fault?kind=status&path=/random&count=1&status=500", "", "").status,
+      200);
   EXPECT_EQ(c.op().post("/random", kRandom).status, 500);
   EXPECT_EQ(c.post("/random", kRandom).status, 200);
   nlohmann::json counters = nlohmann::json::parse(c.get("/_mock/counters").body);
@@ -181,7 +187,12 @@ TEST(MockFaults, StateFileKeepsKeysAcrossRestarts) {
     auto mock = startMock(o);
     ASSERT_TRUE(mock);
     Client c(*mock);
-    ASSERT_EQ(c.admin().post("/keys/generate", {{"type", "Curve25519"}, {"mechanisms", {"EdDSA_Signature"}}, {"id", "kept"}}).status, 201);
+    ASSERT_EQ(
+        c.admin()
+            .post("/keys/generate",
+                  {{"type", "Curve25519"}, {"mechanisms", {"EdDSA_Signature"}}, {"id", "kept"}})
+            .status,
+        201);
   }
   auto again = startMock(o, false);
   ASSERT_TRUE(again);

@@ -32,13 +32,22 @@ TEST(MockFirmware, V30AddsDigestInfoForPkcs1) {
   auto mock = mockWith("3.0");
   ASSERT_TRUE(mock);
   Client c(*mock);
-  ASSERT_EQ(c.admin().post("/keys/generate", {{"type", "RSA"}, {"length", 2048}, {"mechanisms", {"RSA_Signature_PKCS1"}}, {"id", "r"}}).status, 201);
+  ASSERT_EQ(c.admin()
+                .post("/keys/generate", {{"type", "RSA"},
+                                         {"length", 2048},
+                                         {"mechanisms", {"RSA_Signature_PKCS1"}},
+                                         {"id", "r"}})
+                .status,
+            201);
   std::string pem = c.get("/keys/r/public.pem").body;
   Bytes hash = digest(EVP_sha256(), "abc");
   Reply r = c.op().post("/keys/r/sign", {{"mode", "PKCS1"}, {"message", base64Encode(hash)}});
   ASSERT_EQ(r.status, 200);
-  EXPECT_TRUE(verifySignature(pem, hash, *base64Decode(r.json()["signature"].get<std::string>()), RSA_PKCS1_PADDING, EVP_sha256()));
-  EXPECT_EQ(c.post("/keys/r/sign", {{"mode", "PKCS1"}, {"message", base64Encode(Bytes(33, 1))}}).status, 400);
+  EXPECT_TRUE(verifySignature(pem, hash, *base64Decode(r.json()["signature"].get<std::string>()),
+                              RSA_PKCS1_PADDING, EVP_sha256()));
+  EXPECT_EQ(
+      c.post("/keys/r/sign", {{"mode", "PKCS1"}, {"message", base64Encode(Bytes(33, 1))}}).status,
+      400);
   EXPECT_EQ(c.admin().post("/keys/generate", ecKey("EC_P224", "p224")).status, 400);
 }
 
@@ -46,12 +55,20 @@ TEST(MockFirmware, V31PadsTheGivenBytesAgainAndMovesKeys) {
   auto mock = mockWith("3.1");
   ASSERT_TRUE(mock);
   Client c(*mock);
-  ASSERT_EQ(c.admin().post("/keys/generate", {{"type", "RSA"}, {"length", 2048}, {"mechanisms", {"RSA_Signature_PKCS1"}}, {"id", "r"}}).status, 201);
+  ASSERT_EQ(c.admin()
+                .post("/keys/generate", {{"type", "RSA"},
+                                         {"length", 2048},
+                                         {"mechanisms", {"RSA_Signature_PKCS1"}},
+                                         {"id", "r"}})
+                .status,
+            201);
   std::string pem = c.get("/keys/r/public.pem").body;
   Bytes hash = digest(EVP_sha256(), "abc");
   Reply bare = c.op().post("/keys/r/sign", {{"mode", "PKCS1"}, {"message", base64Encode(hash)}});
   ASSERT_EQ(bare.status, 200);  // padded as given: not a valid SHA-256 PKCS#1 signature
-  EXPECT_FALSE(verifySignature(pem, hash, *base64Decode(bare.json()["signature"].get<std::string>()), RSA_PKCS1_PADDING, EVP_sha256()));
+  EXPECT_FALSE(verifySignature(pem, hash,
+                               *base64Decode(bare.json()["signature"].get<std::string>()),
+                               RSA_PKCS1_PADDING, EVP_sha256()));
   EXPECT_EQ(c.admin().post("/keys/r/move", {{"newId", "moved.key"}}).json()["id"], "moved.key");
   EXPECT_EQ(c.get("/keys/r").status, 404);
   EXPECT_EQ(c.get("/keys/mov*").json(), nlohmann::json::parse(R"([{"id":"moved.key"}])"));

@@ -2,17 +2,16 @@
 // A small HTTPS client for the mock tests: one keep-alive httplib connection, Basic
 // auth, JSON helpers, and OpenSSL verification of signatures against public.pem.
 #include <httplib.h>
-
-#include <memory>
-#include <optional>
-#include <string>
-
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 
 #include "codec.hpp"
 #include "mock_nethsm/mock.hpp"
@@ -78,7 +77,9 @@ class Client {
   }
 
  private:
-  static std::string full(const std::string& path) { return path.rfind("/_mock", 0) == 0 ? path : "/api/v1" + path; }
+  static std::string full(const std::string& path) {
+    return path.rfind("/_mock", 0) == 0 ? path : "/api/v1" + path;
+  }
   httplib::Headers prep(httplib::Headers h) {
     if (anon_) h.erase("Authorization");
     return h;
@@ -125,7 +126,8 @@ inline bool verifySignature(const std::string& pem, const Bytes& data, const Byt
     if (ok && padding != 0) ok = EVP_PKEY_CTX_set_rsa_padding(ctx, padding) == 1;
     if (ok && md != nullptr) {
       ok = EVP_PKEY_CTX_set_signature_md(ctx, md) == 1 &&
-           (padding != RSA_PKCS1_PSS_PADDING || EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) == 1);
+           (padding != RSA_PKCS1_PSS_PADDING ||
+            EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) == 1);
     }
     ok = ok && EVP_PKEY_verify(ctx, sig.data(), sig.size(), data.data(), data.size()) == 1;
     EVP_PKEY_CTX_free(ctx);

@@ -12,8 +12,8 @@
 namespace p11nethsm::mock::testing {
 namespace {
 
-double signsPerSecond(MockNetHsm& mock, const std::string& key, const std::string& mode, size_t inputLen,
-                      int threads, std::chrono::seconds duration) {
+double signsPerSecond(MockNetHsm& mock, const std::string& key, const std::string& mode,
+                      size_t inputLen, int threads, std::chrono::seconds duration) {
   std::atomic<uint64_t> done{0}, failed{0};
   nlohmann::json body{{"mode", mode}, {"message", base64Encode(Bytes(inputLen, 5))}};
   auto until = std::chrono::steady_clock::now() + duration;
@@ -38,8 +38,10 @@ TEST(MockBench, DISABLED_SignThroughput) {
   auto mock = startMock(o);
   ASSERT_TRUE(mock);
   Client admin(*mock);
-  admin.admin().post("/keys/generate", {{"type", "Curve25519"}, {"mechanisms", {"EdDSA_Signature"}}, {"id", "ed"}});
-  admin.post("/keys/generate", {{"type", "EC_P256"}, {"mechanisms", {"ECDSA_Signature"}}, {"id", "p256"}});
+  admin.admin().post("/keys/generate",
+                     {{"type", "Curve25519"}, {"mechanisms", {"EdDSA_Signature"}}, {"id", "ed"}});
+  admin.post("/keys/generate",
+             {{"type", "EC_P256"}, {"mechanisms", {"ECDSA_Signature"}}, {"id", "p256"}});
   for (int threads : {1, 8}) {
     double ed = signsPerSecond(*mock, "ed", "EdDSA", 32, threads, std::chrono::seconds(3));
     double p256 = signsPerSecond(*mock, "p256", "ECDSA", 32, threads, std::chrono::seconds(3));

@@ -24,7 +24,8 @@ const std::string kInst = "    instances:\n      - url: https://h/api/v1\n";
 
 std::vector<BadCase> badCases() {
   return {
-      {"InvalidYaml", "slots: [\n  - label: A\n  foo: : :\n", "test.conf:2:3: not valid YAML: illegal block entry"},
+      {"InvalidYaml", "slots: [\n  - label: A\n  foo: : :\n",
+       "test.conf:2:3: not valid YAML: illegal block entry"},
       {"TopLevelIsAList", "- a\n- b\n", "test.conf:1:1: expected a map of options, found a list"},
       {"TopLevelIsAScalar", "hello\n", "test.conf:1:1: expected a map of options, found a single"},
       {"NonScalarKey", "? [a, b]\n: 1\n" + minimalSlot(), "a key must be a plain name"},
@@ -53,11 +54,11 @@ std::vector<BadCase> badCases() {
        "slots[0].operator: required key 'username' is missing"},
       {"UsernameEmpty", slotWith("    administrator:\n      username: \"\"\n" + kInst),
        "test.conf:4:7: slots[0].administrator.username: the username is empty"},
-      {"PasswordIsAList", slotWith("    operator:\n      username: op\n      password: [s3cr3t]\n" +
-                                   kInst),
+      {"PasswordIsAList",
+       slotWith("    operator:\n      username: op\n      password: [s3cr3t]\n" + kInst),
        "test.conf:5:7: slots[0].operator.password: expected a password, found a list"},
-      {"EnvWithoutName", slotWith("    operator:\n      username: op\n      password: \"env:\"\n" +
-                                  kInst),
+      {"EnvWithoutName",
+       slotWith("    operator:\n      username: op\n      password: \"env:\"\n" + kInst),
        "slots[0].operator.password: env: needs a variable name"},
       {"EnvVariableUnset",
        slotWith("    operator:\n      username: op\n      password: env:P11NETHSM_SURELY_UNSET\n" +
@@ -93,28 +94,34 @@ std::vector<BadCase> badCases() {
        "slots[0].instances[0].url: credentials in the url are not allowed"},
       {"FingerprintShort",
        slotWith(kOp + "    instances:\n      - url: https://h/api/v1\n"
-                "        sha256_fingerprints: [\"AA:BB\"]\n"),
+                      "        sha256_fingerprints: [\"AA:BB\"]\n"),
        "test.conf:7:31: slots[0].instances[0].sha256_fingerprints[0]: expected a SHA-256 "
        "fingerprint: 32 bytes as 64 hex digits"},
       {"FingerprintNotHex",
-       slotWith(kOp + "    instances:\n      - url: https://h/api/v1\n"
-                "        sha256_fingerprints:\n          - " + std::string(63, 'a') + "g\n"),
+       slotWith(kOp +
+                "    instances:\n      - url: https://h/api/v1\n"
+                "        sha256_fingerprints:\n          - " +
+                std::string(63, 'a') + "g\n"),
        "slots[0].instances[0].sha256_fingerprints[0]: expected a SHA-256 fingerprint"},
       {"FingerprintOddDigits",
-       slotWith(kOp + "    instances:\n      - url: https://h/api/v1\n"
-                "        sha256_fingerprints:\n          - " + std::string(65, 'a') + "\n"),
+       slotWith(kOp +
+                "    instances:\n      - url: https://h/api/v1\n"
+                "        sha256_fingerprints:\n          - " +
+                std::string(65, 'a') + "\n"),
        "sha256_fingerprints[0]: expected a SHA-256 fingerprint"},
       {"FingerprintsNotAList",
-       slotWith(kOp + "    instances:\n      - url: https://h/api/v1\n"
-                "        sha256_fingerprints: " + std::string(64, 'a') + "\n"),
+       slotWith(kOp +
+                "    instances:\n      - url: https://h/api/v1\n"
+                "        sha256_fingerprints: " +
+                std::string(64, 'a') + "\n"),
        "slots[0].instances[0].sha256_fingerprints: expected a list of fingerprints"},
       {"FingerprintIsAMap",
        slotWith(kOp + "    instances:\n      - url: https://h/api/v1\n"
-                "        sha256_fingerprints:\n          - {a: b}\n"),
+                      "        sha256_fingerprints:\n          - {a: b}\n"),
        "sha256_fingerprints[0]: expected a string, found a map"},
       {"CaFileMissing",
        slotWith(kOp + "    instances:\n      - url: https://h/api/v1\n"
-                "        ca_file: /nonexistent/p11nethsm-ca.pem\n"),
+                      "        ca_file: /nonexistent/p11nethsm-ca.pem\n"),
        "test.conf:7:9: slots[0].instances[0].ca_file: cannot read ca_file "
        "'/nonexistent/p11nethsm-ca.pem': No such file or directory"},
       {"CaFileEmpty",
@@ -146,7 +153,8 @@ std::vector<BadCase> badCases() {
        "slots[0].retries.delay_seconds: expected a whole number from 0 to 86400"},
       {"KeepaliveTimeZero", minimalSlot("    tcp_keepalive:\n      time_seconds: 0\n"),
        "slots[0].tcp_keepalive.time_seconds: expected a whole number from 1 to 32767"},
-      {"KeepaliveIntervalTooBig", minimalSlot("    tcp_keepalive:\n      interval_seconds: 40000\n"),
+      {"KeepaliveIntervalTooBig",
+       minimalSlot("    tcp_keepalive:\n      interval_seconds: 40000\n"),
        "slots[0].tcp_keepalive.interval_seconds: expected a whole number from 1 to 32767"},
       {"KeepaliveRetriesTooBig", minimalSlot("    tcp_keepalive:\n      retries: 128\n"),
        "slots[0].tcp_keepalive.retries: expected a whole number from 1 to 127"},
@@ -171,8 +179,10 @@ std::vector<BadCase> badCases() {
       {"LogLevelUnknown", "log_level: verbose\n" + minimalSlot(),
        "test.conf:1:1: log_level: unknown log level 'verbose' (use Trace, Debug, Info, Warn, "
        "Error or Off)"},
-      {"LogFileEmpty", "log_file: \"\"\n" + minimalSlot(), "test.conf:1:1: log_file: the value is empty"},
-      {"SyslogSocketEmpty", "syslog_socket: ''\n" + minimalSlot(), "syslog_socket: the value is empty"},
+      {"LogFileEmpty", "log_file: \"\"\n" + minimalSlot(),
+       "test.conf:1:1: log_file: the value is empty"},
+      {"SyslogSocketEmpty", "syslog_socket: ''\n" + minimalSlot(),
+       "syslog_socket: the value is empty"},
       {"SyslogUdpNotAMap", "syslog_udp: 127.0.0.1:514\n" + minimalSlot(),
        "syslog_udp: expected a map of options"},
       {"SyslogUdpNoTo", "syslog_udp:\n  from_addr: 127.0.0.1:1\n" + minimalSlot(),
@@ -183,16 +193,19 @@ std::vector<BadCase> badCases() {
        "syslog_udp.to_addr: expected host:port"},
       {"SyslogUdpToPortTooBig", "syslog_udp:\n  to_addr: 127.0.0.1:70000\n" + minimalSlot(),
        "syslog_udp.to_addr: expected host:port"},
-      {"SyslogUdpFromBad", "syslog_udp:\n  to_addr: 127.0.0.1:514\n  from_addr: x:y\n" +
-                               minimalSlot(),
+      {"SyslogUdpFromBad",
+       "syslog_udp:\n  to_addr: 127.0.0.1:514\n  from_addr: x:y\n" + minimalSlot(),
        "test.conf:3:3: syslog_udp.from_addr: expected host:port"},
-      {"SyslogTcpNoPort", "syslog_tcp: localhost\n" + minimalSlot(), "syslog_tcp: expected host:port"},
+      {"SyslogTcpNoPort", "syslog_tcp: localhost\n" + minimalSlot(),
+       "syslog_tcp: expected host:port"},
       {"SyslogTcpBareIpv6", "syslog_tcp: \"::1:601\"\n" + minimalSlot(),
        "syslog_tcp: expected host:port (IPv6 as [address]:port)"},
-      {"SyslogHostnameEmpty", "syslog_hostname: ''\n" + minimalSlot(), "syslog_hostname: the value is empty"},
+      {"SyslogHostnameEmpty", "syslog_hostname: ''\n" + minimalSlot(),
+       "syslog_hostname: the value is empty"},
       {"SyslogProcessIsAMap", "syslog_process: {a: b}\n" + minimalSlot(),
        "syslog_process: expected a string, found a map"},
-      {"SyslogPidText", "syslog_pid: me\n" + minimalSlot(), "test.conf:1:1: syslog_pid: expected a whole number"},
+      {"SyslogPidText", "syslog_pid: me\n" + minimalSlot(),
+       "test.conf:1:1: syslog_pid: expected a whole number"},
       {"SyslogFacilityIsAList", "syslog_facility: [user]\n" + minimalSlot(),
        "syslog_facility: expected a string, found a list"},
       {"SetAttributeValueNotBool", "enable_set_attribute_value: sure\n" + minimalSlot(),
@@ -223,7 +236,8 @@ INSTANTIATE_TEST_SUITE_P(AllPaths, ConfigError, ::testing::ValuesIn(badCases()),
 TEST(ConfigErrorSecrets, PasswordsAreNeverEchoed) {
   const std::string secret = "Sup3rS3cret!";
   for (const std::string& yaml : {
-           slotWith("    operator:\n      username: op\n      password: [" + secret + "]\n" + kInst),
+           slotWith("    operator:\n      username: op\n      password: [" + secret + "]\n" +
+                    kInst),
            slotWith(kOp + "    instances:\n      - url: https://op:" + secret + "@h/api/v1\n"),
            slotWith("    operator:\n      username: op\n      password: " + secret +
                     "\n      pasword: " + secret + "\n" + kInst + "    timeout_seconds: x\n"),
@@ -234,7 +248,8 @@ TEST(ConfigErrorSecrets, PasswordsAreNeverEchoed) {
   }
   testing::ScopedEnv env("P11NETHSM_TEST_SECRET", secret);
   auto ok = parseConfig(slotWith("    operator:\n      username: op\n      password: "
-                                 "env:P11NETHSM_TEST_SECRET\n      passwd: x\n" + kInst),
+                                 "env:P11NETHSM_TEST_SECRET\n      passwd: x\n" +
+                                 kInst),
                         "test.conf");
   ASSERT_TRUE(ok.ok());
   for (const auto& d : ok->diagnostics) EXPECT_EQ(d.message.find(secret), std::string::npos);

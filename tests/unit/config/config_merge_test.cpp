@@ -1,10 +1,9 @@
 // Search path, merge order and P11NETHSM_CONFIG_FILE (seed 004 "Configuration",
 // issue 4 §1). The search roots are temporary folders, never the real /etc or $HOME.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include "log/log.hpp"
 #include "unit/config/config_test_util.hpp"
@@ -19,7 +18,8 @@ using testing::TempDir;
 std::string slotFile(const std::string& label, const std::string& topLevel = "") {
   return topLevel + "slots:\n  - label: " + label +
          "\n    operator: {username: op}\n"
-         "    instances: [{url: \"https://" + label + ".example/api/v1\"}]\n";
+         "    instances: [{url: \"https://" +
+         label + ".example/api/v1\"}]\n";
 }
 
 // A fake root: <root>/etc/..., <root>/usr/local/etc/..., <root>/home/.config/...
@@ -36,10 +36,10 @@ struct FakeRoot {
 
 TEST(ConfigSearchPath, DocumentedOrderWithHome) {
   testing::ScopedEnv home("HOME", "/home/alice");
-  EXPECT_EQ(configSearchPath(), (std::vector<std::string>{
-                                    "/etc/nitrokey/p11nethsm.conf",
-                                    "/usr/local/etc/nitrokey/p11nethsm.conf",
-                                    "/home/alice/.config/nitrokey/p11nethsm.conf"}));
+  EXPECT_EQ(configSearchPath(),
+            (std::vector<std::string>{"/etc/nitrokey/p11nethsm.conf",
+                                      "/usr/local/etc/nitrokey/p11nethsm.conf",
+                                      "/home/alice/.config/nitrokey/p11nethsm.conf"}));
 }
 
 TEST(ConfigSearchPath, NoHomeNoUserFile) {
@@ -57,7 +57,8 @@ TEST(ConfigSources, EnvironmentVariableSelectsOnlyThatFile) {
     EXPECT_EQ(sources.onlyFile, "/tmp/only.conf");
     EXPECT_TRUE(sources.searchPath.empty());
   }
-  for (std::optional<std::string> value : {std::optional<std::string>(), std::optional<std::string>("")}) {
+  for (std::optional<std::string> value :
+       {std::optional<std::string>(), std::optional<std::string>("")}) {
     testing::ScopedEnv unset(kConfigFileEnvVar, value);
     ConfigSources sources = configSourcesFromEnvironment();
     EXPECT_FALSE(sources.onlyFile);
@@ -87,8 +88,9 @@ TEST(ConfigMerge, SlotsOfAllFilesConcatenatedInFileOrder) {
 
 TEST(ConfigMerge, TheMoreUserSpecificFileWinsAndIsNamed) {
   FakeRoot root;
-  std::string etc = root.write(0, slotFile("System", "log_level: Error\ndisable_threads: true\n"
-                                                     "syslog_facility: daemon\n"));
+  std::string etc = root.write(0, slotFile("System",
+                                           "log_level: Error\ndisable_threads: true\n"
+                                           "syslog_facility: daemon\n"));
   std::string user = root.write(2, "log_level: Debug\nsyslog_facility: local1\n");
   auto cfg = loadConfig(ConfigSources{root.paths(), std::nullopt});
   ASSERT_TRUE(cfg.ok()) << cfg.error().message;
@@ -104,8 +106,9 @@ TEST(ConfigMerge, TheMoreUserSpecificFileWinsAndIsNamed) {
 }
 
 TEST(ConfigMerge, NestedOptionIsReplacedAsAWhole) {
-  auto cfg = mergeConfigTexts({{"a.conf", slotFile("A", "syslog_udp:\n  to_addr: 127.0.0.1:514\n"
-                                                        "  from_addr: 127.0.0.1:9\n")},
+  auto cfg = mergeConfigTexts({{"a.conf", slotFile("A",
+                                                   "syslog_udp:\n  to_addr: 127.0.0.1:514\n"
+                                                   "  from_addr: 127.0.0.1:9\n")},
                                {"b.conf", "syslog_udp:\n  to_addr: 127.0.0.1:1514\n"}});
   ASSERT_TRUE(cfg.ok()) << cfg.error().message;
   ASSERT_TRUE(cfg->log.syslogUdp);
@@ -213,15 +216,17 @@ TEST(ConfigMergeErrors, UnreadableSearchPathFileIsSkippedWithAWarning) {
     auto cfg = loadConfig(ConfigSources{root.paths(), std::nullopt});
     return cfg.ok() && cfg->slots.size() == 1 && cfg->slots[0].label == "User" &&
            !findDiagnostic(*cfg, LogLevel::kWarn,
-                           etc + ": skipped, cannot read it: Permission denied").empty();
+                           etc + ": skipped, cannot read it: Permission denied")
+                .empty();
   }));
 }
 
 TEST(ConfigMergeErrors, AnErrorInAnyFileNamesThatFile) {
   FakeRoot root;
   root.write(0, slotFile("System"));
-  std::string user = root.write(2, "slots:\n  - label: U\n    operator: {username: op}\n"
-                                   "    instances: [{url: \"http://u/api/v1\"}]\n");
+  std::string user = root.write(2,
+                                "slots:\n  - label: U\n    operator: {username: op}\n"
+                                "    instances: [{url: \"http://u/api/v1\"}]\n");
   auto cfg = loadConfig(ConfigSources{root.paths(), std::nullopt});
   ASSERT_FALSE(cfg.ok());
   EXPECT_EQ(cfg.error().message.rfind(user + ":4:18: slots[0].instances[0].url: http://", 0), 0u)

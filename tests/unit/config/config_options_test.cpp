@@ -56,8 +56,10 @@ TEST(ConfigOptions, DefaultsOfAMinimalSlot) {
 }
 
 TEST(ConfigOptions, ModuleSwitches) {
-  Config cfg = mustParse("enable_set_attribute_value: true\ndisable_threads: yes\n"
-                         "disable_thread_pool: on\n" + minimalSlot());
+  Config cfg = mustParse(
+      "enable_set_attribute_value: true\ndisable_threads: yes\n"
+      "disable_thread_pool: on\n" +
+      minimalSlot());
   EXPECT_TRUE(cfg.enableSetAttributeValue);
   EXPECT_TRUE(cfg.disableThreads);
   EXPECT_TRUE(cfg.disableThreadPool);
@@ -67,7 +69,7 @@ TEST(ConfigOptions, ModuleSwitches) {
 
 TEST(ConfigOptions, LogLevelNamesInAnyCase) {
   const std::pair<const char*, LogLevel> cases[] = {
-      {"Trace", LogLevel::kTrace}, {"DEBUG", LogLevel::kDebug}, {"info", LogLevel::kInfo},
+      {"Trace", LogLevel::kTrace}, {"DEBUG", LogLevel::kDebug},  {"info", LogLevel::kInfo},
       {"Warn", LogLevel::kWarn},   {"warning", LogLevel::kWarn}, {"Error", LogLevel::kError},
       {"off", LogLevel::kOff}};
   for (const auto& [name, level] : cases) {
@@ -83,7 +85,8 @@ TEST(ConfigOptions, LogSinksAndSyslogIdentity) {
       "syslog_facility: LOCAL3\n"
       "syslog_hostname: hsm-client\n"
       "syslog_process: NetHSM Pkcs11\n"
-      "syslog_pid: 42\n" + minimalSlot());
+      "syslog_pid: 42\n" +
+      minimalSlot());
   EXPECT_EQ(cfg.log.file, "/tmp/p11.log");
   ASSERT_TRUE(cfg.log.syslogUdp);
   EXPECT_EQ(cfg.log.syslogUdp->toAddr, "127.0.0.1:514");
@@ -107,9 +110,9 @@ TEST(ConfigOptions, SyslogSocketTcpAndStderrFile) {
 }
 
 TEST(ConfigOptions, EverySyslogFacilityName) {
-  for (const char* name : {"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
-                           "uucp", "cron", "authpriv", "ftp", "local0", "local1", "local2",
-                           "local3", "local4", "local5", "local6", "local7"}) {
+  for (const char* name : {"kern",   "user",   "mail",   "daemon",   "auth",   "syslog", "lpr",
+                           "news",   "uucp",   "cron",   "authpriv", "ftp",    "local0", "local1",
+                           "local2", "local3", "local4", "local5",   "local6", "local7"}) {
     Config cfg = mustParse(std::string("syslog_facility: ") + name + "\n" + minimalSlot());
     EXPECT_EQ(cfg.log.syslogFacility, name);
     EXPECT_EQ(warningCount(cfg), 0u) << name;
@@ -119,8 +122,9 @@ TEST(ConfigOptions, EverySyslogFacilityName) {
 TEST(ConfigOptions, UnknownFacilityFallsBackToUserWithWarning) {
   Config cfg = mustParse("syslog_facility: local9\n" + minimalSlot());
   EXPECT_EQ(cfg.log.syslogFacility, "user");
-  EXPECT_NE(findDiagnostic(cfg, LogLevel::kWarn, "test.conf:1:1: syslog_facility: unknown "
-                                                 "syslog facility 'local9'; using 'user'"),
+  EXPECT_NE(findDiagnostic(cfg, LogLevel::kWarn,
+                           "test.conf:1:1: syslog_facility: unknown "
+                           "syslog facility 'local9'; using 'user'"),
             "");
 }
 
@@ -176,14 +180,19 @@ TEST(ConfigOptions, EnvPasswords) {
 }
 
 TEST(ConfigOptions, InstanceOptions) {
-  const std::string fp = "31:92:8E:A4:5E:16:5C:A7:33:44:E8:E9:8E:64:C4:AE:7B:2A:57:E5:77:43:"
-                         "49:F3:69:C9:8F:C4:2F:3A:3B:6E";
-  Config cfg = mustParse(minimalSlot("",
-      "        max_idle_connections: 10\n"
-      "        max_connections: 8\n"
-      "        sha256_fingerprints:\n"
-      "          - \"" + fp + "\"\n"
-      "          - 31928ea45e165ca73344e8e98e64c4ae7b2a57e5774349f369c98fc42f3a3b6f\n") +
+  const std::string fp =
+      "31:92:8E:A4:5E:16:5C:A7:33:44:E8:E9:8E:64:C4:AE:7B:2A:57:E5:77:43:"
+      "49:F3:69:C9:8F:C4:2F:3A:3B:6E";
+  Config cfg = mustParse(
+      minimalSlot(
+          "",
+          "        max_idle_connections: 10\n"
+          "        max_connections: 8\n"
+          "        sha256_fingerprints:\n"
+          "          - \"" +
+              fp +
+              "\"\n"
+              "          - 31928ea45e165ca73344e8e98e64c4ae7b2a57e5774349f369c98fc42f3a3b6f\n") +
       "      - url: https://second.example:8443/api/v1/\n"
       "        danger_insecure_cert: true\n");
   const auto& inst = cfg.slots.at(0).instances;
@@ -207,7 +216,8 @@ TEST(ConfigOptions, CaFileAbsoluteAndRelativeToTheConfigFile) {
   Config absolute = mustParse(minimalSlot("", "        ca_file: " + ca + "\n"));
   EXPECT_EQ(absolute.slots.at(0).instances.at(0).caFile, ca);
 
-  std::string file = dir.write("p11nethsm.conf", minimalSlot("", "        ca_file: ca/private-ca.pem\n"));
+  std::string file =
+      dir.write("p11nethsm.conf", minimalSlot("", "        ca_file: ca/private-ca.pem\n"));
   auto relative = loadConfig(ConfigSources{{}, file});
   ASSERT_TRUE(relative.ok()) << relative.error().message;
   EXPECT_EQ(relative->slots.at(0).instances.at(0).caFile, dir.path() + "/ca/private-ca.pem");
@@ -216,21 +226,23 @@ TEST(ConfigOptions, CaFileAbsoluteAndRelativeToTheConfigFile) {
 TEST(ConfigOptions, TrustOptionsThatOverrideEachOtherWarn) {
   testing::TempDir dir;
   std::string ca = dir.write("ca.pem", "x");
-  Config cfg = mustParse(minimalSlot("", "        ca_file: " + ca + "\n"
-      "        sha256_fingerprints: [\"" + std::string(64, 'a') + "\"]\n"));
+  Config cfg = mustParse(minimalSlot("", "        ca_file: " + ca +
+                                             "\n"
+                                             "        sha256_fingerprints: [\"" +
+                                             std::string(64, 'a') + "\"]\n"));
   EXPECT_NE(findDiagnostic(cfg, LogLevel::kWarn, "ca_file is ignored"), "");
 }
 
 TEST(ConfigOptions, SlotNetworkOptions) {
-  Config cfg = mustParse(minimalSlot(
-      "    retries:\n      count: 3\n      delay_seconds: 1\n"
-      "    tcp_keepalive:\n      time_seconds: 300\n      interval_seconds: 20\n"
-      "      retries: 5\n"
-      "    connections_max_idle_duration: 1800\n"
-      "    timeout_seconds: 12\n"
-      "    connect_timeout_seconds: 4\n"
-      "    certificate_format: der\n"
-      "    cache_refresh_seconds: 0\n"));
+  Config cfg = mustParse(
+      minimalSlot("    retries:\n      count: 3\n      delay_seconds: 1\n"
+                  "    tcp_keepalive:\n      time_seconds: 300\n      interval_seconds: 20\n"
+                  "      retries: 5\n"
+                  "    connections_max_idle_duration: 1800\n"
+                  "    timeout_seconds: 12\n"
+                  "    connect_timeout_seconds: 4\n"
+                  "    certificate_format: der\n"
+                  "    cache_refresh_seconds: 0\n"));
   const SlotConfig& slot = cfg.slots.at(0);
   EXPECT_EQ(slot.retries.count, 3u);
   EXPECT_EQ(slot.retries.delaySeconds, 1u);
@@ -247,9 +259,10 @@ TEST(ConfigOptions, SlotNetworkOptions) {
 }
 
 TEST(ConfigOptions, PartialKeepaliveAndRetriesTakeDefaults) {
-  Config cfg = mustParse(minimalSlot("    tcp_keepalive:\n      interval_seconds: 7\n"
-                                     "    retries:\n      count: 2\n"
-                                     "    certificate_format: PEM\n"));
+  Config cfg =
+      mustParse(minimalSlot("    tcp_keepalive:\n      interval_seconds: 7\n"
+                            "    retries:\n      count: 2\n"
+                            "    certificate_format: PEM\n"));
   const SlotConfig& slot = cfg.slots.at(0);
   ASSERT_TRUE(slot.tcpKeepalive);
   EXPECT_EQ(slot.tcpKeepalive->timeSeconds, 600u);
@@ -284,8 +297,8 @@ TEST(ConfigOptions, LabelOfExactly32BytesIsAccepted) {
 }
 
 TEST(ConfigOptions, UnknownKeysWarnWithTheNearestKnownKey) {
-  Config cfg = mustParse("log_levle: Debug\n" +
-                         minimalSlot("    timout_seconds: 5\n", "        max_idle_conections: 3\n"));
+  Config cfg = mustParse("log_levle: Debug\n" + minimalSlot("    timout_seconds: 5\n",
+                                                            "        max_idle_conections: 3\n"));
   EXPECT_NE(findDiagnostic(cfg, LogLevel::kWarn,
                            "test.conf:1:1: log_levle: unknown key 'log_levle' ignored "
                            "(did you mean 'log_level'?)"),
@@ -303,23 +316,25 @@ TEST(ConfigOptions, UnknownKeysWarnWithTheNearestKnownKey) {
 }
 
 TEST(ConfigOptions, NullValuesCountAsAbsent) {
-  Config cfg = mustParse("log_file:\nsyslog_facility:\n" +
-                         minimalSlot("    description:\n    retries:\n"));
+  Config cfg =
+      mustParse("log_file:\nsyslog_facility:\n" + minimalSlot("    description:\n    retries:\n"));
   EXPECT_FALSE(cfg.log.file);
   EXPECT_EQ(cfg.log.syslogFacility, "user");
   EXPECT_FALSE(cfg.slots.at(0).description);
 }
 
 TEST(ConfigOptions, UrlWithoutPathWarnsAboutApiV1) {
-  Config cfg = mustParse("slots:\n  - label: A\n    operator: {username: op}\n"
-                         "    instances:\n      - url: https://nethsm.local:8443/\n");
+  Config cfg = mustParse(
+      "slots:\n  - label: A\n    operator: {username: op}\n"
+      "    instances:\n      - url: https://nethsm.local:8443/\n");
   EXPECT_EQ(cfg.slots.at(0).instances.at(0).url, "https://nethsm.local:8443");
   EXPECT_NE(findDiagnostic(cfg, LogLevel::kWarn, "the NetHSM API lives under /api/v1"), "");
 }
 
 TEST(ConfigOptions, DuplicateLabelsWarn) {
-  std::string slot = "  - label: Same\n    operator: {username: op}\n"
-                     "    instances: [{url: \"https://h/api/v1\"}]\n";
+  std::string slot =
+      "  - label: Same\n    operator: {username: op}\n"
+      "    instances: [{url: \"https://h/api/v1\"}]\n";
   Config cfg = mustParse("slots:\n" + slot + slot);
   EXPECT_EQ(cfg.slots.size(), 2u);
   EXPECT_NE(findDiagnostic(cfg, LogLevel::kWarn, "slots[1]: another slot is also labelled 'Same'"),

@@ -41,8 +41,7 @@ TEST(ConfigProvenance, WarningsCarryFileAndLine) {
   const Diagnostic& d = cfg.diagnostics.front();
   EXPECT_EQ(d.file, "test.conf");
   EXPECT_EQ(d.line, 7u);
-  EXPECT_NE(d.message.find("test.conf:7:5: slots[0].timeout_secs: unknown key"),
-            std::string::npos)
+  EXPECT_NE(d.message.find("test.conf:7:5: slots[0].timeout_secs: unknown key"), std::string::npos)
       << d.message;
 }
 

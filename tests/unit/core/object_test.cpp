@@ -120,7 +120,8 @@ TEST(Objects, GenericKeyIsAnAesSecretKey) {
   auto mechs = attr(o, CKA_ALLOWED_MECHANISMS);
   std::vector<CK_MECHANISM_TYPE> got(mechs.size() / sizeof(CK_MECHANISM_TYPE));
   std::memcpy(got.data(), mechs.data(), got.size() * sizeof(CK_MECHANISM_TYPE));
-  std::vector<CK_MECHANISM_TYPE> want{CKM_AES_CBC, CKM_AES_CBC_PAD, CKM_AES_ECB, CKM_AES_CTR, CKM_AES_GCM};
+  std::vector<CK_MECHANISM_TYPE> want{CKM_AES_CBC, CKM_AES_CBC_PAD, CKM_AES_ECB, CKM_AES_CTR,
+                                      CKM_AES_GCM};
   EXPECT_EQ(got, want);
 }
 

@@ -1,9 +1,8 @@
 // Levels, the log_file sink (file or "-" = stderr), the environment override, the
 // messages kept before configure(), thread safety and fork (issue 4 §2).
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-
-#include <gtest/gtest.h>
 
 #include <regex>
 #include <thread>
@@ -45,7 +44,8 @@ TEST_F(LogFile, DefaultLevelIsWarn) {
 TEST_F(LogFile, LineFormatNamesTimeLevelPidAndThread) {
   configure(fileConfig(Level::kTrace), {});
   trace("hello trace");
-  std::regex line(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z TRACE p11nethsm\[(\d+)/\d+\]: hello trace\n$)");
+  std::regex line(
+      R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z TRACE p11nethsm\[(\d+)/\d+\]: hello trace\n$)");
   std::smatch match;
   std::string text = logged();
   ASSERT_TRUE(std::regex_match(text, match, line)) << text;
@@ -53,8 +53,8 @@ TEST_F(LogFile, LineFormatNamesTimeLevelPidAndThread) {
 }
 
 TEST_F(LogFile, EachLevelFiltersTheOnesBelow) {
-  const Level levels[] = {Level::kTrace, Level::kDebug, Level::kInfo, Level::kWarn,
-                          Level::kError, Level::kOff};
+  const Level levels[] = {Level::kTrace, Level::kDebug, Level::kInfo,
+                          Level::kWarn,  Level::kError, Level::kOff};
   for (Level configured : levels) {
     configure(fileConfig(configured), {});
     for (Level l : levels) {

@@ -42,7 +42,8 @@ TEST_F(LogSyslog, UnixDatagramSocketGetsRfc3164Lines) {
   warn("over the socket");
   auto line = receiveDatagram(receiver_.get());
   ASSERT_TRUE(line);
-  std::regex format(R"(^<12>[A-Z][a-z]{2} [ 123]\d \d\d:\d\d:\d\d p11test\[(\d+)\]: over the socket$)");
+  std::regex format(
+      R"(^<12>[A-Z][a-z]{2} [ 123]\d \d\d:\d\d:\d\d p11test\[(\d+)\]: over the socket$)");
   std::smatch match;
   ASSERT_TRUE(std::regex_match(*line, match, format)) << *line;
   EXPECT_EQ(std::stoi(match[1]), ::getpid());
@@ -64,7 +65,7 @@ TEST_F(LogSyslog, FacilityProcessAndPidAreHonoured) {
   EXPECT_EQ(receiveDatagram(receiver_.get())->substr(0, 5), "<159>");  // 19*8+7
   auto infoLine = receiveDatagram(receiver_.get());
   ASSERT_TRUE(infoLine);
-  EXPECT_EQ(infoLine->substr(0, 5), "<158>");                     // 19*8+6
+  EXPECT_EQ(infoLine->substr(0, 5), "<158>");  // 19*8+6
   EXPECT_NE(infoLine->find(" NetHSM Pkcs11[4242]: i"), std::string::npos) << *infoLine;
 }
 
@@ -101,7 +102,8 @@ TEST_F(LogSyslog, UnixStreamSocketIsUsedWhenDatagramIsRefused) {
   warn("one");
   warn("two");
   std::string received;
-  while (testing::countOf(received, std::string(1, '\0')) < 2 && testing::waitReadable(conn.get())) {
+  while (testing::countOf(received, std::string(1, '\0')) < 2 &&
+         testing::waitReadable(conn.get())) {
     char buffer[1024];
     ssize_t n = ::read(conn.get(), buffer, sizeof buffer);
     if (n <= 0) break;
@@ -134,8 +136,9 @@ TEST_F(LogSyslog, UdpGetsRfc5424FromTheConfiguredAddress) {
   receiver_ = bindLoopback(SOCK_DGRAM);
   uint16_t fromPort = freeLoopbackPort(SOCK_DGRAM);
   config::LogConfig cfg;
-  cfg.syslogUdp = config::SyslogUdp{"127.0.0.1:" + std::to_string(testing::localPort(receiver_.get())),
-                                    "127.0.0.1:" + std::to_string(fromPort)};
+  cfg.syslogUdp =
+      config::SyslogUdp{"127.0.0.1:" + std::to_string(testing::localPort(receiver_.get())),
+                        "127.0.0.1:" + std::to_string(fromPort)};
   cfg.syslogHostname = "hsm-client";
   cfg.syslogProcess = "NetHSM Pkcs11";
   configure(cfg, {});
@@ -144,7 +147,8 @@ TEST_F(LogSyslog, UdpGetsRfc5424FromTheConfiguredAddress) {
   auto line = receiveDatagram(receiver_.get(), testing::kReceiveTimeoutMs, &from);
   ASSERT_TRUE(line);
   EXPECT_EQ(ntohs(from.sin_port), fromPort);
-  std::regex format(R"(^<11>1 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z hsm-client NetHSM_Pkcs11 (\d+) - - udp line$)");
+  std::regex format(
+      R"(^<11>1 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z hsm-client NetHSM_Pkcs11 (\d+) - - udp line$)");
   std::smatch match;
   ASSERT_TRUE(std::regex_match(*line, match, format)) << *line;
   EXPECT_EQ(std::stoi(match[1]), ::getpid());
@@ -294,8 +298,8 @@ TEST(LogHelpers, HostPortParsing) {
   EXPECT_EQ(v6->host, "::1");
   EXPECT_EQ(v6->port, 601);
   EXPECT_EQ(parseHostPort("localhost:0")->port, 0);
-  for (const char* bad : {"", "host", ":514", "host:", "host:65536", "host:-1", "::1:514",
-                          "[::1]", "[::1]514", "host:5a"}) {
+  for (const char* bad : {"", "host", ":514", "host:", "host:65536", "host:-1", "::1:514", "[::1]",
+                          "[::1]514", "host:5a"}) {
     EXPECT_FALSE(parseHostPort(bad)) << bad;
   }
 }

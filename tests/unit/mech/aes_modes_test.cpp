@@ -24,7 +24,8 @@ struct GcmCase {
 std::vector<GcmCase> gcmCases() {
   std::vector<GcmCase> out;
   for (size_t key : {16U, 24U, 32U}) {
-    for (size_t len : {0U, 1U, 15U, 16U, 17U, 64U, 100U, 1000U}) out.push_back({key, len, len % 37, 12, 16});
+    for (size_t len : {0U, 1U, 15U, 16U, 17U, 64U, 100U, 1000U})
+      out.push_back({key, len, len % 37, 12, 16});
     out.push_back({key, 33, 0, 1, 16});
     out.push_back({key, 48, 20, 8, 12});
     out.push_back({key, 50, 70, 60, 13});
@@ -67,9 +68,10 @@ TEST_P(GcmAgainstOpenSsl, SealsAndOpensLikeOpenSsl) {
 INSTANTIATE_TEST_SUITE_P(Random, GcmAgainstOpenSsl, testing::ValuesIn(gcmCases()),
                          [](const testing::TestParamInfo<GcmCase>& i) {
                            const GcmCase& c = i.param;
-                           return "aes" + std::to_string(c.keyBytes * 8) + "_len" + std::to_string(c.length) +
-                                  "_aad" + std::to_string(c.aadLength) + "_iv" + std::to_string(c.ivLength) +
-                                  "_tag" + std::to_string(c.tagBytes);
+                           return "aes" + std::to_string(c.keyBytes * 8) + "_len" +
+                                  std::to_string(c.length) + "_aad" + std::to_string(c.aadLength) +
+                                  "_iv" + std::to_string(c.ivLength) + "_tag" +
+                                  std::to_string(c.tagBytes);
                          });
 
 TEST(AesGcm, EveryFlippedBitIsRefusedWithoutPlaintext) {
@@ -104,7 +106,8 @@ TEST(AesGcm, MultiPartDecryptionReleasesPlaintextOnlyAtFinal) {
   GcmMechanism m(iv, {}, 16);
   auto sealed = runAes(OperationKind::kEncrypt, m.mechanism, k, plain);
   ASSERT_TRUE(sealed);
-  auto op = createOperationWith(OperationKind::kDecrypt, m.mechanism, k, keyBackend().appliance(), nethsm::capabilitiesOf({4, 0}));
+  auto op = createOperationWith(OperationKind::kDecrypt, m.mechanism, k, keyBackend().appliance(),
+                                nethsm::capabilitiesOf({4, 0}));
   ASSERT_TRUE(op);
   uint64_t before = keyBackend().calls();
   EXPECT_EQ((*op)->updateOutputBound(50), 0U);
@@ -124,7 +127,8 @@ TEST(AesGcm, MultiPartDecryptionReleasesPlaintextOnlyAtFinal) {
 TEST(AesGcm, ParametersAreCheckedAtInit) {
   KeyView k = knownAesKey(random(16));
   auto init = [&](const CK_MECHANISM& m) {
-    return createOperationWith(OperationKind::kEncrypt, m, k, keyBackend().appliance(), nethsm::capabilitiesOf({4, 0}));
+    return createOperationWith(OperationKind::kEncrypt, m, k, keyBackend().appliance(),
+                               nethsm::capabilitiesOf({4, 0}));
   };
   for (size_t tag : {0U, 4U, 8U, 11U, 17U}) {
     GcmMechanism m(random(12), {}, tag);
@@ -173,7 +177,8 @@ TEST(AesModes, KeysNeedTheNetHsmMechanismTheModeUses) {
   CtrMechanism ctr(random(16), 32);
   CK_MECHANISM ecb{CKM_AES_ECB, nullptr, 0};
   auto rv = [](const KeyView& k, OperationKind kind, const CK_MECHANISM& m) -> CK_RV {
-    auto op = createOperationWith(kind, m, k, keyBackend().appliance(), nethsm::capabilitiesOf({4, 0}));
+    auto op =
+        createOperationWith(kind, m, k, keyBackend().appliance(), nethsm::capabilitiesOf({4, 0}));
     return op ? CKR_OK : op.error().pkcs11Rv;
   };
   // GCM and CTR decryption use the forward cipher only.
@@ -182,8 +187,10 @@ TEST(AesModes, KeysNeedTheNetHsmMechanismTheModeUses) {
   EXPECT_EQ(rv(encryptOnly, OperationKind::kDecrypt, ecb), CKR_KEY_FUNCTION_NOT_PERMITTED);
   EXPECT_EQ(rv(decryptOnly, OperationKind::kDecrypt, ecb), CKR_OK);
   EXPECT_EQ(rv(decryptOnly, OperationKind::kEncrypt, ecb), CKR_KEY_FUNCTION_NOT_PERMITTED);
-  EXPECT_EQ(rv(decryptOnly, OperationKind::kDecrypt, gcm.mechanism), CKR_KEY_FUNCTION_NOT_PERMITTED);
-  EXPECT_EQ(rv(decryptOnly, OperationKind::kEncrypt, ctr.mechanism), CKR_KEY_FUNCTION_NOT_PERMITTED);
+  EXPECT_EQ(rv(decryptOnly, OperationKind::kDecrypt, gcm.mechanism),
+            CKR_KEY_FUNCTION_NOT_PERMITTED);
+  EXPECT_EQ(rv(decryptOnly, OperationKind::kEncrypt, ctr.mechanism),
+            CKR_KEY_FUNCTION_NOT_PERMITTED);
   KeyView odd = encryptOnly;
   odd.bits = 512;
   EXPECT_EQ(rv(odd, OperationKind::kEncrypt, gcm.mechanism), CKR_KEY_SIZE_RANGE);
@@ -191,7 +198,8 @@ TEST(AesModes, KeysNeedTheNetHsmMechanismTheModeUses) {
   EXPECT_EQ(rv(decryptOnly, OperationKind::kDecrypt, ecbWithParam), CKR_MECHANISM_PARAM_INVALID);
   for (CK_ULONG bits : {0UL, 129UL}) {
     CtrMechanism bad(random(16), bits);
-    EXPECT_EQ(rv(encryptOnly, OperationKind::kEncrypt, bad.mechanism), CKR_MECHANISM_PARAM_INVALID) << bits;
+    EXPECT_EQ(rv(encryptOnly, OperationKind::kEncrypt, bad.mechanism), CKR_MECHANISM_PARAM_INVALID)
+        << bits;
   }
 }
 
@@ -207,8 +215,10 @@ TEST(AesCtr, RandomMessagesEqualOpenSsl) {
       Bytes ref = opensslCtr(key, cb, plain);
       std::mt19937 rng(static_cast<unsigned>(len));
       EXPECT_EQ(hexOrError(runAes(OperationKind::kEncrypt, m.mechanism, k, plain)), hexEncode(ref));
-      EXPECT_EQ(hexOrError(runAes(OperationKind::kEncrypt, m.mechanism, k, plain, &rng)), hexEncode(ref));
-      EXPECT_EQ(hexOrError(runAes(OperationKind::kDecrypt, m.mechanism, k, ref, &rng)), hexEncode(plain));
+      EXPECT_EQ(hexOrError(runAes(OperationKind::kEncrypt, m.mechanism, k, plain, &rng)),
+                hexEncode(ref));
+      EXPECT_EQ(hexOrError(runAes(OperationKind::kDecrypt, m.mechanism, k, ref, &rng)),
+                hexEncode(plain));
     }
   }
 }
@@ -231,7 +241,8 @@ TEST(AesCtr, CounterWrapAroundIsRefusedBeforeAnyRequest) {
     EXPECT_EQ(wrapped.error().pkcs11Rv, rv);
     EXPECT_EQ(keyBackend().calls(), before);
     // Multi-part: the last keystream bytes may be used, one byte beyond them not.
-    auto op = createOperationWith(kind, m.mechanism, k, keyBackend().appliance(), nethsm::capabilitiesOf({4, 0}));
+    auto op = createOperationWith(kind, m.mechanism, k, keyBackend().appliance(),
+                                  nethsm::capabilitiesOf({4, 0}));
     ASSERT_TRUE(op);
     ASSERT_TRUE((*op)->update(random(20)));
     ASSERT_TRUE((*op)->update(random(12)));
@@ -273,14 +284,16 @@ TEST(AesModes, RequestCountsPerCall) {
   EXPECT_EQ(cost(OperationKind::kEncrypt, gcm12.mechanism, random(64)), 6U);  // H, E(J0), 4 blocks
   EXPECT_EQ(cost(OperationKind::kEncrypt, gcm12.mechanism, Bytes{}), 2U);
   GcmMechanism gcm8(random(8), {}, 16);
-  EXPECT_EQ(cost(OperationKind::kEncrypt, gcm8.mechanism, random(64)), 6U);  // same count, two rounds: H, then E(J0) and 4 blocks
+  EXPECT_EQ(cost(OperationKind::kEncrypt, gcm8.mechanism, random(64)),
+            6U);  // same count, two rounds: H, then E(J0) and 4 blocks
   CtrMechanism ctr(Bytes(16, 0), 128);
   EXPECT_EQ(cost(OperationKind::kEncrypt, ctr.mechanism, random(33)), 3U);
   CK_MECHANISM ecb{CKM_AES_ECB, nullptr, 0};
   EXPECT_EQ(cost(OperationKind::kEncrypt, ecb, random(64)), 4U);
   EXPECT_EQ(cost(OperationKind::kDecrypt, ecb, random(64)), 1U);  // one CBC decryption
   // Size queries need no request.
-  auto op = createOperationWith(OperationKind::kEncrypt, gcm12.mechanism, k, keyBackend().appliance(), nethsm::capabilitiesOf({4, 0}));
+  auto op = createOperationWith(OperationKind::kEncrypt, gcm12.mechanism, k,
+                                keyBackend().appliance(), nethsm::capabilitiesOf({4, 0}));
   ASSERT_TRUE(op);
   uint64_t before = keyBackend().calls();
   EXPECT_EQ((*op)->outputSizeBound(64), 80U);

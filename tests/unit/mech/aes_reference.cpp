@@ -11,9 +11,17 @@ using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, OsslFree<EVP_CIPHER_CTX_fre
 
 const EVP_CIPHER* cipherFor(size_t keyBytes, const char* mode) {
   std::string m(mode);
-  if (m == "gcm") return keyBytes == 16 ? EVP_aes_128_gcm() : keyBytes == 24 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
-  if (m == "ctr") return keyBytes == 16 ? EVP_aes_128_ctr() : keyBytes == 24 ? EVP_aes_192_ctr() : EVP_aes_256_ctr();
-  return keyBytes == 16 ? EVP_aes_128_ecb() : keyBytes == 24 ? EVP_aes_192_ecb() : EVP_aes_256_ecb();
+  if (m == "gcm")
+    return keyBytes == 16   ? EVP_aes_128_gcm()
+           : keyBytes == 24 ? EVP_aes_192_gcm()
+                            : EVP_aes_256_gcm();
+  if (m == "ctr")
+    return keyBytes == 16   ? EVP_aes_128_ctr()
+           : keyBytes == 24 ? EVP_aes_192_ctr()
+                            : EVP_aes_256_ctr();
+  return keyBytes == 16   ? EVP_aes_128_ecb()
+         : keyBytes == 24 ? EVP_aes_192_ecb()
+                          : EVP_aes_256_ecb();
 }
 
 int len(const Bytes& b) { return static_cast<int>(b.size()); }
@@ -75,7 +83,8 @@ std::optional<Bytes> opensslGcmOpen(const Bytes& key, const Bytes& iv, const Byt
 
 Bytes opensslCtr(const Bytes& key, const Bytes& counterBlock, const Bytes& data) {
   CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  EVP_EncryptInit_ex(ctx.get(), cipherFor(key.size(), "ctr"), nullptr, key.data(), counterBlock.data());
+  EVP_EncryptInit_ex(ctx.get(), cipherFor(key.size(), "ctr"), nullptr, key.data(),
+                     counterBlock.data());
   Bytes out(data.size() + 16);
   int n1 = 0, n2 = 0;
   EVP_EncryptUpdate(ctx.get(), out.data(), &n1, data.data(), len(data));
@@ -86,7 +95,8 @@ Bytes opensslCtr(const Bytes& key, const Bytes& counterBlock, const Bytes& data)
 
 Bytes opensslEcb(const Bytes& key, const Bytes& data, bool encrypt) {
   CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  EVP_CipherInit_ex(ctx.get(), cipherFor(key.size(), "ecb"), nullptr, key.data(), nullptr, encrypt ? 1 : 0);
+  EVP_CipherInit_ex(ctx.get(), cipherFor(key.size(), "ecb"), nullptr, key.data(), nullptr,
+                    encrypt ? 1 : 0);
   EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
   Bytes out(data.size() + 16);
   int n1 = 0, n2 = 0;
@@ -122,7 +132,8 @@ Result<Bytes> driveRandomParts(Operation& op, const Bytes& input, std::mt19937& 
     size_t bound = op.updateOutputBound(n);  // what C_*Update's size query would say
     auto part = op.update(std::span<const uint8_t>(input.data() + off, n));
     if (!part) return part.error();
-    if (part->size() > bound) ADD_FAILURE() << "update gave " << part->size() << " bytes, bound " << bound;
+    if (part->size() > bound)
+      ADD_FAILURE() << "update gave " << part->size() << " bytes, bound " << bound;
     out.insert(out.end(), part->begin(), part->end());
     off += n;
   }
@@ -134,7 +145,8 @@ Result<Bytes> driveRandomParts(Operation& op, const Bytes& input, std::mt19937& 
 
 Result<Bytes> runAes(OperationKind kind, const CK_MECHANISM& mechanism, const KeyView& key,
                      const Bytes& input, std::mt19937* rng) {
-  auto op = createOperationWith(kind, mechanism, key, keyBackend().appliance(), nethsm::capabilitiesOf({4, 0}));
+  auto op = createOperationWith(kind, mechanism, key, keyBackend().appliance(),
+                                nethsm::capabilitiesOf({4, 0}));
   if (!op) return op.error();
   if (rng == nullptr) return (*op)->single(input);
   return driveRandomParts(**op, input, *rng);

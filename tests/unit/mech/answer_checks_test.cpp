@@ -19,7 +19,9 @@ namespace {
 class FixedAnswer final : public Appliance {
  public:
   explicit FixedAnswer(Bytes answer) : answer_(std::move(answer)) {}
-  Result<Bytes> sign(const std::string&, nethsm::SignMode, const Bytes&) override { return answer_; }
+  Result<Bytes> sign(const std::string&, nethsm::SignMode, const Bytes&) override {
+    return answer_;
+  }
   Result<Bytes> decrypt(const std::string&, nethsm::DecryptMode, const Bytes&,
                         const std::optional<Bytes>&) override {
     return answer_;
@@ -61,7 +63,8 @@ TEST(EcdsaRange, EveryCurveAcceptsOneToOrderMinusOneOnly) {
     const Bytes zero(curve.fieldBytes, 0);
     EXPECT_TRUE(checkEcdsaRange(curve, rs(minusOne(n), one))) << curve.groupName;
     EXPECT_TRUE(checkEcdsaRange(curve, rs(one, minusOne(n)))) << curve.groupName;
-    for (const Bytes& bad : {rs(n, one), rs(one, n), rs(zero, one), rs(one, zero), rs(zero, zero)}) {
+    for (const Bytes& bad :
+         {rs(n, one), rs(one, n), rs(zero, one), rs(one, zero), rs(zero, zero)}) {
       auto s = checkEcdsaRange(curve, bad);
       ASSERT_FALSE(s) << curve.groupName;
       EXPECT_EQ(s.error().pkcs11Rv, CKR_DEVICE_ERROR);
@@ -138,7 +141,8 @@ class ApplianceAnswer : public ::testing::Test {
   }
   Result<Bytes> signWith(const SignatureScheme& scheme, Bytes answer, EVP_PKEY* verify = nullptr) {
     FixedAnswer appliance(std::move(answer));
-    return applianceSign(scheme, appliance, "k", nethsm::capabilitiesOf({4, 0}), Bytes(32, 9), verify);
+    return applianceSign(scheme, appliance, "k", nethsm::capabilitiesOf({4, 0}), Bytes(32, 9),
+                         verify);
   }
 };
 

@@ -1,6 +1,8 @@
 // Issue 14 §2: a call's independent block requests go out in parallel with bounded
 // concurrency, on the caller's thread plus a few workers, never one thread per block;
 // after a failure nothing new is sent; without module threads everything runs inline.
+#include "mech/bounded_parallel.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -10,7 +12,6 @@
 #include <thread>
 
 #include "mech/aes_block.hpp"
-#include "mech/bounded_parallel.hpp"
 #include "mech/ossl.hpp"
 
 namespace p11nethsm::mech::test {
@@ -40,15 +41,28 @@ class GatedAppliance final : public Appliance {
   Result<Bytes> sign(const std::string&, nethsm::SignMode, const Bytes&) override {
     return makeError(ErrorKind::kUnsupported, "no");
   }
-  Result<Bytes> decrypt(const std::string&, nethsm::DecryptMode, const Bytes&, const std::optional<Bytes>&) override {
+  Result<Bytes> decrypt(const std::string&, nethsm::DecryptMode, const Bytes&,
+                        const std::optional<Bytes>&) override {
     return makeError(ErrorKind::kUnsupported, "no");
   }
   size_t parallelRequests() const override { return workers_; }
 
-  size_t calls() const { std::lock_guard l(mutex_); return calls_; }
-  size_t maxInFlight() const { std::lock_guard l(mutex_); return maxInFlight_; }
-  size_t threads() const { std::lock_guard l(mutex_); return threads_.size(); }
-  bool sawThread(std::thread::id id) const { std::lock_guard l(mutex_); return threads_.count(id) > 0; }
+  size_t calls() const {
+    std::lock_guard l(mutex_);
+    return calls_;
+  }
+  size_t maxInFlight() const {
+    std::lock_guard l(mutex_);
+    return maxInFlight_;
+  }
+  size_t threads() const {
+    std::lock_guard l(mutex_);
+    return threads_.size();
+  }
+  bool sawThread(std::thread::id id) const {
+    std::lock_guard l(mutex_);
+    return threads_.count(id) > 0;
+  }
 
  private:
   const size_t workers_, failAt_;
@@ -69,10 +83,11 @@ TEST(BoundedParallel, BlocksGoOutFourAtATimeOnFourThreads) {
   auto out = cipher.encrypt(blocks);
   ASSERT_TRUE(out) << out.error().message;
   ASSERT_EQ(out->size(), 40U);
-  for (size_t i = 0; i < out->size(); ++i) EXPECT_EQ((*out)[i][0], static_cast<uint8_t>(i ^ 0x5a)) << i;
+  for (size_t i = 0; i < out->size(); ++i)
+    EXPECT_EQ((*out)[i][0], static_cast<uint8_t>(i ^ 0x5a)) << i;
   EXPECT_EQ(appliance->calls(), 40U);
   EXPECT_EQ(appliance->maxInFlight(), kBlockRequestWorkers);
-  EXPECT_EQ(appliance->threads(), kBlockRequestWorkers);  // not one per block
+  EXPECT_EQ(appliance->threads(), kBlockRequestWorkers);          // not one per block
   EXPECT_TRUE(appliance->sawThread(std::this_thread::get_id()));  // the caller works too
 }
 

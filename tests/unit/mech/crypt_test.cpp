@@ -21,7 +21,8 @@ std::vector<RsaCase> rsaCases() {
   for (const char* k : {"rsa1024", "rsa2048", "rsa4096"}) {
     out.push_back({k, CKM_RSA_X_509, std::nullopt});
     out.push_back({k, CKM_RSA_PKCS, std::nullopt});
-    for (HashAlg h : {HashAlg::kSha1, HashAlg::kSha224, HashAlg::kSha256, HashAlg::kSha384, HashAlg::kSha512}) {
+    for (HashAlg h :
+         {HashAlg::kSha1, HashAlg::kSha224, HashAlg::kSha256, HashAlg::kSha384, HashAlg::kSha512}) {
       if (std::string(k) == "rsa1024" && h == HashAlg::kSha512) continue;  // see KeySizeRange test
       out.push_back({k, CKM_RSA_PKCS_OAEP, h});
     }
@@ -50,9 +51,13 @@ struct RsaMech {
 
 PkeyCtxPtr rsaCtx(const RsaCase& c, EVP_PKEY* key, bool encrypt) {
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
-  if (encrypt) EVP_PKEY_encrypt_init(ctx.get()); else EVP_PKEY_decrypt_init(ctx.get());
-  int padding = c.mechanism == CKM_RSA_X_509 ? RSA_NO_PADDING
-                : c.mechanism == CKM_RSA_PKCS ? RSA_PKCS1_PADDING : RSA_PKCS1_OAEP_PADDING;
+  if (encrypt)
+    EVP_PKEY_encrypt_init(ctx.get());
+  else
+    EVP_PKEY_decrypt_init(ctx.get());
+  int padding = c.mechanism == CKM_RSA_X_509  ? RSA_NO_PADDING
+                : c.mechanism == CKM_RSA_PKCS ? RSA_PKCS1_PADDING
+                                              : RSA_PKCS1_OAEP_PADDING;
   EVP_PKEY_CTX_set_rsa_padding(ctx.get(), padding);
   if (c.oaepHash) {
     EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), evpMd(*c.oaepHash));
@@ -127,7 +132,8 @@ INSTANTIATE_TEST_SUITE_P(AllRsa, RsaCrypt, testing::ValuesIn(rsaCases()), rsaNam
 TEST(RsaCryptErrors, OaepHashTooLargeForKeyIsKeySizeRange) {
   RsaMech m({"rsa1024", CKM_RSA_PKCS_OAEP, HashAlg::kSha512});
   for (auto kind : {OperationKind::kEncrypt, OperationKind::kDecrypt}) {
-    auto op = createOperationWith(kind, m.m, testKey("rsa1024").view, nullptr, nethsm::capabilitiesOf({4, 0}));
+    auto op = createOperationWith(kind, m.m, testKey("rsa1024").view, nullptr,
+                                  nethsm::capabilitiesOf({4, 0}));
     ASSERT_FALSE(op);
     EXPECT_EQ(op.error().pkcs11Rv, CKR_KEY_SIZE_RANGE);
   }
@@ -188,7 +194,8 @@ std::vector<AesCase> aesCases() {
 
 std::string aesName(const testing::TestParamInfo<AesCase>& info) {
   const AesCase& c = info.param;
-  return c.key + (c.pad ? "_pad_" : "_cbc_") + std::to_string(c.length) + "_chunk" + std::to_string(c.chunk);
+  return c.key + (c.pad ? "_pad_" : "_cbc_") + std::to_string(c.length) + "_chunk" +
+         std::to_string(c.chunk);
 }
 
 const EVP_CIPHER* aesCipher(const std::string& key) {
@@ -200,7 +207,8 @@ const EVP_CIPHER* aesCipher(const std::string& key) {
 // OpenSSL's own AES-CBC (with its PKCS#7 padding for CBC_PAD) as the reference.
 class AesCrypt : public testing::TestWithParam<AesCase> {
  protected:
-  static Bytes reference(const AesCase& c, const Bytes& key, const Bytes& iv, const Bytes& in, bool encrypt) {
+  static Bytes reference(const AesCase& c, const Bytes& key, const Bytes& iv, const Bytes& in,
+                         bool encrypt) {
     std::unique_ptr<EVP_CIPHER_CTX, OsslFree<EVP_CIPHER_CTX_free>> ctx(EVP_CIPHER_CTX_new());
     EVP_CipherInit_ex(ctx.get(), aesCipher(c.key), nullptr, key.data(), iv.data(), encrypt ? 1 : 0);
     EVP_CIPHER_CTX_set_padding(ctx.get(), c.pad ? 1 : 0);
@@ -224,12 +232,14 @@ TEST_P(AesCrypt, RoundTripsWithOpenSsl) {
   CK_MECHANISM m{c.pad ? CKM_AES_CBC_PAD : CKM_AES_CBC, iv.data(), 16};
   Bytes plain = randomBytes(c.length);
 
-  auto cipher = runOperation(OperationKind::kEncrypt, m, base.view, plain, c.chunk, {4, 0}, appliance);
+  auto cipher =
+      runOperation(OperationKind::kEncrypt, m, base.view, plain, c.chunk, {4, 0}, appliance);
   ASSERT_TRUE(cipher) << cipher.error().message;
   EXPECT_EQ(*cipher, reference(c, keyBytes, iv, plain, true));  // module encrypt → OpenSSL
 
   Bytes refCipher = reference(c, keyBytes, iv, plain, true);
-  auto back = runOperation(OperationKind::kDecrypt, m, base.view, refCipher, c.chunk, {4, 0}, appliance);
+  auto back =
+      runOperation(OperationKind::kDecrypt, m, base.view, refCipher, c.chunk, {4, 0}, appliance);
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, plain);  // OpenSSL encrypt → module decrypt
 }
@@ -263,11 +273,13 @@ TEST(AesCryptErrors, IvParameterIsCheckedAtInit) {
   const TestKey& k = testKey("aes128");
   uint8_t iv[8] = {};
   CK_MECHANISM shortIv{CKM_AES_CBC, iv, sizeof iv};
-  auto op = createOperationWith(OperationKind::kEncrypt, shortIv, k.view, nullptr, nethsm::capabilitiesOf({4, 0}));
+  auto op = createOperationWith(OperationKind::kEncrypt, shortIv, k.view, nullptr,
+                                nethsm::capabilitiesOf({4, 0}));
   ASSERT_FALSE(op);
   EXPECT_EQ(op.error().pkcs11Rv, CKR_MECHANISM_PARAM_INVALID);
   CK_MECHANISM noIv{CKM_AES_CBC_PAD, nullptr, 0};
-  auto op2 = createOperationWith(OperationKind::kDecrypt, noIv, k.view, nullptr, nethsm::capabilitiesOf({4, 0}));
+  auto op2 = createOperationWith(OperationKind::kDecrypt, noIv, k.view, nullptr,
+                                 nethsm::capabilitiesOf({4, 0}));
   ASSERT_FALSE(op2);
   EXPECT_EQ(op2.error().pkcs11Rv, CKR_MECHANISM_PARAM_INVALID);
 }
@@ -276,13 +288,15 @@ TEST(AesCryptErrors, SizeBoundsCoverOutput) {
   const TestKey& k = testKey("aes128");
   Bytes iv = randomBytes(16);
   CK_MECHANISM pad{CKM_AES_CBC_PAD, iv.data(), 16};
-  auto op = createOperationWith(OperationKind::kEncrypt, pad, k.view, nullptr, nethsm::capabilitiesOf({4, 0}));
+  auto op = createOperationWith(OperationKind::kEncrypt, pad, k.view, nullptr,
+                                nethsm::capabilitiesOf({4, 0}));
   ASSERT_TRUE(op);
   EXPECT_EQ((*op)->outputSizeBound(0), 16U);
   EXPECT_EQ((*op)->outputSizeBound(16), 32U);
   EXPECT_EQ((*op)->outputSizeBound(17), 32U);
   EXPECT_EQ((*op)->updateOutputBound(15), 0U);
-  auto dec = createOperationWith(OperationKind::kDecrypt, pad, k.view, nullptr, nethsm::capabilitiesOf({4, 0}));
+  auto dec = createOperationWith(OperationKind::kDecrypt, pad, k.view, nullptr,
+                                 nethsm::capabilitiesOf({4, 0}));
   ASSERT_TRUE(dec);
   EXPECT_EQ((*dec)->updateOutputBound(16), 0U);  // last block held back until Final
   EXPECT_EQ((*dec)->updateOutputBound(32), 16U);

@@ -19,9 +19,11 @@ Bytes opensslDigest(const char* name, const Bytes& data) {
 }
 
 TEST(Digest, EveryDigestMechanismMatchesOpenSsl) {
-  struct { CK_MECHANISM_TYPE m; const char* name; } cases[] = {
-      {CKM_MD5, "MD5"},       {CKM_SHA_1, "SHA1"},     {CKM_SHA224, "SHA224"},
-      {CKM_SHA256, "SHA256"}, {CKM_SHA384, "SHA384"}, {CKM_SHA512, "SHA512"}};
+  struct {
+    CK_MECHANISM_TYPE m;
+    const char* name;
+  } cases[] = {{CKM_MD5, "MD5"},       {CKM_SHA_1, "SHA1"},    {CKM_SHA224, "SHA224"},
+               {CKM_SHA256, "SHA256"}, {CKM_SHA384, "SHA384"}, {CKM_SHA512, "SHA512"}};
   KeyView none;
   for (const auto& c : cases) {
     CK_MECHANISM m{c.m, nullptr, 0};
@@ -33,7 +35,8 @@ TEST(Digest, EveryDigestMechanismMatchesOpenSsl) {
       auto multi = runOperation(OperationKind::kDigest, m, none, data, 7);
       ASSERT_TRUE(multi);
       EXPECT_EQ(*multi, *single);
-      auto op = createOperationWith(OperationKind::kDigest, m, none, nullptr, nethsm::capabilitiesOf({4, 0}));
+      auto op = createOperationWith(OperationKind::kDigest, m, none, nullptr,
+                                    nethsm::capabilitiesOf({4, 0}));
       EXPECT_EQ((*op)->outputSizeBound(0), single->size());
     }
   }
@@ -43,8 +46,8 @@ TEST(DigestInfo, PrefixPlusHashIsTheDerOpenSslBuilds) {
   // OpenSSL's RSA_sign with a digest type produces EMSA-PKCS1 over the DigestInfo; the
   // recovered block must equal our DigestInfo.
   const TestKey& k = testKey("rsa2048");
-  for (HashAlg h : {HashAlg::kMd5, HashAlg::kSha1, HashAlg::kSha224, HashAlg::kSha256, HashAlg::kSha384,
-                    HashAlg::kSha512}) {
+  for (HashAlg h : {HashAlg::kMd5, HashAlg::kSha1, HashAlg::kSha224, HashAlg::kSha256,
+                    HashAlg::kSha384, HashAlg::kSha512}) {
     Bytes data = randomBytes(50);
     MdCtxPtr md(EVP_MD_CTX_new());
     Bytes sig(256);
@@ -83,20 +86,23 @@ Bytes derOf(const char* text, bool asOid) {
 }
 
 TEST(EcParams, OidsAndPrintableNames) {
-  struct { const char* text; bool oid; nethsm::KeyType type; } ok[] = {
-      {"1.2.840.10045.3.1.7", true, nethsm::KeyType::kEcP256},
-      {"1.3.132.0.34", true, nethsm::KeyType::kEcP384},
-      {"1.3.132.0.35", true, nethsm::KeyType::kEcP521},
-      {"1.3.132.0.10", true, nethsm::KeyType::kEcP256K1},
-      {"1.3.36.3.3.2.8.1.1.7", true, nethsm::KeyType::kBrainpoolP256},
-      {"1.3.36.3.3.2.8.1.1.11", true, nethsm::KeyType::kBrainpoolP384},
-      {"1.3.36.3.3.2.8.1.1.13", true, nethsm::KeyType::kBrainpoolP512},
-      {"1.3.101.112", true, nethsm::KeyType::kCurve25519},
-      {"edwards25519", false, nethsm::KeyType::kCurve25519},
-      {"prime256v1", false, nethsm::KeyType::kEcP256},
-      {"secp384r1", false, nethsm::KeyType::kEcP384},
-      {"P-521", false, nethsm::KeyType::kEcP521},
-      {"brainpoolP512r1", false, nethsm::KeyType::kBrainpoolP512}};
+  struct {
+    const char* text;
+    bool oid;
+    nethsm::KeyType type;
+  } ok[] = {{"1.2.840.10045.3.1.7", true, nethsm::KeyType::kEcP256},
+            {"1.3.132.0.34", true, nethsm::KeyType::kEcP384},
+            {"1.3.132.0.35", true, nethsm::KeyType::kEcP521},
+            {"1.3.132.0.10", true, nethsm::KeyType::kEcP256K1},
+            {"1.3.36.3.3.2.8.1.1.7", true, nethsm::KeyType::kBrainpoolP256},
+            {"1.3.36.3.3.2.8.1.1.11", true, nethsm::KeyType::kBrainpoolP384},
+            {"1.3.36.3.3.2.8.1.1.13", true, nethsm::KeyType::kBrainpoolP512},
+            {"1.3.101.112", true, nethsm::KeyType::kCurve25519},
+            {"edwards25519", false, nethsm::KeyType::kCurve25519},
+            {"prime256v1", false, nethsm::KeyType::kEcP256},
+            {"secp384r1", false, nethsm::KeyType::kEcP384},
+            {"P-521", false, nethsm::KeyType::kEcP521},
+            {"brainpoolP512r1", false, nethsm::KeyType::kBrainpoolP512}};
   for (const auto& c : ok) {
     auto curve = curveFromEcParams(derOf(c.text, c.oid));
     ASSERT_TRUE(curve) << c.text << ": " << curve.error().message;
@@ -163,7 +169,8 @@ TEST(Firmware30, Pkcs1SendsTheBareHashAndRefusesOtherInput) {
   auto rawSig = runOperation(OperationKind::kSign, raw, k.view, info, 0, {3, 0}, appliance);
   ASSERT_TRUE(rawSig) << rawSig.error().message;
   EXPECT_TRUE(runVerify(raw, k.view, info, *rawSig));
-  auto refused = runOperation(OperationKind::kSign, raw, k.view, randomBytes(36), 0, {3, 0}, appliance);
+  auto refused =
+      runOperation(OperationKind::kSign, raw, k.view, randomBytes(36), 0, {3, 0}, appliance);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().pkcs11Rv, CKR_DATA_INVALID);
   // 3.1 went back to raw padding: arbitrary CKM_RSA_PKCS input is signed as given.

@@ -2,11 +2,12 @@
 // test cases 2–4 (H, the ciphertext and GHASH(H, A, C) given there; each one checked
 // here as E_K(J0) xor T with OpenSSL when the test was written), and the counter
 // arithmetic of mech/counter_keystream.hpp.
+#include "mech/ghash.hpp"
+
 #include <gtest/gtest.h>
 
 #include "aes_reference.hpp"
 #include "mech/counter_keystream.hpp"
-#include "mech/ghash.hpp"
 
 namespace p11nethsm::mech::test {
 namespace {
@@ -14,8 +15,10 @@ namespace {
 AesBlock block(const char* text) {
   Bytes b = hex(text);
   AesBlock out{};
-  if (b.size() == out.size()) std::copy(b.begin(), b.end(), out.begin());
-  else ADD_FAILURE() << "not a block: " << text;
+  if (b.size() == out.size())
+    std::copy(b.begin(), b.end(), out.begin());
+  else
+    ADD_FAILURE() << "not a block: " << text;
   return out;
 }
 
@@ -23,7 +26,8 @@ std::string hexOf(const AesBlock& b) { return hexEncode(b.data(), b.size()); }
 
 constexpr const char* kH234 = "b83b533708bf535d0aa6e52980d53b78";
 constexpr const char* kC3 =
-    "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa05"
+    "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa"
+    "05"
     "1ba30b396a0aac973d58e091473f5985";
 
 TEST(Ghash, SpecTestCase2) {
@@ -90,7 +94,8 @@ TEST(Counter, BlocksBeforeWrap) {
   EXPECT_EQ(blocksBeforeWrap(block("ffffffffffffffffffffffffffff0000"), 16), 65536U);
   EXPECT_EQ(blocksBeforeWrap(block("00000000000000000000000000fffffe"), 16), 2U);
   EXPECT_EQ(blocksBeforeWrap(block("0000000000000000fffffffffffffff0"), 64), 16U);
-  EXPECT_EQ(blocksBeforeWrap(block("00000000000000000000000000000001"), 64), UINT64_MAX);  // 2^64 - 1
+  EXPECT_EQ(blocksBeforeWrap(block("00000000000000000000000000000001"), 64),
+            UINT64_MAX);  // 2^64 - 1
   EXPECT_EQ(blocksBeforeWrap(block("00000000000000010000000000000000"), 65), UINT64_MAX);
   EXPECT_EQ(blocksBeforeWrap(block("00000000000000ffffffffffffffff00"), 72), 256U);
   EXPECT_EQ(blocksBeforeWrap(block("fffffffffffffffffffffffffffffffe"), 128), 2U);

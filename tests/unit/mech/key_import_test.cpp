@@ -64,7 +64,8 @@ TEST(KeyImport, RsaPrimesRecoveredFromModulusAndPrivateExponent) {
 }
 
 TEST(KeyImport, EcScalarIsPaddedToTheCurveWidth) {
-  for (const char* name : {"prime256v1", "secp384r1", "secp521r1", "secp256k1", "brainpoolP512r1"}) {
+  for (const char* name :
+       {"prime256v1", "secp384r1", "secp521r1", "secp256k1", "brainpoolP512r1"}) {
     const TestKey& k = testKey(name);
     const CurveInfo* curve = curveForKeyType(k.view.type);
     Bytes scalar = bnParam(k.key.get(), OSSL_PKEY_PARAM_PRIV_KEY);
@@ -81,7 +82,8 @@ TEST(KeyImport, EcScalarIsPaddedToTheCurveWidth) {
   }
   Template tooLong;
   tooLong.ulong(CKA_CLASS, CKO_PRIVATE_KEY).ulong(CKA_KEY_TYPE, CKK_EC);
-  tooLong.raw(CKA_EC_PARAMS, *ecParamsDer(*curveForKeyType(KeyType::kEcP256))).raw(CKA_VALUE, Bytes(33, 1));
+  tooLong.raw(CKA_EC_PARAMS, *ecParamsDer(*curveForKeyType(KeyType::kEcP256)))
+      .raw(CKA_VALUE, Bytes(33, 1));
   EXPECT_EQ(keyImportRequest(tooLong.attrs(), kV4).error().pkcs11Rv, CKR_ATTRIBUTE_VALUE_INVALID);
 }
 
@@ -93,7 +95,10 @@ TEST(KeyImport, Ed25519SeedWithPrintableCurveName) {
   Template t;
   Bytes name = {0x13, 12};
   for (char c : std::string("edwards25519")) name.push_back(static_cast<uint8_t>(c));
-  t.ulong(CKA_CLASS, CKO_PRIVATE_KEY).ulong(CKA_KEY_TYPE, CKK_EC_EDWARDS).raw(CKA_EC_PARAMS, name).raw(CKA_VALUE, seed);
+  t.ulong(CKA_CLASS, CKO_PRIVATE_KEY)
+      .ulong(CKA_KEY_TYPE, CKK_EC_EDWARDS)
+      .raw(CKA_EC_PARAMS, name)
+      .raw(CKA_VALUE, seed);
   auto r = keyImportRequest(t.attrs(), kV4);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->type, KeyType::kCurve25519);
@@ -117,11 +122,16 @@ TEST(KeyImport, AesAndRefusals) {
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().pkcs11Rv, CKR_ATTRIBUTE_VALUE_INVALID);
   Template extractable;
-  extractable.ulong(CKA_CLASS, CKO_SECRET_KEY).ulong(CKA_KEY_TYPE, CKK_AES).raw(CKA_VALUE, randomBytes(16));
+  extractable.ulong(CKA_CLASS, CKO_SECRET_KEY)
+      .ulong(CKA_KEY_TYPE, CKK_AES)
+      .raw(CKA_VALUE, randomBytes(16));
   extractable.boolean(CKA_EXTRACTABLE, true);
-  EXPECT_EQ(keyImportRequest(extractable.attrs(), kV4).error().pkcs11Rv, CKR_ATTRIBUTE_VALUE_INVALID);
+  EXPECT_EQ(keyImportRequest(extractable.attrs(), kV4).error().pkcs11Rv,
+            CKR_ATTRIBUTE_VALUE_INVALID);
   Template des;
-  des.ulong(CKA_CLASS, CKO_SECRET_KEY).ulong(CKA_KEY_TYPE, CKK_DES3).raw(CKA_VALUE, randomBytes(24));
+  des.ulong(CKA_CLASS, CKO_SECRET_KEY)
+      .ulong(CKA_KEY_TYPE, CKK_DES3)
+      .raw(CKA_VALUE, randomBytes(24));
   EXPECT_EQ(keyImportRequest(des.attrs(), kV4).error().pkcs11Rv, CKR_TEMPLATE_INCONSISTENT);
 }
 

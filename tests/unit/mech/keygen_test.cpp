@@ -1,11 +1,12 @@
 // C_GenerateKeyPair / C_GenerateKey templates → NetHSM generate requests.
+#include "mech/keygen.hpp"
+
 #include <gtest/gtest.h>
 #include <openssl/objects.h>
 
 #include <algorithm>
 
 #include "mech/ec_curve.hpp"
-#include "mech/keygen.hpp"
 #include "template_builder.hpp"
 
 namespace p11nethsm::mech::test {
@@ -28,8 +29,8 @@ Bytes printable(const char* name) {
   return out;
 }
 
-Result<nethsm::GenerateKeyRequest> pair(CK_MECHANISM_TYPE m, const Template& pub, const Template& priv,
-                                        nethsm::FirmwareVersion fw = kV4) {
+Result<nethsm::GenerateKeyRequest> pair(CK_MECHANISM_TYPE m, const Template& pub,
+                                        const Template& priv, nethsm::FirmwareVersion fw = kV4) {
   CK_MECHANISM mech{m, nullptr, 0};
   auto p = pub.attrs();
   auto q = priv.attrs();
@@ -63,20 +64,24 @@ TEST(KeyPairGen, RsaSizesExponentAndUsage) {
 
   Template nothing;
   nothing.boolean(CKA_SIGN, false).boolean(CKA_DECRYPT, false);
-  EXPECT_EQ(pair(CKM_RSA_PKCS_KEY_PAIR_GEN, pub, nothing).error().pkcs11Rv, CKR_TEMPLATE_INCONSISTENT);
+  EXPECT_EQ(pair(CKM_RSA_PKCS_KEY_PAIR_GEN, pub, nothing).error().pkcs11Rv,
+            CKR_TEMPLATE_INCONSISTENT);
 
   Template e3;
   e3.ulong(CKA_MODULUS_BITS, 2048).raw(CKA_PUBLIC_EXPONENT, {3});
-  EXPECT_EQ(pair(CKM_RSA_PKCS_KEY_PAIR_GEN, e3, Template()).error().pkcs11Rv, CKR_ATTRIBUTE_VALUE_INVALID);
+  EXPECT_EQ(pair(CKM_RSA_PKCS_KEY_PAIR_GEN, e3, Template()).error().pkcs11Rv,
+            CKR_ATTRIBUTE_VALUE_INVALID);
   Template padded;
   padded.ulong(CKA_MODULUS_BITS, 4096).raw(CKA_PUBLIC_EXPONENT, {0, 1, 0, 1});
   EXPECT_TRUE(pair(CKM_RSA_PKCS_KEY_PAIR_GEN, padded, Template()));
   for (CK_ULONG bits : {512UL, 16384UL}) {
     Template t;
     t.ulong(CKA_MODULUS_BITS, bits);
-    EXPECT_EQ(pair(CKM_RSA_PKCS_KEY_PAIR_GEN, t, Template()).error().pkcs11Rv, CKR_ATTRIBUTE_VALUE_INVALID);
+    EXPECT_EQ(pair(CKM_RSA_PKCS_KEY_PAIR_GEN, t, Template()).error().pkcs11Rv,
+              CKR_ATTRIBUTE_VALUE_INVALID);
   }
-  EXPECT_EQ(pair(CKM_RSA_PKCS_KEY_PAIR_GEN, Template(), Template()).error().pkcs11Rv, CKR_TEMPLATE_INCOMPLETE);
+  EXPECT_EQ(pair(CKM_RSA_PKCS_KEY_PAIR_GEN, Template(), Template()).error().pkcs11Rv,
+            CKR_TEMPLATE_INCOMPLETE);
 }
 
 TEST(KeyPairGen, ExtractableIsRefusedClearly) {
@@ -94,13 +99,18 @@ TEST(KeyPairGen, ExtractableIsRefusedClearly) {
 }
 
 TEST(KeyPairGen, EcCurvesByOidOrName) {
-  struct { Bytes params; KeyType type; } cases[] = {
-      {oidDer(NID_X9_62_prime256v1), KeyType::kEcP256}, {oidDer(NID_secp384r1), KeyType::kEcP384},
-      {oidDer(NID_secp521r1), KeyType::kEcP521},        {oidDer(NID_secp256k1), KeyType::kEcP256K1},
-      {oidDer(NID_brainpoolP256r1), KeyType::kBrainpoolP256},
-      {oidDer(NID_brainpoolP384r1), KeyType::kBrainpoolP384},
-      {oidDer(NID_brainpoolP512r1), KeyType::kBrainpoolP512},
-      {printable("prime256v1"), KeyType::kEcP256},      {printable("secp521r1"), KeyType::kEcP521}};
+  struct {
+    Bytes params;
+    KeyType type;
+  } cases[] = {{oidDer(NID_X9_62_prime256v1), KeyType::kEcP256},
+               {oidDer(NID_secp384r1), KeyType::kEcP384},
+               {oidDer(NID_secp521r1), KeyType::kEcP521},
+               {oidDer(NID_secp256k1), KeyType::kEcP256K1},
+               {oidDer(NID_brainpoolP256r1), KeyType::kBrainpoolP256},
+               {oidDer(NID_brainpoolP384r1), KeyType::kBrainpoolP384},
+               {oidDer(NID_brainpoolP512r1), KeyType::kBrainpoolP512},
+               {printable("prime256v1"), KeyType::kEcP256},
+               {printable("secp521r1"), KeyType::kEcP521}};
   for (const auto& c : cases) {
     Template pub;
     pub.raw(CKA_EC_PARAMS, c.params);
@@ -112,12 +122,14 @@ TEST(KeyPairGen, EcCurvesByOidOrName) {
   // Brainpool and secp256k1 only from firmware 3.0; P-224 only before it.
   Template bp;
   bp.raw(CKA_EC_PARAMS, oidDer(NID_brainpoolP256r1));
-  EXPECT_EQ(pair(CKM_EC_KEY_PAIR_GEN, bp, Template(), {2, 2}).error().pkcs11Rv, CKR_CURVE_NOT_SUPPORTED);
+  EXPECT_EQ(pair(CKM_EC_KEY_PAIR_GEN, bp, Template(), {2, 2}).error().pkcs11Rv,
+            CKR_CURVE_NOT_SUPPORTED);
   Template p224;
   p224.raw(CKA_EC_PARAMS, oidDer(NID_secp224r1));
   EXPECT_TRUE(pair(CKM_EC_KEY_PAIR_GEN, p224, Template(), {2, 2}));
   EXPECT_EQ(pair(CKM_EC_KEY_PAIR_GEN, p224, Template()).error().pkcs11Rv, CKR_CURVE_NOT_SUPPORTED);
-  EXPECT_EQ(pair(CKM_EC_KEY_PAIR_GEN, Template(), Template()).error().pkcs11Rv, CKR_TEMPLATE_INCOMPLETE);
+  EXPECT_EQ(pair(CKM_EC_KEY_PAIR_GEN, Template(), Template()).error().pkcs11Rv,
+            CKR_TEMPLATE_INCOMPLETE);
   Template noSign;
   noSign.boolean(CKA_SIGN, false);
   Template p256;
@@ -137,7 +149,8 @@ TEST(KeyPairGen, Ed25519AsPkcs11ToolSendsItAndEd448Refused) {
   EXPECT_EQ(noParams->type, KeyType::kCurve25519);
   Template ed448;
   ed448.raw(CKA_EC_PARAMS, printable("edwards448"));
-  EXPECT_EQ(pair(CKM_EC_EDWARDS_KEY_PAIR_GEN, ed448, Template()).error().pkcs11Rv, CKR_CURVE_NOT_SUPPORTED);
+  EXPECT_EQ(pair(CKM_EC_EDWARDS_KEY_PAIR_GEN, ed448, Template()).error().pkcs11Rv,
+            CKR_CURVE_NOT_SUPPORTED);
   // An Edwards curve through the Weierstrass mechanism is inconsistent.
   EXPECT_EQ(pair(CKM_EC_KEY_PAIR_GEN, pub, Template()).error().pkcs11Rv, CKR_TEMPLATE_INCONSISTENT);
 }
@@ -166,8 +179,10 @@ TEST(SecretKeyGen, AesAndGenericSecret) {
   }
   Template bad;
   bad.ulong(CKA_VALUE_LEN, 20);
-  EXPECT_EQ(secretKeyGenerateRequest(aes, bad.attrs()).error().pkcs11Rv, CKR_ATTRIBUTE_VALUE_INVALID);
-  EXPECT_EQ(secretKeyGenerateRequest(aes, Template().attrs()).error().pkcs11Rv, CKR_TEMPLATE_INCOMPLETE);
+  EXPECT_EQ(secretKeyGenerateRequest(aes, bad.attrs()).error().pkcs11Rv,
+            CKR_ATTRIBUTE_VALUE_INVALID);
+  EXPECT_EQ(secretKeyGenerateRequest(aes, Template().attrs()).error().pkcs11Rv,
+            CKR_TEMPLATE_INCOMPLETE);
   Template encryptOnly;
   encryptOnly.ulong(CKA_VALUE_LEN, 32).boolean(CKA_ENCRYPT, true);
   EXPECT_EQ(secretKeyGenerateRequest(aes, encryptOnly.attrs())->mechanisms,
@@ -178,7 +193,8 @@ TEST(SecretKeyGen, AesAndGenericSecret) {
             CKR_ATTRIBUTE_VALUE_INVALID);
   Template wrongType;
   wrongType.ulong(CKA_VALUE_LEN, 32).ulong(CKA_KEY_TYPE, CKK_DES3);
-  EXPECT_EQ(secretKeyGenerateRequest(aes, wrongType.attrs()).error().pkcs11Rv, CKR_TEMPLATE_INCONSISTENT);
+  EXPECT_EQ(secretKeyGenerateRequest(aes, wrongType.attrs()).error().pkcs11Rv,
+            CKR_TEMPLATE_INCONSISTENT);
   CK_MECHANISM generic{CKM_GENERIC_SECRET_KEY_GEN, nullptr, 0};
   Template g;
   g.ulong(CKA_VALUE_LEN, 64);

@@ -41,14 +41,16 @@ const HashInfo* oaepHash(nethsm::DecryptMode mode) {
 Result<Bytes> pkeySign(EVP_PKEY* key, const Bytes& tbs, int padding, const HashInfo* pss) {
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
   if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) return badRequest("sign init");
-  if (padding != 0 && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), padding) != 1) return badRequest("padding");
+  if (padding != 0 && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), padding) != 1)
+    return badRequest("padding");
   if (pss) {
     EVP_PKEY_CTX_set_signature_md(ctx.get(), evpMd(pss->alg));
     EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), evpMd(pss->alg));
     EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), static_cast<int>(pss->length));
   }
   size_t len = 0;
-  if (EVP_PKEY_sign(ctx.get(), nullptr, &len, tbs.data(), tbs.size()) != 1) return badRequest("sign size");
+  if (EVP_PKEY_sign(ctx.get(), nullptr, &len, tbs.data(), tbs.size()) != 1)
+    return badRequest("sign size");
   Bytes out(len);
   if (EVP_PKEY_sign(ctx.get(), out.data(), &len, tbs.data(), tbs.size()) != 1) {
     return badRequest("Signing failure");
@@ -76,9 +78,12 @@ void LocalAppliance::addKey(const std::string& id, EVP_PKEY* key) {
   keys_[id] = PkeyPtr(key);
 }
 
-void LocalAppliance::addSecret(const std::string& id, Bytes secret) { secrets_[id] = std::move(secret); }
+void LocalAppliance::addSecret(const std::string& id, Bytes secret) {
+  secrets_[id] = std::move(secret);
+}
 
-Result<Bytes> LocalAppliance::sign(const std::string& keyId, nethsm::SignMode mode, const Bytes& message) {
+Result<Bytes> LocalAppliance::sign(const std::string& keyId, nethsm::SignMode mode,
+                                   const Bytes& message) {
   ++calls_;
   auto it = keys_.find(keyId);
   if (it == keys_.end()) return makeError(ErrorKind::kNotFound, "no key", 404);
@@ -126,7 +131,8 @@ Result<Bytes> LocalAppliance::decrypt(const std::string& keyId, nethsm::DecryptM
   int padding = mode == nethsm::DecryptMode::kRaw     ? RSA_NO_PADDING
                 : mode == nethsm::DecryptMode::kPkcs1 ? RSA_PKCS1_PADDING
                                                       : RSA_PKCS1_OAEP_PADDING;
-  if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_rsa_padding(ctx.get(), padding) != 1) {
+  if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), padding) != 1) {
     return badRequest("decrypt init");
   }
   if (const HashInfo* h = oaepHash(mode)) {
@@ -142,7 +148,8 @@ Result<Bytes> LocalAppliance::decrypt(const std::string& keyId, nethsm::DecryptM
   return out;
 }
 
-Result<Bytes> LocalAppliance::encryptAesCbc(const std::string& keyId, const Bytes& message, const Bytes& iv) {
+Result<Bytes> LocalAppliance::encryptAesCbc(const std::string& keyId, const Bytes& message,
+                                            const Bytes& iv) {
   ++calls_;
   return aesCbc(keyId, message, iv, true);
 }
@@ -158,9 +165,11 @@ Result<Bytes> LocalAppliance::aesCbc(const std::string& keyId, const Bytes& data
   std::unique_ptr<EVP_CIPHER_CTX, OsslFree<EVP_CIPHER_CTX_free>> ctx(EVP_CIPHER_CTX_new());
   Bytes out(data.size() + 16);
   int n1 = 0, n2 = 0;
-  if (EVP_CipherInit_ex(ctx.get(), cipher, nullptr, it->second.data(), iv.data(), encrypt ? 1 : 0) != 1 ||
+  if (EVP_CipherInit_ex(ctx.get(), cipher, nullptr, it->second.data(), iv.data(),
+                        encrypt ? 1 : 0) != 1 ||
       EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1 ||
-      EVP_CipherUpdate(ctx.get(), out.data(), &n1, data.data(), static_cast<int>(data.size())) != 1 ||
+      EVP_CipherUpdate(ctx.get(), out.data(), &n1, data.data(), static_cast<int>(data.size())) !=
+          1 ||
       EVP_CipherFinal_ex(ctx.get(), out.data() + n1, &n2) != 1) {
     return badRequest("AES failure");
   }
@@ -168,7 +177,9 @@ Result<Bytes> LocalAppliance::aesCbc(const std::string& keyId, const Bytes& data
   return out;
 }
 
-PkeyPtr generateRsa(unsigned bits) { return PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{bits})); }
+PkeyPtr generateRsa(unsigned bits) {
+  return PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{bits}));
+}
 PkeyPtr generateEc(const char* groupName) {
   return PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", groupName));
 }

@@ -22,16 +22,18 @@ class LocalAppliance final : public Appliance {
  public:
   explicit LocalAppliance(nethsm::FirmwareVersion firmware = {4, 0}) : firmware_(firmware) {}
 
-  void addKey(const std::string& id, EVP_PKEY* key);   // takes a reference
+  void addKey(const std::string& id, EVP_PKEY* key);    // takes a reference
   void addSecret(const std::string& id, Bytes secret);  // AES key bytes
   int calls() const { return calls_.load(); }
   void setParallelRequests(size_t n) { parallel_ = n; }
   size_t parallelRequests() const override { return parallel_; }
 
-  Result<Bytes> sign(const std::string& keyId, nethsm::SignMode mode, const Bytes& message) override;
+  Result<Bytes> sign(const std::string& keyId, nethsm::SignMode mode,
+                     const Bytes& message) override;
   Result<Bytes> decrypt(const std::string& keyId, nethsm::DecryptMode mode, const Bytes& data,
                         const std::optional<Bytes>& iv) override;
-  Result<Bytes> encryptAesCbc(const std::string& keyId, const Bytes& message, const Bytes& iv) override;
+  Result<Bytes> encryptAesCbc(const std::string& keyId, const Bytes& message,
+                              const Bytes& iv) override;
 
  private:
   Result<Bytes> aesCbc(const std::string& keyId, const Bytes& data, const Bytes& iv, bool encrypt);

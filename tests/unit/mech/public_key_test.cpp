@@ -1,11 +1,12 @@
 // NetHSM public key data → SPKI / CKA_EC_PARAMS / CKA_EC_POINT, compared with what
 // OpenSSL derives from the same key.
+#include "mech/public_key.hpp"
+
 #include <gtest/gtest.h>
 #include <openssl/core_names.h>
 
 #include "bn_param.hpp"
 #include "mech/ec_curve.hpp"
-#include "mech/public_key.hpp"
 #include "template_builder.hpp"
 #include "test_keys.hpp"
 
@@ -51,7 +52,9 @@ TEST(PublicKey, AttributesMatchOpenSslForEveryKeyType) {
     Bytes point = netHsmData(k).data;
     ASSERT_GT(attrs->ecPoint.size(), point.size());
     EXPECT_EQ(attrs->ecPoint[0], 0x04);
-    EXPECT_EQ(Bytes(attrs->ecPoint.end() - static_cast<std::ptrdiff_t>(point.size()), attrs->ecPoint.end()), point);
+    EXPECT_EQ(Bytes(attrs->ecPoint.end() - static_cast<std::ptrdiff_t>(point.size()),
+                    attrs->ecPoint.end()),
+              point);
   }
 }
 
@@ -79,7 +82,9 @@ TEST(PublicKeyTemplate, EveryKeyTypeGivesTheOpenSslSpki) {
     Template t;
     t.ulong(CKA_CLASS, CKO_PUBLIC_KEY);
     if (k.view.type == nethsm::KeyType::kRsa) {
-      t.ulong(CKA_KEY_TYPE, CKK_RSA).raw(CKA_MODULUS, attrs->modulus).raw(CKA_PUBLIC_EXPONENT, attrs->publicExponent);
+      t.ulong(CKA_KEY_TYPE, CKK_RSA)
+          .raw(CKA_MODULUS, attrs->modulus)
+          .raw(CKA_PUBLIC_EXPONENT, attrs->publicExponent);
     } else {
       bool ed = k.view.type == nethsm::KeyType::kCurve25519;
       t.ulong(CKA_KEY_TYPE, ed ? CKK_EC_EDWARDS : CKK_EC).raw(CKA_EC_PARAMS, attrs->ecParams);
@@ -97,7 +102,8 @@ TEST(PublicKeyTemplate, EveryKeyTypeGivesTheOpenSslSpki) {
   bare.raw(CKA_EC_POINT, netHsmData(ec).data);
   EXPECT_TRUE(publicKeyFromTemplate(bare.attrs()));
   Template broken;
-  broken.ulong(CKA_KEY_TYPE, CKK_EC).raw(CKA_EC_PARAMS, *ecParamsDer(*curveForKeyType(ec.view.type)));
+  broken.ulong(CKA_KEY_TYPE, CKK_EC)
+      .raw(CKA_EC_PARAMS, *ecParamsDer(*curveForKeyType(ec.view.type)));
   broken.raw(CKA_EC_POINT, Bytes(65, 4));
   EXPECT_EQ(publicKeyFromTemplate(broken.attrs()).error().pkcs11Rv, CKR_ATTRIBUTE_VALUE_INVALID);
   Template noPoint;

@@ -62,7 +62,8 @@ TEST(Registry, WrappingMechanismsAreAbsent) {
 
 TEST(Registry, AesModesOnTheApplianceAreListed) {
   // Issue 14: GCM, CTR and ECB on the appliance's AES-CBC, every firmware.
-  for (nethsm::FirmwareVersion fw : {nethsm::FirmwareVersion{2, 2}, nethsm::FirmwareVersion{4, 0}}) {
+  for (nethsm::FirmwareVersion fw :
+       {nethsm::FirmwareVersion{2, 2}, nethsm::FirmwareVersion{4, 0}}) {
     auto list = mechanismsFor(nethsm::capabilitiesOf(fw));
     for (CK_MECHANISM_TYPE t : {CKM_AES_ECB, CKM_AES_CTR, CKM_AES_GCM}) {
       const auto* e = find(list, t);
@@ -91,37 +92,47 @@ TEST(Registry, CreateOperationRefusals) {
   const TestKey& rsa = testKey("rsa2048");
   const TestKey& ec = testKey("prime256v1");
   CK_MECHANISM sha{CKM_SHA256_RSA_PKCS, nullptr, 0};
-  auto wrongKind = createOperationWith(OperationKind::kEncrypt, sha, rsa.view, nullptr, nethsm::capabilitiesOf({4, 0}));
+  auto wrongKind = createOperationWith(OperationKind::kEncrypt, sha, rsa.view, nullptr,
+                                       nethsm::capabilitiesOf({4, 0}));
   ASSERT_FALSE(wrongKind);
   EXPECT_EQ(wrongKind.error().pkcs11Rv, CKR_MECHANISM_INVALID);
   CK_MECHANISM unknown{CKM_AES_CCM, nullptr, 0};
-  auto bad = createOperationWith(OperationKind::kEncrypt, unknown, rsa.view, nullptr, nethsm::capabilitiesOf({4, 0}));
+  auto bad = createOperationWith(OperationKind::kEncrypt, unknown, rsa.view, nullptr,
+                                 nethsm::capabilitiesOf({4, 0}));
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().pkcs11Rv, CKR_MECHANISM_INVALID);
-  auto mismatch = createOperationWith(OperationKind::kSign, sha, ec.view, nullptr, nethsm::capabilitiesOf({4, 0}));
+  auto mismatch = createOperationWith(OperationKind::kSign, sha, ec.view, nullptr,
+                                      nethsm::capabilitiesOf({4, 0}));
   ASSERT_FALSE(mismatch);
   EXPECT_EQ(mismatch.error().pkcs11Rv, CKR_KEY_TYPE_INCONSISTENT);
   KeyView signOnly = rsa.view;
   signOnly.mechanisms = {nethsm::KeyMechanism::kRsaSignaturePkcs1};
   CK_MECHANISM pkcs{CKM_RSA_PKCS, nullptr, 0};
-  auto noDecrypt = createOperationWith(OperationKind::kDecrypt, pkcs, signOnly, nullptr, nethsm::capabilitiesOf({4, 0}));
+  auto noDecrypt = createOperationWith(OperationKind::kDecrypt, pkcs, signOnly, nullptr,
+                                       nethsm::capabilitiesOf({4, 0}));
   ASSERT_FALSE(noDecrypt);
   EXPECT_EQ(noDecrypt.error().pkcs11Rv, CKR_KEY_FUNCTION_NOT_PERMITTED);
   // Public-key operations do not depend on the appliance's mechanism list.
-  EXPECT_TRUE(createOperationWith(OperationKind::kEncrypt, pkcs, signOnly, nullptr, nethsm::capabilitiesOf({4, 0})));
-  EXPECT_TRUE(createOperationWith(OperationKind::kSign, pkcs, signOnly, nullptr, nethsm::capabilitiesOf({4, 0})));
+  EXPECT_TRUE(createOperationWith(OperationKind::kEncrypt, pkcs, signOnly, nullptr,
+                                  nethsm::capabilitiesOf({4, 0})));
+  EXPECT_TRUE(createOperationWith(OperationKind::kSign, pkcs, signOnly, nullptr,
+                                  nethsm::capabilitiesOf({4, 0})));
 }
 
 TEST(Registry, SignatureSizeQueriesNeedNoNetwork) {
   testKeys();
   uint64_t before = keyBackend().calls();
-  struct { const char* key; CK_MECHANISM_TYPE m; size_t len; } cases[] = {
-      {"rsa2048", CKM_SHA256_RSA_PKCS, 256}, {"rsa4096", CKM_RSA_PKCS, 512},
-      {"prime256v1", CKM_ECDSA, 64},         {"secp521r1", CKM_ECDSA_SHA512, 132},
-      {"brainpoolP512r1", CKM_ECDSA, 128},   {"ed25519", CKM_EDDSA, 64}};
+  struct {
+    const char* key;
+    CK_MECHANISM_TYPE m;
+    size_t len;
+  } cases[] = {{"rsa2048", CKM_SHA256_RSA_PKCS, 256}, {"rsa4096", CKM_RSA_PKCS, 512},
+               {"prime256v1", CKM_ECDSA, 64},         {"secp521r1", CKM_ECDSA_SHA512, 132},
+               {"brainpoolP512r1", CKM_ECDSA, 128},   {"ed25519", CKM_EDDSA, 64}};
   for (const auto& c : cases) {
     CK_MECHANISM m{c.m, nullptr, 0};
-    auto op = createOperationWith(OperationKind::kSign, m, testKey(c.key).view, nullptr, nethsm::capabilitiesOf({4, 0}));
+    auto op = createOperationWith(OperationKind::kSign, m, testKey(c.key).view, nullptr,
+                                  nethsm::capabilitiesOf({4, 0}));
     ASSERT_TRUE(op) << c.key;
     EXPECT_EQ((*op)->outputSizeBound(100), c.len) << c.key;
   }
@@ -153,7 +164,8 @@ TEST(Registry, KeySizeFromPublicKeyWhenBitsUnknown) {
   KeyView v = testKey("rsa4096").view;
   v.bits = 0;
   CK_MECHANISM m{CKM_SHA256_RSA_PKCS, nullptr, 0};
-  auto op = createOperationWith(OperationKind::kSign, m, v, nullptr, nethsm::capabilitiesOf({4, 0}));
+  auto op =
+      createOperationWith(OperationKind::kSign, m, v, nullptr, nethsm::capabilitiesOf({4, 0}));
   ASSERT_TRUE(op);
   EXPECT_EQ((*op)->outputSizeBound(0), 512U);
   KeyView aes = testKey("aes128").view;

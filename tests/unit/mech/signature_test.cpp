@@ -15,14 +15,16 @@ struct SigCase {
   CK_MECHANISM_TYPE mechanism;
   std::optional<HashAlg> hash;  // hash-and-sign hash, or the PSS hash of CKM_RSA_PKCS_PSS
   bool hashAndSign;
-  size_t rawInputLength;        // CKM_ECDSA input length; 0 otherwise
+  size_t rawInputLength;  // CKM_ECDSA input length; 0 otherwise
 };
 
 std::string caseName(const testing::TestParamInfo<SigCase>& info) {
   const SigCase& c = info.param;
   std::string n = c.key + "_" + std::to_string(c.mechanism) + "_" +
-                  (c.hash ? hashInfo(*c.hash).opensslName : "raw") + "_" + std::to_string(c.rawInputLength);
-  for (auto& ch : n) if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                  (c.hash ? hashInfo(*c.hash).opensslName : "raw") + "_" +
+                  std::to_string(c.rawInputLength);
+  for (auto& ch : n)
+    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
   return n;
 }
 
@@ -31,29 +33,44 @@ constexpr HashAlg kShaHashes[] = {HashAlg::kSha1, HashAlg::kSha224, HashAlg::kSh
 
 CK_MECHANISM_TYPE rsaPkcsFor(HashAlg h) {
   switch (h) {
-    case HashAlg::kSha1: return CKM_SHA1_RSA_PKCS;
-    case HashAlg::kSha224: return CKM_SHA224_RSA_PKCS;
-    case HashAlg::kSha256: return CKM_SHA256_RSA_PKCS;
-    case HashAlg::kSha384: return CKM_SHA384_RSA_PKCS;
-    default: return CKM_SHA512_RSA_PKCS;
+    case HashAlg::kSha1:
+      return CKM_SHA1_RSA_PKCS;
+    case HashAlg::kSha224:
+      return CKM_SHA224_RSA_PKCS;
+    case HashAlg::kSha256:
+      return CKM_SHA256_RSA_PKCS;
+    case HashAlg::kSha384:
+      return CKM_SHA384_RSA_PKCS;
+    default:
+      return CKM_SHA512_RSA_PKCS;
   }
 }
 CK_MECHANISM_TYPE rsaPssFor(HashAlg h) {
   switch (h) {
-    case HashAlg::kSha1: return CKM_SHA1_RSA_PKCS_PSS;
-    case HashAlg::kSha224: return CKM_SHA224_RSA_PKCS_PSS;
-    case HashAlg::kSha256: return CKM_SHA256_RSA_PKCS_PSS;
-    case HashAlg::kSha384: return CKM_SHA384_RSA_PKCS_PSS;
-    default: return CKM_SHA512_RSA_PKCS_PSS;
+    case HashAlg::kSha1:
+      return CKM_SHA1_RSA_PKCS_PSS;
+    case HashAlg::kSha224:
+      return CKM_SHA224_RSA_PKCS_PSS;
+    case HashAlg::kSha256:
+      return CKM_SHA256_RSA_PKCS_PSS;
+    case HashAlg::kSha384:
+      return CKM_SHA384_RSA_PKCS_PSS;
+    default:
+      return CKM_SHA512_RSA_PKCS_PSS;
   }
 }
 CK_MECHANISM_TYPE ecdsaFor(HashAlg h) {
   switch (h) {
-    case HashAlg::kSha1: return CKM_ECDSA_SHA1;
-    case HashAlg::kSha224: return CKM_ECDSA_SHA224;
-    case HashAlg::kSha256: return CKM_ECDSA_SHA256;
-    case HashAlg::kSha384: return CKM_ECDSA_SHA384;
-    default: return CKM_ECDSA_SHA512;
+    case HashAlg::kSha1:
+      return CKM_ECDSA_SHA1;
+    case HashAlg::kSha224:
+      return CKM_ECDSA_SHA224;
+    case HashAlg::kSha256:
+      return CKM_ECDSA_SHA256;
+    case HashAlg::kSha384:
+      return CKM_ECDSA_SHA384;
+    default:
+      return CKM_ECDSA_SHA512;
   }
 }
 
@@ -71,7 +88,8 @@ std::vector<SigCase> allCases() {
   }
   for (const char* ec : {"prime256v1", "secp384r1", "secp521r1", "secp256k1", "brainpoolP256r1",
                          "brainpoolP384r1", "brainpoolP512r1"}) {
-    for (size_t len : {20U, 32U, 48U, 64U}) cases.push_back({ec, CKM_ECDSA, std::nullopt, false, len});
+    for (size_t len : {20U, 32U, 48U, 64U})
+      cases.push_back({ec, CKM_ECDSA, std::nullopt, false, len});
     for (HashAlg h : kShaHashes) cases.push_back({ec, ecdsaFor(h), h, true, 0});
   }
   cases.push_back({"ed25519", CKM_EDDSA, std::nullopt, false, 0});
@@ -84,7 +102,8 @@ struct Mech {
   CK_MECHANISM m{};
   explicit Mech(const SigCase& c) {
     m.mechanism = c.mechanism;
-    bool isPss = c.mechanism == CKM_RSA_PKCS_PSS || c.mechanism == rsaPssFor(c.hash.value_or(HashAlg::kSha1));
+    bool isPss = c.mechanism == CKM_RSA_PKCS_PSS ||
+                 c.mechanism == rsaPssFor(c.hash.value_or(HashAlg::kSha1));
     if (isPss && c.hash) {
       const HashInfo& h = hashInfo(*c.hash);
       pss = {h.digestMechanism, h.mgf, h.length};
@@ -162,7 +181,8 @@ bool opensslVerify(const SigCase& c, const TestKey& k, const Inputs& in, Bytes s
     const EVP_MD* digest = c.hash ? evpMd(*c.hash) : nullptr;
     if (EVP_DigestVerifyInit(md.get(), &pctx, digest, nullptr, k.key.get()) != 1) return false;
     if (isRsa(c)) configureRsa(pctx, c, false);
-    return EVP_DigestVerify(md.get(), sig.data(), sig.size(), in.message.data(), in.message.size()) == 1;
+    return EVP_DigestVerify(md.get(), sig.data(), sig.size(), in.message.data(),
+                            in.message.size()) == 1;
   }
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, k.key.get(), nullptr));
   if (c.mechanism == CKM_RSA_PKCS) {  // recover the DigestInfo and compare
@@ -170,7 +190,8 @@ bool opensslVerify(const SigCase& c, const TestKey& k, const Inputs& in, Bytes s
     EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING);
     Bytes rec(sig.size());
     size_t len = rec.size();
-    if (EVP_PKEY_verify_recover(ctx.get(), rec.data(), &len, sig.data(), sig.size()) != 1) return false;
+    if (EVP_PKEY_verify_recover(ctx.get(), rec.data(), &len, sig.data(), sig.size()) != 1)
+      return false;
     rec.resize(len);
     return rec == in.input;
   }
@@ -207,7 +228,8 @@ TEST_P(SignatureRoundTrip, ModuleSignVerifiesWithOpenSsl) {
   ASSERT_TRUE(k.key) << c.key;
   Mech m(c);
   Inputs in = inputsFor(c);
-  auto op = createOperationWith(OperationKind::kSign, m.m, k.view, nullptr, nethsm::capabilitiesOf({4, 0}));
+  auto op = createOperationWith(OperationKind::kSign, m.m, k.view, nullptr,
+                                nethsm::capabilitiesOf({4, 0}));
   ASSERT_TRUE(op) << op.error().message;
   size_t expectedLength = (*op)->outputSizeBound(in.input.size());
   auto sig = runOperation(OperationKind::kSign, m.m, k.view, in.input);
@@ -245,7 +267,8 @@ TEST_P(SignatureRoundTrip, OpenSslSignVerifiesInModule) {
   EXPECT_EQ(lenRange.error().pkcs11Rv, CKR_SIGNATURE_LEN_RANGE);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllMechanisms, SignatureRoundTrip, testing::ValuesIn(allCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(AllMechanisms, SignatureRoundTrip, testing::ValuesIn(allCases()),
+                         caseName);
 
 }  // namespace
 }  // namespace p11nethsm::mech::test

@@ -1,9 +1,10 @@
 // The fast SubjectPublicKeyInfo encoder gives exactly OpenSSL's i2d_PUBKEY bytes.
+#include "mech/spki_der.hpp"
+
 #include <gtest/gtest.h>
 #include <openssl/x509.h>
 
 #include "mech/ossl.hpp"
-#include "mech/spki_der.hpp"
 
 namespace p11nethsm::mech {
 namespace {

@@ -8,8 +8,12 @@ namespace {
 
 class LocalBackend final : public KeyBackend {
  public:
-  void addKey(const std::string& id, nethsm::KeyType, EVP_PKEY* key) override { local_->addKey(id, key); }
-  void addSecret(const std::string& id, const Bytes& secret) override { local_->addSecret(id, secret); }
+  void addKey(const std::string& id, nethsm::KeyType, EVP_PKEY* key) override {
+    local_->addKey(id, key);
+  }
+  void addSecret(const std::string& id, const Bytes& secret) override {
+    local_->addSecret(id, secret);
+  }
   std::shared_ptr<Appliance> appliance() override { return local_; }
   uint64_t calls() const override { return static_cast<uint64_t>(local_->calls()); }
 
@@ -42,7 +46,8 @@ TestKey aes(const std::string& name, size_t bytes) {
   k.view.nethsmId = name;
   k.view.type = nethsm::KeyType::kGeneric;
   k.view.bits = static_cast<unsigned>(bytes * 8);
-  k.view.mechanisms = {nethsm::KeyMechanism::kAesEncryptionCbc, nethsm::KeyMechanism::kAesDecryptionCbc};
+  k.view.mechanisms = {nethsm::KeyMechanism::kAesEncryptionCbc,
+                       nethsm::KeyMechanism::kAesDecryptionCbc};
   keyBackend().addSecret(name, randomBytes(bytes));
   return k;
 }
@@ -50,17 +55,20 @@ TestKey aes(const std::string& name, size_t bytes) {
 std::vector<TestKey> makeKeys() {
   std::vector<TestKey> keys;
   for (unsigned bits : {1024U, 2048U, 4096U}) {
-    keys.push_back(asymmetric("rsa" + std::to_string(bits), nethsm::KeyType::kRsa, generateRsa(bits)));
+    keys.push_back(
+        asymmetric("rsa" + std::to_string(bits), nethsm::KeyType::kRsa, generateRsa(bits)));
   }
   for (const auto& c : allCurves()) {
-    if (!curveAvailable(c, nethsm::capabilitiesOf({4, 0}))) continue;  // P-224 left NetHSM firmware in 3.0
+    if (!curveAvailable(c, nethsm::capabilitiesOf({4, 0})))
+      continue;  // P-224 left NetHSM firmware in 3.0
     if (c.edwards) {
       keys.push_back(asymmetric("ed25519", c.type, generateEd25519()));
     } else {
       keys.push_back(asymmetric(c.groupName, c.type, generateEc(c.groupName)));
     }
   }
-  for (size_t bytes : {16U, 24U, 32U}) keys.push_back(aes("aes" + std::to_string(bytes * 8), bytes));
+  for (size_t bytes : {16U, 24U, 32U})
+    keys.push_back(aes("aes" + std::to_string(bytes * 8), bytes));
   return keys;
 }
 
@@ -113,7 +121,8 @@ Result<Bytes> runOperation(OperationKind kind, const CK_MECHANISM& mechanism, co
 
 Status runVerify(const CK_MECHANISM& mechanism, const KeyView& key, const Bytes& data,
                  const Bytes& signature, size_t chunk) {
-  auto op = createOperationWith(OperationKind::kVerify, mechanism, key, keyBackend().appliance(), nethsm::capabilitiesOf({4, 0}));
+  auto op = createOperationWith(OperationKind::kVerify, mechanism, key, keyBackend().appliance(),
+                                nethsm::capabilitiesOf({4, 0}));
   if (!op) return op.error();
   if (chunk == 0) return (*op)->verify(data, signature);
   for (size_t off = 0; off < data.size(); off += chunk) {

@@ -39,7 +39,8 @@ TEST(MockKeyStorage, PemOfEarlierStateFilesStillLoads) {
   ASSERT_TRUE(loaded);
   EXPECT_EQ(loaded->publicJson(), key->publicJson());
   EXPECT_FALSE(KeyMaterial::fromStorage({{"type", "EC_P256"}, {"pem", "garbage"}}));
-  EXPECT_FALSE(KeyMaterial::fromStorage({{"type", "EC_P256"}, {"params", {{"priv", {{"u", "zz"}}}}}}));
+  EXPECT_FALSE(
+      KeyMaterial::fromStorage({{"type", "EC_P256"}, {"params", {{"priv", {{"u", "zz"}}}}}}));
 }
 
 }  // namespace

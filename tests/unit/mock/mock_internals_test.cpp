@@ -1,9 +1,9 @@
 // mock-nethsm building blocks without a server.
 #include <gtest/gtest.h>
 
+#include "bip340.hpp"
 #include "codec.hpp"
 #include "faults.hpp"
-#include "bip340.hpp"
 #include "firmware.hpp"
 #include "key_ops.hpp"
 
@@ -71,7 +71,8 @@ TEST(MockKeyOps, GenericKeysEncryptAesCbcWithoutPadding) {
 
 TEST(MockKeyMaterial, StorageRoundTripKeepsThePublicKey) {
   std::string err;
-  for (KeyType t : {KeyType::kRsa, KeyType::kCurve25519, KeyType::kBrainpoolP384, KeyType::kGeneric}) {
+  for (KeyType t :
+       {KeyType::kRsa, KeyType::kCurve25519, KeyType::kBrainpoolP384, KeyType::kGeneric}) {
     auto k = KeyMaterial::generate(t, t == KeyType::kRsa ? 1024 : 256, err);
     ASSERT_TRUE(k) << keyTypeName(t);
     auto back = KeyMaterial::fromStorage(k->toStorage());

@@ -112,8 +112,8 @@ TEST_F(StoreJournal, CorruptLineInTheMiddleFailsTheLoad) {
   }
   const std::string text = journal();
   const auto header = text.find('\n') + 1;
-  std::ofstream(file_ + ".journal", std::ios::trunc)
-      << text.substr(0, header) << "not json\n" << text.substr(header);
+  std::ofstream(file_ + ".journal", std::ios::trunc) << text.substr(0, header) << "not json\n"
+                                                     << text.substr(header);
   Store again(file_);
   EXPECT_FALSE(again.load(error));
   EXPECT_NE(error.find(".journal:2"), std::string::npos) << error;

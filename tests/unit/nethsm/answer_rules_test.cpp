@@ -10,7 +10,8 @@ namespace p11nethsm::nethsm {
 namespace {
 
 TEST(KeyId, OnlyTheFirmwaresAlphabet) {
-  for (const char* good : {"k1", "A", "a.b", "x_y-z", "0---41"}) EXPECT_TRUE(isValidKeyId(good)) << good;
+  for (const char* good : {"k1", "A", "a.b", "x_y-z", "0---41"})
+    EXPECT_TRUE(isValidKeyId(good)) << good;
   for (const char* bad : {"", ".", "..", ".k", "-k", "_k", "a/b", "a b", "a%2F", "k?x", "k#"})
     EXPECT_FALSE(isValidKeyId(bad)) << bad;
   EXPECT_TRUE(isValidKeyId(std::string(128, 'a')));

@@ -34,7 +34,7 @@ struct Expected {
 
 const Expected kPerFirmware[] = {
     {{2, 2}, false, 0, false, false, false},
-    {{3, 0}, false, 0, true, true, true},   // the PKCS#1 bare-hash quirk: 3.0 only
+    {{3, 0}, false, 0, true, true, true},  // the PKCS#1 bare-hash quirk: 3.0 only
     {{3, 1}, false, 0, true, false, true},
     {{4, 0}, false, 0, true, false, true},
     {{5, 0}, true, 32, true, false, true},  // key labels

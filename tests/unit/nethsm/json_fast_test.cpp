@@ -3,9 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "nethsm/json_codec.hpp"
 
@@ -33,11 +32,10 @@ TEST(JsonFast, SignBodyParsesToTheFirmwareFields) {
 TEST(JsonFast, OnlyTheCanonicalFormTakesTheFastPath) {
   EXPECT_EQ(canonicalBase64Member(R"({"signature":"AQID"})", "signature"), "AQID");
   EXPECT_EQ(canonicalBase64Member(R"({"signature":""})", "signature"), "");
-  for (const char* other : {R"({ "signature":"AQID"})", R"({"signature": "AQID"})",
-                            R"({"signature":"AQ\/D"})", R"({"signature":"AQID","x":1})",
-                            R"({"signaturex":"AQID"})", R"({"signature":"AQ"ID"})",
-                            R"({"signature":"AQID")", R"({"signature":AQID})", R"({"signature"})",
-                            "", "{}"}) {
+  for (const char* other :
+       {R"({ "signature":"AQID"})", R"({"signature": "AQID"})", R"({"signature":"AQ\/D"})",
+        R"({"signature":"AQID","x":1})", R"({"signaturex":"AQID"})", R"({"signature":"AQ"ID"})",
+        R"({"signature":"AQID")", R"({"signature":AQID})", R"({"signature"})", "", "{}"}) {
     EXPECT_FALSE(canonicalBase64Member(other, "signature")) << other;
   }
 }
@@ -53,9 +51,15 @@ TEST(JsonFast, ParseBase64FieldAgreesWithNlohmannOnMutatedBodies) {
       const size_t at = rng() % (body.size() + 1);
       const char c = alphabet[rng() % alphabet.size()];
       switch (rng() % 3) {
-        case 0: body.insert(body.begin() + static_cast<long>(at), c); break;
-        case 1: if (at < body.size()) body.erase(at, 1); break;
-        default: if (at < body.size()) body[at] = c; break;
+        case 0:
+          body.insert(body.begin() + static_cast<long>(at), c);
+          break;
+        case 1:
+          if (at < body.size()) body.erase(at, 1);
+          break;
+        default:
+          if (at < body.size()) body[at] = c;
+          break;
       }
     }
     auto fast = parseBase64Field(body, "signature");

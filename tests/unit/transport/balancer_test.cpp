@@ -87,8 +87,10 @@ double simulate(std::vector<double> latencyMs, int clients, double seconds,
       lb.started(i);
       events.push({e.t + jitter(latencyMs[i], 0.95, 1.05) + 0.001, 1, i, e.t});
     } else if (e.kind == 1) {
-      if (busy[e.instance]) waiting[e.instance].push_back(e);
-      else busy[e.instance] = true, serve(e, e.t);
+      if (busy[e.instance])
+        waiting[e.instance].push_back(e);
+      else
+        busy[e.instance] = true, serve(e, e.t);
     } else {
       lb.finished(e.instance, microseconds(static_cast<long>((e.t - e.sent) * 1000)));
       ++answers;
@@ -114,7 +116,8 @@ TEST(LoadBalancer, ThreeInstancesScaleAndALateOneStillCarriesWork) {
   // Round robin gives about 0.57 here (a third of the calls wait 42 ms); the upper
   // bound with 12 callers is about 0.82 (two fast instances busy, ten callers late).
   EXPECT_GT(late, 0.72 * even) << late << " vs " << even;
-  const double lateShare = static_cast<double>(share[2]) / static_cast<double>(share[0] + share[1] + share[2]);
+  const double lateShare =
+      static_cast<double>(share[2]) / static_cast<double>(share[0] + share[1] + share[2]);
   EXPECT_GT(lateShare, 0.1);
   EXPECT_LT(lateShare, 0.35);
   // One caller: the fast instances serve it; the late one only gets a probe a second.

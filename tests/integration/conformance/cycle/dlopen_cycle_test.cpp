@@ -104,8 +104,10 @@ TEST(DlopenCycle, WithoutFinalizeLeavesNoThreadBehind) {
     ASSERT_EQ(dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD), nullptr) << "cycle " << i;
   }
   waitForFds(fds);
-  std::printf("dlclose without C_Finalize: %d cycles, threads %zu (most after a cycle %zu), "
-              "fds %zu -> %zu\n", n, threads, most, fds, entries("/proc/self/fd"));
+  std::printf(
+      "dlclose without C_Finalize: %d cycles, threads %zu (most after a cycle %zu), "
+      "fds %zu -> %zu\n",
+      n, threads, most, fds, entries("/proc/self/fd"));
   EXPECT_EQ(most, threads);  // checked after every cycle, not only at the end
   EXPECT_LE(entries("/proc/self/fd"), fds);
 }

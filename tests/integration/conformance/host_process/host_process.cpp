@@ -27,8 +27,10 @@ std::vector<std::string> helperEnvironment() {
   std::string asan = "ASAN_OPTIONS=detect_leaks=0";
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string entry = *e;
-    if (entry.rfind("ASAN_OPTIONS=", 0) == 0) asan = entry + ":detect_leaks=0";
-    else env.push_back(entry);
+    if (entry.rfind("ASAN_OPTIONS=", 0) == 0)
+      asan = entry + ":detect_leaks=0";
+    else
+      env.push_back(entry);
   }
   env.push_back(asan);
   return env;
