@@ -6,6 +6,7 @@
 #include "log/log.hpp"
 #include "transport/cluster_impl.hpp"
 #include "transport/exchange.hpp"
+#include "transport/exchanger.hpp"
 #include "transport/process_guard.hpp"
 
 namespace p11nethsm::transport {
@@ -31,9 +32,31 @@ long millis(unsigned seconds) { return static_cast<long>(seconds) * 1000L; }
 
 }  // namespace
 
+namespace {
+std::mutex testExchangerMutex;
+std::shared_ptr<Exchanger> testExchanger;
+
+ClusterOptions withExchanger(ClusterOptions options) {
+  if (!options.exchanger) options.exchanger = exchangerForTests();
+  return options;
+}
+}  // namespace
+
+void setExchangerForTests(std::shared_ptr<Exchanger> exchanger) {
+  std::lock_guard lock(testExchangerMutex);
+  testExchanger = std::move(exchanger);
+}
+
+std::shared_ptr<Exchanger> exchangerForTests() {
+  std::lock_guard lock(testExchangerMutex);
+  return testExchanger;
+}
+
 Cluster::Impl::Impl(const config::SlotConfig& slotConfig, ClusterOptions clusterOptions,
                     bool afterFork)
-    : slot(slotConfig), options(std::move(clusterOptions)), balancer(slot.instances.size()) {
+    : slot(slotConfig),
+      options(withExchanger(std::move(clusterOptions))),
+      balancer(slot.instances.size()) {
   pools.reserve(slot.instances.size());
   trackers.reserve(slot.instances.size());
   for (size_t i = 0; i < slot.instances.size(); ++i) {
@@ -83,9 +106,16 @@ void Cluster::Impl::recordOutcomeLocked(size_t instance, bool failed, const std:
 Result<Response> Cluster::Impl::attempt(size_t instance, const Request& request, long timeoutMs,
                                         bool& neverSent) {
   neverSent = false;
-  HandlePool& pool = *pools[instance];
   const auto start = Clock::now();
   const auto deadline = timeoutMs > 0 ? start + Millis(timeoutMs) : Clock::time_point::max();
+  ExchangeLimits limits;
+  limits.connectTimeoutMs = millis(slot.connectTimeoutSeconds);
+  if (options.exchanger) {
+    limits.totalTimeoutMs = std::max<long>(0, timeoutMs);
+    ExchangeOutcome outcome = options.exchanger->exchange(instance, request, limits, deadline);
+    return finishAttempt(instance, request, std::move(outcome), nullptr, start, neverSent);
+  }
+  HandlePool& pool = *pools[instance];
   auto lease = pool.borrow(deadline);
   if (!lease) {
     attemptDone(instance, std::nullopt);
@@ -93,23 +123,29 @@ Result<Response> Cluster::Impl::attempt(size_t instance, const Request& request,
     log::warn(lease.error().message);
     return lease.error();
   }
-  ExchangeLimits limits;
   if (timeoutMs > 0) {  // what the wait left of the attempt's time, at least 1 ms
     const auto waited = std::chrono::duration_cast<Millis>(Clock::now() - start).count();
     limits.totalTimeoutMs = std::max<long>(1, timeoutMs - static_cast<long>(waited));
   }
-  limits.connectTimeoutMs = millis(slot.connectTimeoutSeconds);
   const auto sent = Clock::now();
-  ExchangeOutcome outcome = performExchange(lease->get(), pool.settings().baseUrl, request, limits);
+  return finishAttempt(instance, request,
+                       performExchange(lease->get(), pool.settings().baseUrl, request, limits),
+                       &*lease, sent, neverSent);
+}
+
+// The outcome of one attempt: health, the balancer's latency, a broken handle dropped.
+Result<Response> Cluster::Impl::finishAttempt(size_t instance, const Request& request,
+                                              ExchangeOutcome outcome, HandlePool::Lease* lease,
+                                              Clock::time_point sent, bool& neverSent) {
   if (!outcome.result) {
-    lease->markBroken();  // this handle only; its siblings keep their connections
+    if (lease != nullptr) lease->markBroken();  // this handle only; siblings keep theirs
     neverSent = outcome.neverSent;
     attemptDone(instance, std::nullopt);
     // An answer we refuse says the instance is up (and odd), not that it is down.
     if (outcome.badAnswer) return outcome.result;
     std::lock_guard lock(mutex);
     recordOutcomeLocked(instance, true, outcome.result.error().message);
-    return outcome.result;
+    return std::move(outcome.result);
   }
   const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent);
   outcome.result->instanceIndex = instance;
@@ -121,7 +157,7 @@ Result<Response> Cluster::Impl::attempt(size_t instance, const Request& request,
   std::lock_guard lock(mutex);
   balancer.finished(instance, latency);
   recordOutcomeLocked(instance, instanceUnavailable(status), "HTTP " + std::to_string(status));
-  return outcome.result;
+  return std::move(outcome.result);
 }
 
 Cluster::Cluster(const config::SlotConfig& slot, ClusterOptions options)

@@ -16,6 +16,8 @@ namespace p11nethsm::transport {
 
 enum class InstanceHealth { kUnknown, kWorking, kFailed };
 
+class Exchanger;  // exchanger.hpp
+
 struct ClusterOptions {
   // No background thread: CKF_LIBRARY_CANT_CREATE_OS_THREADS or disable_threads.
   // Failed instances are then probed inline (1 s timeout, at most 3 per call).
@@ -32,6 +34,9 @@ struct ClusterOptions {
   // libcurl CURLOPT_RESOLVE entries "host:port:address" (tests connect to the
   // loopback mock under another name to check host-name verification).
   std::vector<std::string> resolveOverrides;
+  // Carries the attempts and probes instead of libcurl (exchanger.hpp); empty: libcurl,
+  // or the test exchanger when one is set (setExchangerForTests).
+  std::shared_ptr<Exchanger> exchanger;
 
   static std::vector<std::chrono::milliseconds> defaultProbeBackoff();  // 1,1,2,5,10,60,300 s
 };

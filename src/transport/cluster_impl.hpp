@@ -10,6 +10,7 @@
 
 #include "transport/balancer.hpp"
 #include "transport/cluster.hpp"
+#include "transport/exchange.hpp"
 #include "transport/handle_pool.hpp"
 #include "transport/instance_health.hpp"
 #include "util/call_deadline.hpp"
@@ -41,6 +42,8 @@ struct Cluster::Impl {
   // ExchangeOutcome.
   Result<Response> attempt(size_t instance, const Request& request, long timeoutMs,
                            bool& neverSent);
+  Result<Response> finishAttempt(size_t instance, const Request& request, ExchangeOutcome outcome,
+                                 HandlePool::Lease* lease, Clock::time_point sent, bool& neverSent);
   // The worst case of one call (docs/transport.md): (count + 1) × timeout_seconds +
   // count × delay_seconds.
   Clock::duration callBound() const;

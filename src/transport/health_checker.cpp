@@ -7,15 +7,13 @@
 #include "log/log.hpp"
 #include "transport/cluster_impl.hpp"
 #include "transport/exchange.hpp"
+#include "transport/exchanger.hpp"
 #include "transport/process_guard.hpp"
 
 namespace p11nethsm::transport {
 
 bool Cluster::Impl::probe(size_t instance, Millis timeout, const std::atomic<bool>* abort) {
   probes.fetch_add(1);
-  HandlePool& pool = *pools[instance];
-  auto lease = pool.borrow(Clock::now() + timeout);  // waits like any caller (max_connections)
-  if (!lease) return false;
   Request request;
   request.method = Method::kGet;
   request.path = options.probePath;
@@ -23,9 +21,17 @@ bool Cluster::Impl::probe(size_t instance, Millis timeout, const std::atomic<boo
   limits.totalTimeoutMs = static_cast<long>(timeout.count());
   limits.connectTimeoutMs = limits.totalTimeoutMs;
   limits.abort = abort;
-  ExchangeOutcome outcome = performExchange(lease->get(), pool.settings().baseUrl, request, limits);
+  HandlePool& pool = *pools[instance];
+  ExchangeOutcome outcome;
+  if (options.exchanger) {
+    outcome = options.exchanger->exchange(instance, request, limits, Clock::now() + timeout);
+  } else {
+    auto lease = pool.borrow(Clock::now() + timeout);  // waits like any caller (max_connections)
+    if (!lease) return false;
+    outcome = performExchange(lease->get(), pool.settings().baseUrl, request, limits);
+    if (!outcome.result) lease->markBroken();
+  }
   if (!outcome.result) {
-    lease->markBroken();
     log::debug("probe of " + pool.settings().baseUrl +
                " failed: " + outcome.result.error().message);
     return false;
