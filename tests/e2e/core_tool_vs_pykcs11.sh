@@ -21,7 +21,7 @@ curl -sf -k -u "admin:$E2E_ADMIN_PASS" -X PUT "$MOCK_URL/keys/rsa/cert" \
   -H 'Content-Type: application/octet-stream' --data-binary @"$WORK/c.pem"
 
 E2E_LOG_FILE="$WORK/module.log" \
-  e2e_write_config "$WORK/p11nethsm.conf" Inventory opPassphrase "$E2E_ADMIN_PASS"
+  e2e_write_config "$WORK/p11nethsm.conf" Inventory "$E2E_OPERATOR_PASS" "$E2E_ADMIN_PASS"
 export P11NETHSM_CONFIG_FILE="$WORK/p11nethsm.conf"
 
 pkcs11-tool --module "$MODULE" -I -L -T -M -O > "$WORK/tool.txt" 2>&1

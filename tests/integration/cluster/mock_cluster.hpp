@@ -18,6 +18,7 @@
 #include "nethsm/client.hpp"
 #include "p11nethsm_test/provisioned_mock.hpp"
 #include "transport/cluster.hpp"
+#include "util/encoding.hpp"
 
 namespace p11nethsm::testing {
 
