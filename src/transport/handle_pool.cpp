@@ -235,6 +235,11 @@ size_t HandlePool::openCount() const {
   return open_;
 }
 
+size_t HandlePool::waitingCount() const {
+  std::lock_guard lock(mutex_);
+  return waiting_;
+}
+
 HandlePool::Lease::Lease(Lease&& other) noexcept
     : pool_(other.pool_), handle_(other.handle_), broken_(other.broken_) {
   other.handle_ = nullptr;

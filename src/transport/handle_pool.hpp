@@ -86,7 +86,8 @@ class HandlePool {
   size_t created() const { return created_.load(); }
   size_t discarded() const { return discarded_.load(); }
   size_t idleCount() const;
-  size_t openCount() const;  // handles that exist: lent out + idle
+  size_t openCount() const;     // handles that exist: lent out + idle
+  size_t waitingCount() const;  // callers blocked in borrow() (tests wait on it)
 
  private:
   struct IdleHandle {

@@ -72,6 +72,17 @@ Bytes selfSignedCertificateDer(const std::string& commonName);
 bool opensslVerify(const Bytes& spki, const Bytes& data, const Bytes& signature, bool sha256,
                    bool rawEcdsa);
 
+// For tests with a mock of their own (outside the Battery fixture): C_Initialize and a
+// session on slot 0, then the mock's counters reset so that the test counts only its
+// own requests. CK_INVALID_HANDLE (and a gtest failure) when either call fails.
+inline CK_SESSION_HANDLE initializeAndOpen(CK_FUNCTION_LIST_PTR p, testing::MockEnvironment& env) {
+  CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
+  EXPECT_EQ(p->C_Initialize(nullptr), CKR_OK);
+  EXPECT_EQ(p->C_OpenSession(0, CKF_SERIAL_SESSION, nullptr, nullptr, &s), CKR_OK);
+  env.mock().resetCounters();
+  return s;
+}
+
 inline CK_ATTRIBUTE attr(CK_ATTRIBUTE_TYPE type, void* value, CK_ULONG len) {
   return CK_ATTRIBUTE{type, value, len};
 }

@@ -121,7 +121,7 @@ void Torture::iteration(unsigned t, unsigned n) {
   const CK_RV opened = run("C_OpenSession", kOpen, [&] {
     return p_->C_OpenSession(0, CKF_SERIAL_SESSION, nullptr, nullptr, &s);
   });
-  if (opened != CKR_OK) {  // finalized: do not spin, C_Finalize needs the CPU
+  if (opened != CKR_OK) {  // finalized: pacing, do not spin, C_Finalize needs the CPU
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return;
   }

@@ -11,11 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 e2e_init "$@"
 CHECK="$BUILD/p11nethsm-check"
-admin_pass=AdminPassphrase1
-op_pass=OperatorPassphrase1
 fail=0
 
-step() { printf '\n== %s\n' "$*"; }
 bad() { echo "FAIL: $*"; fail=1; }
 
 # run_check <name> <expected-status> [args...]: output in $WORK/<name>.out
@@ -25,7 +22,7 @@ run_check() {
   "$CHECK" "$@" >"$WORK/$name.out" 2>&1 || status=$?
   sed 's/^/    | /' "$WORK/$name.out"
   [ "$status" = "$want" ] || bad "$name: exit status $status, expected $want"
-  for secret in "$admin_pass" "$op_pass" WrongPassphrase9; do
+  for secret in "$E2E_ADMIN_PASS" "$E2E_OPERATOR_PASS" WrongPassphrase9; do
     if grep -qF "$secret" "$WORK/$name.out"; then bad "$name: a password is in the output"; fi
   done
 }
@@ -38,10 +35,9 @@ expect_problems() {  # <name> <count>
   [ "$n" = "$2" ] || bad "$1: $n problem lines, expected $2"
 }
 
-step "mock-nethsm, provisioned, one key"
-e2e_start_mock "$BUILD" "$WORK"
-e2e_provision "$admin_pass" "$op_pass"
-e2e_curl "admin:$admin_pass" POST /keys/generate \
+e2e_step "mock-nethsm, provisioned, one key"
+e2e_provisioned_mock
+e2e_curl "admin:$E2E_ADMIN_PASS" POST /keys/generate \
   '{"id":"k1","type":"Curve25519","mechanisms":["EdDSA_Signature"]}' >/dev/null
 closed_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 unreachable="https://127.0.0.1:$closed_port/api/v1"
@@ -59,13 +55,13 @@ slot_yaml() {
   echo "      - url: \"$url\""
   echo "        sha256_fingerprints: [\"$fp\"]"
 }
-export CHECK_ADMIN_PASS=$admin_pass
+export CHECK_ADMIN_PASS=$E2E_ADMIN_PASS
 
-step "healthy slot, found through the search path (\$HOME/.config/nitrokey)"
+e2e_step "healthy slot, found through the search path (\$HOME/.config/nitrokey)"
 home="$WORK/home"
 user_conf="$home/.config/nitrokey/p11nethsm.conf"
 mkdir -p "$(dirname "$user_conf")"
-{ echo "log_level: Warn"; echo "slots:"; slot_yaml Healthy "$op_pass" "$MOCK_URL" "$MOCK_FP"; } >"$user_conf"
+{ echo "log_level: Warn"; echo "slots:"; slot_yaml Healthy "$E2E_OPERATOR_PASS" "$MOCK_URL" "$MOCK_FP"; } >"$user_conf"
 (unset P11NETHSM_CONFIG_FILE; HOME=$home run_check healthy 0 --no-prompt)
 expect_line healthy "  read:      $user_conf"
 expect_line healthy "  option log_level: set in $user_conf:1"
@@ -86,7 +82,7 @@ if [ ! -e /etc/nitrokey/p11nethsm.conf ]; then
 fi
 
 if [ ! -e /etc/nitrokey/p11nethsm.conf ] && [ ! -e /usr/local/etc/nitrokey/p11nethsm.conf ]; then
-  step "no configuration file at all: no slot (the module loads, but offers nothing)"
+  e2e_step "no configuration file at all: no slot (the module loads, but offers nothing)"
   mkdir -p "$WORK/empty-home"
   (unset P11NETHSM_CONFIG_FILE; HOME=$WORK/empty-home run_check no_file 1 --no-prompt)
   expect_line no_file "problem: configuration: no configuration file found: the module offers no slot; fix: create /etc/nitrokey/p11nethsm.conf (every option is explained in /usr/share/doc/p11nethsm/p11nethsm.example.conf) or set P11NETHSM_CONFIG_FILE"
@@ -97,42 +93,42 @@ export P11NETHSM_CONFIG_FILE="$WORK/p11nethsm.conf"
 conf=$P11NETHSM_CONFIG_FILE
 subject() { echo "slot 0 '$1' instance ${3:-0} ($2)"; }
 
-step "wrong TLS pin"
+e2e_step "wrong TLS pin"
 wrong_fp=$(printf '00:%.0s' $(seq 31))00
-{ echo "slots:"; slot_yaml WrongPin "$op_pass" "$MOCK_URL" "$wrong_fp"; } >"$conf"
+{ echo "slots:"; slot_yaml WrongPin "$E2E_OPERATOR_PASS" "$MOCK_URL" "$wrong_fp"; } >"$conf"
 run_check wrong_pin 1 --no-prompt
 expect_line wrong_pin "problem: $(subject WrongPin "$MOCK_URL"): the certificate's fingerprint $MOCK_FP matches no sha256_fingerprints entry; fix: if this certificate is your NetHSM's, set sha256_fingerprints: [\"$MOCK_FP\"] for this instance in $conf"
 expect_line wrong_pin "result: unusable: slot 0 'WrongPin'"
 expect_problems wrong_pin 1
 
-step "no pin: the CA check decides (untrusted self-signed certificate, then ca_file)"
-{ echo "slots:"; slot_yaml NoPin "$op_pass" "$MOCK_URL" "$MOCK_FP" | grep -v sha256_fingerprints; } >"$conf"
+e2e_step "no pin: the CA check decides (untrusted self-signed certificate, then ca_file)"
+{ echo "slots:"; slot_yaml NoPin "$E2E_OPERATOR_PASS" "$MOCK_URL" "$MOCK_FP" | grep -v sha256_fingerprints; } >"$conf"
 run_check untrusted 1 --no-prompt
 expect_line untrusted "problem: $(subject NoPin "$MOCK_URL"): the certificate is not trusted: SSL peer certificate or SSH remote key was not OK (SSL certificate problem: self-signed certificate); fix: set ca_file to the CA that issued it, or if this certificate is your NetHSM's, set sha256_fingerprints: [\"$MOCK_FP\"] for this instance in $conf"
 expect_problems untrusted 1
 openssl s_client -connect "$(sed 's|https://||; s|/api/v1||' <<<"$MOCK_URL")" </dev/null 2>/dev/null | openssl x509 >"$WORK/mock-ca.pem"
-{ echo "slots:"; slot_yaml WithCa "$op_pass" "${MOCK_URL/127.0.0.1/localhost}" "$MOCK_FP" |
+{ echo "slots:"; slot_yaml WithCa "$E2E_OPERATOR_PASS" "${MOCK_URL/127.0.0.1/localhost}" "$MOCK_FP" |
     sed "s|sha256_fingerprints: .*|ca_file: \"$WORK/mock-ca.pem\"|"; } >"$conf"
 run_check with_ca 0 --no-prompt
 expect_line with_ca "      TLS CA check: ok"
 expect_problems with_ca 0
 
-step "unreachable instance, alone"
-{ echo "slots:"; slot_yaml Gone "$op_pass" "$unreachable" "$MOCK_FP"; } >"$conf"
+e2e_step "unreachable instance, alone"
+{ echo "slots:"; slot_yaml Gone "$E2E_OPERATOR_PASS" "$unreachable" "$MOCK_FP"; } >"$conf"
 run_check unreachable 1 --no-prompt
 expect_line unreachable "problem: $(subject Gone "$unreachable"): unreachable: Couldn't connect to server; fix: check the url, that the NetHSM is running and that this host can reach its port (firewall, proxy)"
 expect_line unreachable "result: unusable: slot 0 'Gone'"
 expect_problems unreachable 1
 
-step "unreachable instance beside a working one: the slot stays usable"
-{ echo "slots:"; slot_yaml Degraded "$op_pass" "$MOCK_URL" "$MOCK_FP"
+e2e_step "unreachable instance beside a working one: the slot stays usable"
+{ echo "slots:"; slot_yaml Degraded "$E2E_OPERATOR_PASS" "$MOCK_URL" "$MOCK_FP"
   echo "      - url: \"$unreachable\""; } >"$conf"
 run_check degraded 0 --no-prompt
 expect_line degraded "problem: $(subject Degraded "$unreachable" 1): unreachable: Couldn't connect to server; fix: check the url, that the NetHSM is running and that this host can reach its port (firewall, proxy)"
 expect_line degraded "  usable instances: 1 of 2"
 expect_line degraded "result: 1 slot(s) usable, 1 problem(s)"
 
-step "wrong operator password"
+e2e_step "wrong operator password"
 { echo "slots:"; slot_yaml WrongPass WrongPassphrase9 "$MOCK_URL" "$MOCK_FP"; } >"$conf"
 run_check wrong_password 1 --no-prompt
 expect_line wrong_password "problem: $(subject WrongPass "$MOCK_URL"): operator 'operator' cannot log in: wrong user name or password (HTTP 401); fix: correct slots[0].operator.password in $conf (or the user name)"
@@ -140,33 +136,30 @@ expect_line wrong_password "      login administrator 'admin': ok"
 expect_line wrong_password "result: unusable: slot 0 'WrongPass'"
 expect_problems wrong_password 1
 
-step "unknown option (a misspelt key): reported with file:line, the slot still works"
-{ echo "slots:"; slot_yaml Typo "$op_pass" "$MOCK_URL" "$MOCK_FP" "tiemout_seconds: 15"; } >"$conf"
-sleep_until_unthrottled() {  # the failed login above throttles 'operator' for 1 s
-  for _ in $(seq 1 30); do
-    curl -sk -o /dev/null -w '%{http_code}' -u "operator:$op_pass" "$MOCK_URL/users/operator" | grep -q 200 && return 0
-    sleep 0.2
-  done
+e2e_step "unknown option (a misspelt key): reported with file:line, the slot still works"
+{ echo "slots:"; slot_yaml Typo "$E2E_OPERATOR_PASS" "$MOCK_URL" "$MOCK_FP" "tiemout_seconds: 15"; } >"$conf"
+unthrottled() {  # the failed login above throttles 'operator' for 1 s
+  curl -sk -o /dev/null -w '%{http_code}' -u "operator:$E2E_OPERATOR_PASS" "$MOCK_URL/users/operator" | grep -q 200
 }
-sleep_until_unthrottled
+e2e_wait_until 6 unthrottled || bad "'operator' still throttled 6 s after the failed login"
 run_check unknown_option 0 --no-prompt
 expect_line unknown_option "problem: $conf:6: slots[0].tiemout_seconds: unknown key 'tiemout_seconds' ignored (did you mean 'timeout_seconds'?); fix: edit line 6 of $conf"
 expect_line unknown_option "  warning: $conf:6:5: slots[0].tiemout_seconds: unknown key 'tiemout_seconds' ignored (did you mean 'timeout_seconds'?)"
 expect_line unknown_option "result: 1 slot(s) usable, 1 problem(s)"
 
-step "a configuration the module refuses (env: names an unset variable)"
-{ echo "slots:"; slot_yaml Refused "$op_pass" "$MOCK_URL" "$MOCK_FP"; } >"$conf"
+e2e_step "a configuration the module refuses (env: names an unset variable)"
+{ echo "slots:"; slot_yaml Refused "$E2E_OPERATOR_PASS" "$MOCK_URL" "$MOCK_FP"; } >"$conf"
 (unset CHECK_ADMIN_PASS; run_check refused 1 --no-prompt)
 expect_line refused "problem: configuration: $conf:4:38: slots[0].administrator.password: environment variable 'CHECK_ADMIN_PASS' is not set; fix: correct it: until then C_Initialize fails with CKR_FUNCTION_FAILED"
 expect_line refused "result: the module cannot load this configuration"
 
-step "password asked on the terminal, without echo"
+e2e_step "password asked on the terminal, without echo"
 { echo "slots:"; echo "  - label: Asked"; echo "    operator: {username: operator}"
   echo "    instances: [{url: \"$MOCK_URL\", sha256_fingerprints: [\"$MOCK_FP\"]}]"; } >"$conf"
 # On a pseudo-terminal: the password is typed once the prompt shows (as a person
 # would), so anything echoed would appear in the captured output.
 status=0
-CHECK=$CHECK TYPED=$op_pass /usr/bin/python3 - >"$WORK/asked.out" 2>&1 <<'PY' || status=$?
+CHECK=$CHECK TYPED=$E2E_OPERATOR_PASS /usr/bin/python3 - >"$WORK/asked.out" 2>&1 <<'PY' || status=$?
 import os, pty, signal, sys
 signal.alarm(60)  # a command that waits for input forever fails the test, not hangs it
 pid, fd = pty.fork()
@@ -193,13 +186,13 @@ sed 's/^/    | /' "$WORK/asked.out"
 [ "$status" = 0 ] || bad "asked: exit status $status"
 grep -q "password of operator 'operator' for slot 'Asked'" "$WORK/asked.out" || bad "asked: no prompt"
 grep -q "login operator 'operator': ok" "$WORK/asked.out" || bad "asked: typed password not used"
-if grep -qF "$op_pass" "$WORK/asked.out"; then bad "asked: the typed password was echoed"; fi
+if grep -qF "$E2E_OPERATOR_PASS" "$WORK/asked.out"; then bad "asked: the typed password was echoed"; fi
 run_check not_asked 0 --no-prompt
 expect_line not_asked "      login operator 'operator': not checked (no password; the application gives it to C_Login)"
 
-step "locked appliance"
-{ echo "slots:"; slot_yaml Locked "$op_pass" "$MOCK_URL" "$MOCK_FP"; } >"$conf"
-e2e_curl "admin:$admin_pass" POST /lock >/dev/null
+e2e_step "locked appliance"
+{ echo "slots:"; slot_yaml Locked "$E2E_OPERATOR_PASS" "$MOCK_URL" "$MOCK_FP"; } >"$conf"
+e2e_curl "admin:$E2E_ADMIN_PASS" POST /lock >/dev/null
 run_check locked 1 --no-prompt
 expect_line locked "problem: $(subject Locked "$MOCK_URL"): the appliance is Locked; fix: unlock it with its unlock passphrase (nitropy nethsm unlock, or POST /api/v1/unlock)"
 expect_line locked "      state: Locked"

@@ -7,11 +7,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 e2e_init "$@"
-admin_pass=adminPassphrase
 
-e2e_start_mock "$BUILD" "$WORK" >/dev/null
-e2e_provision "$admin_pass" opPassphrase >/dev/null
-rest() { e2e_curl "admin:$admin_pass" "$@" >/dev/null; }  # method path [json]
+e2e_provisioned_mock >/dev/null
+rest() { e2e_curl "admin:$E2E_ADMIN_PASS" "$@" >/dev/null; }  # method path [json]
 rest POST /keys/generate '{"mechanisms":["RSA_Signature_PKCS1","RSA_Decryption_PKCS1"],"type":"RSA","length":2048,"id":"rsa"}'
 rest POST /keys/generate '{"mechanisms":["ECDSA_Signature"],"type":"EC_P256","id":"p256"}'
 rest POST /keys/generate '{"mechanisms":["EdDSA_Signature"],"type":"Curve25519","id":"ed"}'
@@ -19,11 +17,11 @@ rest POST /keys/generate '{"mechanisms":["AES_Encryption_CBC","AES_Decryption_CB
 rest POST /keys/generate '{"mechanisms":["ECDSA_Signature"],"type":"EC_P384","id":"0---A1B2"}'
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/k.pem" \
   -out "$WORK/c.pem" -subj /CN=inventory -days 1 2> /dev/null
-curl -sf -k -u "admin:$admin_pass" -X PUT "$MOCK_URL/keys/rsa/cert" \
+curl -sf -k -u "admin:$E2E_ADMIN_PASS" -X PUT "$MOCK_URL/keys/rsa/cert" \
   -H 'Content-Type: application/octet-stream' --data-binary @"$WORK/c.pem"
 
 E2E_LOG_FILE="$WORK/module.log" \
-  e2e_write_config "$WORK/p11nethsm.conf" Inventory opPassphrase "$admin_pass"
+  e2e_write_config "$WORK/p11nethsm.conf" Inventory "$E2E_OPERATOR_PASS" "$E2E_ADMIN_PASS"
 export P11NETHSM_CONFIG_FILE="$WORK/p11nethsm.conf"
 
 pkcs11-tool --module "$MODULE" -I -L -T -M -O > "$WORK/tool.txt" 2>&1

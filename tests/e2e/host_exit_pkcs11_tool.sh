@@ -11,8 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 e2e_init "$@"
 runs=${P11NETHSM_EXIT_RUNS:-200}
 
-e2e_start_mock "$BUILD" "$WORK" --workers 256
-e2e_provision AdminPassphrase1 OperatorPassphrase1 >/dev/null
+e2e_provisioned_mock --workers 256
 export P11NETHSM_CONFIG_FILE="$WORK/p11nethsm.conf"
 e2e_write_config "$P11NETHSM_CONFIG_FILE" ExitHSM "" ""
 

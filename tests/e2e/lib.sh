@@ -2,6 +2,26 @@
 # through the REST API as an administrator would with curl, write a module config.
 # Source it; every function uses the variables it documents.
 
+# One set of passphrases for every script (a script may set its own before sourcing,
+# e.g. canaries that must never show up in a log).
+: "${E2E_ADMIN_PASS:=AdminPassphrase1}"
+: "${E2E_OPERATOR_PASS:=OperatorPassphrase1}"
+
+e2e_fail() { echo "FAIL: $*" >&2; exit 1; }
+e2e_step() { printf '\n== %s\n' "$*"; }
+
+# e2e_wait_until <seconds> <command...>: waits on a condition, not on time: runs the
+# command every 0.1 s until it succeeds (status 0) or the seconds pass (status 1).
+e2e_wait_until() {
+  local limit=$1 i
+  shift
+  for ((i = 0; i < limit * 10; i++)); do
+    "$@" && return 0
+    sleep 0.1
+  done
+  "$@"
+}
+
 # e2e_init <build-dir>: sets BUILD (absolute), MODULE (the .so) and WORK (a temporary
 # folder); on exit the mock and every pid in E2E_EXTRA_PIDS are stopped, WORK removed.
 e2e_init() {
@@ -59,6 +79,20 @@ e2e_provision() {
     "{\"unlockPassphrase\":\"unlockunlock\",\"adminPassphrase\":\"$admin\",\"systemTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}"
   e2e_curl "admin:$admin" PUT /users/operator \
     "{\"realName\":\"Operator\",\"role\":\"Operator\",\"passphrase\":\"$op\"}"
+}
+
+# e2e_provisioned_mock [extra mock flags...] (after e2e_init): a mock started with the
+# flags in WORK, provisioned with E2E_ADMIN_PASS and E2E_OPERATOR_PASS.
+e2e_provisioned_mock() {
+  e2e_start_mock "$BUILD" "$WORK" "$@" || e2e_fail "mock-nethsm did not start"
+  e2e_provision "$E2E_ADMIN_PASS" "$E2E_OPERATOR_PASS" >/dev/null
+}
+
+# e2e_mock <build-dir> [extra mock flags...]: e2e_init, then e2e_provisioned_mock.
+e2e_mock() {
+  e2e_init "${1:?usage: $0 <build-dir>}"
+  shift
+  e2e_provisioned_mock "$@"
 }
 
 # e2e_write_config <file> <label> [operator-password] [admin-password] [top-level line]...

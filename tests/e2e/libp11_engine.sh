@@ -11,23 +11,16 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 e2e_init "$@"
-admin_pass=AdminPassphrase1
-op_pass=OperatorPassphrase1
-fail() { echo "FAIL: $*" >&2; exit 1; }
 engine=/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so
-[ -f "$engine" ] || fail "$engine missing (apt-get install libengine-pkcs11-openssl)"
+[ -f "$engine" ] || e2e_fail "$engine missing (apt-get install libengine-pkcs11-openssl)"
 
-e2e_start_mock "$BUILD" "$WORK"
-e2e_provision "$admin_pass" "$op_pass" >/dev/null
+e2e_provisioned_mock
 for spec in "rsa RSA 2048 RSA_Signature_PKCS1" "pss RSA 2048 RSA_Signature_PSS_SHA256" \
             "ec EC_P256 0 ECDSA_Signature"; do
-  set -- $spec
-  e2e_curl "admin:$admin_pass" POST /keys/generate \
-    "{\"id\":\"$1\",\"type\":\"$2\",\"length\":$3,\"mechanisms\":[\"$4\"]}" >/dev/null
-  e2e_curl "admin:$admin_pass" GET "/keys/$1/public.pem" >"$WORK/$1.pem"
+  e2e_generate_key "$E2E_ADMIN_PASS" $spec
 done
 export P11NETHSM_CONFIG_FILE="$WORK/p11nethsm.conf"
-e2e_write_config "$P11NETHSM_CONFIG_FILE" EngineHSM "" "$admin_pass"
+e2e_write_config "$P11NETHSM_CONFIG_FILE" EngineHSM "" "$E2E_ADMIN_PASS"
 cat >"$WORK/openssl.cnf" <<CNF
 openssl_conf = openssl_init
 [openssl_init]
@@ -41,17 +34,17 @@ MODULE_PATH = $MODULE
 init = 0
 CNF
 export OPENSSL_CONF="$WORK/openssl.cnf"
-uri() { echo "pkcs11:token=EngineHSM;id=%$(hex_of "$1" | sed 's/../&%/g; s/%$//');type=private;pin-value=$op_pass"; }
+uri() { echo "pkcs11:token=EngineHSM;id=%$(hex_of "$1" | sed 's/../&%/g; s/%$//');type=private;pin-value=$E2E_OPERATOR_PASS"; }
 head -c 4000 /dev/urandom >"$WORK/data"
 
 sign_and_verify() {  # <key> <name> [sigopts...]
   local key=$1 name=$2
   shift 2
   openssl dgst -sha256 -engine pkcs11 -keyform engine -sign "$(uri "$key")" "$@" \
-    -out "$WORK/$name.sig" "$WORK/data" || fail "$name: openssl dgst -sign through the engine"
-  [ -s "$WORK/$name.sig" ] || fail "$name: empty signature file"
+    -out "$WORK/$name.sig" "$WORK/data" || e2e_fail "$name: openssl dgst -sign through the engine"
+  [ -s "$WORK/$name.sig" ] || e2e_fail "$name: empty signature file"
   openssl dgst -sha256 -verify "$WORK/$key.pem" "$@" -signature "$WORK/$name.sig" "$WORK/data" ||
-    fail "$name: openssl does not verify the engine's signature"
+    e2e_fail "$name: openssl does not verify the engine's signature"
   echo "OK $name signature verified by openssl"
 }
 sign_and_verify rsa rsa-pkcs1
@@ -61,13 +54,13 @@ sign_and_verify ec ecdsa
 
 for key in rsa ec; do
   openssl req -x509 -engine pkcs11 -keyform engine -key "$(uri "$key")" -sha256 -days 2 \
-    -subj "/CN=engine-$key" -out "$WORK/$key-cert.pem" || fail "openssl req -x509 with $key"
+    -subj "/CN=engine-$key" -out "$WORK/$key-cert.pem" || e2e_fail "openssl req -x509 with $key"
   openssl verify -check_ss_sig -CAfile "$WORK/$key-cert.pem" "$WORK/$key-cert.pem" ||
-    fail "$key: the self-signed certificate's signature does not verify"
+    e2e_fail "$key: the self-signed certificate's signature does not verify"
   openssl x509 -in "$WORK/$key-cert.pem" -noout -pubkey >"$WORK/$key-cert-pub.pem"
   cmp -s <(openssl pkey -pubin -in "$WORK/$key-cert-pub.pem" -outform DER) \
          <(openssl pkey -pubin -in "$WORK/$key.pem" -outform DER) ||
-    fail "$key: the certificate does not carry the appliance key"
+    e2e_fail "$key: the certificate does not carry the appliance key"
   echo "OK openssl req -x509 -engine pkcs11 ($key) passes -check_ss_sig"
 done
 echo "PASS libp11_engine"

@@ -12,19 +12,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 readme="$here/../../README.md"
 . "$here/lib.sh"
 e2e_init "$@"
-admin_pass=AdminPassphrase1
-export NETHSM_OPERATOR_PASSWORD=OperatorPassphrase1
+export NETHSM_OPERATOR_PASSWORD=$E2E_OPERATOR_PASS
 installed=/usr/lib/x86_64-linux-gnu/pkcs11/libnethsm_pkcs11.so
 fail=0
 
 echo "== mock-nethsm with the keys the README assumes"
-e2e_start_mock "$BUILD" "$WORK"
-e2e_provision "$admin_pass" "$NETHSM_OPERATOR_PASSWORD"
-e2e_generate_key "$admin_pass" webserver RSA 2048 RSA_Signature_PKCS1
-e2e_generate_key "$admin_pass" vault-seal RSA 2048 RSA_Decryption_OAEP_SHA256
-e2e_put_certificate "$admin_pass" webserver www.example.org
+e2e_provisioned_mock
+e2e_generate_key "$E2E_ADMIN_PASS" webserver RSA 2048 RSA_Signature_PKCS1
+e2e_generate_key "$E2E_ADMIN_PASS" vault-seal RSA 2048 RSA_Decryption_OAEP_SHA256
+e2e_put_certificate "$E2E_ADMIN_PASS" webserver www.example.org
 export P11NETHSM_CONFIG_FILE="$WORK/p11nethsm.conf"
-e2e_write_config "$P11NETHSM_CONFIG_FILE" NetHSM "" "$admin_pass"
+e2e_write_config "$P11NETHSM_CONFIG_FILE" NetHSM "" "$E2E_ADMIN_PASS"
 export HOME="$WORK/home"
 mkdir -p "$HOME/.config/pkcs11/modules"
 echo "module: $MODULE" >"$HOME/.config/pkcs11/modules/nethsm.module"

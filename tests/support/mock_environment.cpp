@@ -6,25 +6,14 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "util/encoding.hpp"
-
 namespace p11nethsm::testing {
-
-struct MockEnvironment::FixedCredentials : nethsm::CredentialSource {
-  std::optional<transport::BasicAuth> credentialsFor(nethsm::Role role) const override {
-    if (role != nethsm::Role::kAdministrator) return std::nullopt;
-    return transport::BasicAuth{"admin", SecretString(kAdminPassword)};
-  }
-};
 
 MockEnvironment::MockEnvironment(EnvironmentOptions options) {
   mock::MockOptions mo;
   mo.instances = options.instances;
   mo.firmware = options.firmware;
-  mock_ = std::make_unique<mock::MockNetHsm>(mo);
-  if (!mock_->start()) return;
-  mock_->provision(kAdminPassword, kUnlockPassphrase);
-  mock_->addUser("operator", "Operator", kOperatorPassword);
+  mock_ = startProvisionedMock(mo);
+  if (!mock_) return;
   char path[] = "/tmp/p11nethsm-test-XXXXXX.conf";
   int fd = mkstemps(path, 5);
   if (fd < 0) return;
@@ -32,23 +21,12 @@ MockEnvironment::MockEnvironment(EnvironmentOptions options) {
   configPath_ = path;
   writeConfig(options);
 
-  adminSlot_.label = options.label;
-  for (int i = 0; i < options.instances; ++i) {
-    config::InstanceConfig instance;
-    instance.url = mock_->baseUrl(static_cast<size_t>(i));
-    auto fp = hexDecode(mock_->certificateFingerprint(static_cast<size_t>(i)), true);
-    if (fp && fp->size() == 32) {
-      config::Sha256Fingerprint pin{};
-      std::copy(fp->begin(), fp->end(), pin.begin());
-      instance.sha256Fingerprints.push_back(pin);
-    }
-    adminSlot_.instances.push_back(instance);
-  }
+  adminSlot_ = pinnedSlotFor(*mock_, options.label);
   transport::ClusterOptions co;
   co.threadsAllowed = false;
   cluster_ = std::make_unique<transport::Cluster>(adminSlot_, co);
-  credentials_ = std::make_unique<FixedCredentials>();
-  adminClient_ = std::make_unique<nethsm::Client>(*cluster_, *credentials_);
+  credentials_.operator_.reset();
+  adminClient_ = std::make_unique<nethsm::Client>(*cluster_, credentials_);
   adminClient_->setFirmwareVersion(
       nethsm::parseFirmwareVersion(options.firmware).value_or(nethsm::FirmwareVersion{4, 0}));
   ok_ = true;

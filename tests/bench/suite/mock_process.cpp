@@ -94,7 +94,7 @@ MockProcess::~MockProcess() {
 
 bool MockProcess::provision() {
   const std::string& api = instances_.at(0).url;
-  nlohmann::json p{{"unlockPassphrase", "benchUnlockPassphrase"},
+  nlohmann::json p{{"unlockPassphrase", testing::kUnlockPassphrase},
                    {"adminPassphrase", kAdminPass},
                    {"systemTime", utcNow()}};
   const long provisioned = http_.request("POST", api + "/provision", p.dump()).status;

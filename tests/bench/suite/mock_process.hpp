@@ -10,11 +10,13 @@
 #include <vector>
 
 #include "http_client.hpp"
+#include "p11nethsm_test/provisioned_mock.hpp"
 
 namespace p11nethsm::bench {
 
-inline constexpr const char* kAdminPass = "benchAdminPassphrase";
-inline constexpr const char* kOperatorPass = "benchOperatorPassphrase";
+// The test suites' passphrases (one set everywhere).
+inline constexpr const char* kAdminPass = testing::kAdminPassword;
+inline constexpr const char* kOperatorPass = testing::kOperatorPassword;
 
 struct MockInstance {
   std::string url;          // https://127.0.0.1:PORT/api/v1

@@ -64,7 +64,7 @@ RunResult runClosedLoop(size_t threads, std::chrono::milliseconds duration,
   const double cpuBegin = processCpuSeconds();
   const double switchesBegin = contextSwitches();
   if (maxOps == 0) {
-    std::this_thread::sleep_for(duration);
+    std::this_thread::sleep_for(duration);  // the measured run lasts `duration` (load pacing)
     stop = true;
   }
   for (auto& t : pool) t.join();

@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "p11nethsm_test/wait_until.hpp"
+
 namespace {
 
 std::atomic<unsigned long> signatures{0}, failures{0}, firstFailure{CKR_OK}, warm{0};
@@ -109,8 +111,9 @@ int main(int argc, char** argv) {
   std::vector<std::thread> pool;
   for (unsigned i = 0; i < threads; ++i)
     pool.emplace_back(signLoop, p, slot, key, argv[5], deadline);
-  while (warm.load() < threads && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (!p11nethsm::testing::waitUntil([&] { return warm.load() >= threads; },
+                                     std::chrono::seconds(120), std::chrono::milliseconds(10)))
+    std::fprintf(stderr, "only %lu of %u threads signed within 120 s\n", warm.load(), threads);
   std::ofstream(argv[4]) << "ready\n";
   for (auto& t : pool) t.join();
   std::printf("signatures=%lu failures=%lu first_failure_rv=0x%lx\n", signatures.load(),

@@ -22,15 +22,7 @@ else
   e2e_client_config "$E2E_WORK/p11nethsm.conf"
 fi
 
-CFG="$E2E_WORK/sunpkcs11.cfg"
-cat >"$CFG" <<CFG
-name = NetHSM
-library = $E2E_MODULE
-slotListIndex = 0
-CFG
-PIN="$E2E_OPERATOR_PASS"
-KT=(keytool -keystore NONE -storetype PKCS11 -providerName SunPKCS11-NetHSM
-    -providerClass sun.security.pkcs11.SunPKCS11 -providerArg "$CFG" -storepass "$PIN")
+e2e_sunpkcs11
 
 "${KT[@]}" -genkeypair -alias javarsa -keyalg RSA -keysize 2048 -sigalg SHA256withRSA \
   -dname "CN=javarsa" -validity 30 || e2e_fail "keytool -genkeypair RSA"

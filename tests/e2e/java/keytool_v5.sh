@@ -13,18 +13,9 @@ source "$HERE/mock_env.sh"
 e2e_setup "${1:?usage: keytool_v5.sh <build-dir>}" 5.0
 e2e_client_config "$E2E_WORK/p11nethsm.conf"
 
-CFG="$E2E_WORK/sunpkcs11.cfg"
-cat >"$CFG" <<CFG
-name = NetHSM
-library = $E2E_MODULE
-slotListIndex = 0
-attributes(generate, CKO_PUBLIC_KEY, *) = {
-  CKA_LABEL = 0h$(hex_of publickey-label)
-}
-CFG
-PIN="$E2E_OPERATOR_PASS"
+e2e_sunpkcs11 "attributes(generate, CKO_PUBLIC_KEY, *) = {" \
+  "  CKA_LABEL = 0h$(hex_of publickey-label)" "}"
 PROVIDER=(-providerName SunPKCS11-NetHSM -providerClass sun.security.pkcs11.SunPKCS11 -providerArg "$CFG")
-KT=(keytool -keystore NONE -storetype PKCS11 "${PROVIDER[@]}" -storepass "$PIN")
 
 "${KT[@]}" -genkeypair -alias A -keyalg RSA -keysize 2048 -sigalg SHA256withRSA \
   -dname "CN=A" -validity 30 || e2e_fail "keytool -genkeypair"

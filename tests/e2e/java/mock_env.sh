@@ -5,28 +5,17 @@
 # certificate. Source it, then call e2e_setup <build-dir>; everything is removed on exit.
 set -euo pipefail
 
-E2E_ADMIN_PASS="adminPassphrase"
-E2E_OPERATOR_PASS="operatorPassphrase"
-
-e2e_fail() { echo "FAIL: $*" >&2; exit 1; }
-
 # shellcheck source=../lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-# e2e_setup <build-dir> [firmware]: sets E2E_BUILD, E2E_MODULE, E2E_WORK, E2E_URL,
-# E2E_FINGERPRINT. Starting and provisioning the mock is tests/e2e/lib.sh's job.
+# e2e_setup <build-dir> [firmware]: lib.sh's e2e_mock on that firmware; sets E2E_BUILD,
+# E2E_MODULE, E2E_WORK, E2E_URL, E2E_FINGERPRINT (passphrases: lib.sh's E2E_*_PASS).
 e2e_setup() {
-  E2E_BUILD="$(cd "$1" && pwd)"
-  E2E_MODULE="$E2E_BUILD/libnethsm_pkcs11.so"
-  [[ -x "$E2E_BUILD/mock-nethsm" ]] || e2e_fail "$E2E_BUILD/mock-nethsm not built"
+  e2e_mock "$1" --firmware "${2:-4.0}" >/dev/null
+  E2E_BUILD="$BUILD" E2E_MODULE="$MODULE" E2E_WORK="$WORK"
   [[ -f "$E2E_MODULE" ]] || e2e_fail "$E2E_MODULE not built"
-  E2E_WORK="$(mktemp -d)"
-  trap 'e2e_stop_mock; rm -rf "$E2E_WORK"' EXIT
-  e2e_start_mock "$E2E_BUILD" "$E2E_WORK" --firmware "${2:-4.0}" >/dev/null ||
-    e2e_fail "mock-nethsm did not start"
   E2E_URL="${MOCK_URL%/api/v1}"
   E2E_FINGERPRINT="$MOCK_FP"
-  e2e_provision "$E2E_ADMIN_PASS" "$E2E_OPERATOR_PASS" >/dev/null
 }
 
 # e2e_api <curl args...>: a request to the mock (TLS pinned by fingerprint is what the
@@ -41,6 +30,22 @@ e2e_generate() {
   mechs="$(printf '"%s",' "$@")"
   e2e_api -u "admin:$E2E_ADMIN_PASS" -X POST "$E2E_URL/api/v1/keys/generate" -H 'Content-Type: application/json' \
     -d "{\"mechanisms\":[${mechs%,}],\"type\":\"$type\",\"length\":$length,\"id\":\"$id\"}" >/dev/null
+}
+
+# e2e_sunpkcs11 [extra SunPKCS11 configuration lines...]: $E2E_WORK/sunpkcs11.cfg for
+# the module's first slot; sets CFG (the file), PIN (the operator's) and KT (keytool on
+# the PKCS#11 keystore of that provider).
+e2e_sunpkcs11() {
+  CFG="$E2E_WORK/sunpkcs11.cfg"
+  {
+    echo "name = NetHSM"
+    echo "library = $E2E_MODULE"
+    echo "slotListIndex = 0"
+    for line in "$@"; do echo "$line"; done
+  } >"$CFG"
+  PIN="$E2E_OPERATOR_PASS"
+  KT=(keytool -keystore NONE -storetype PKCS11 -providerName SunPKCS11-NetHSM
+    -providerClass sun.security.pkcs11.SunPKCS11 -providerArg "$CFG" -storepass "$PIN")
 }
 
 # e2e_client_config <file> [top-level yaml line]...: one slot "NetHSM" with both users

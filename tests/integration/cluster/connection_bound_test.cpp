@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "integration/cluster/mock_cluster.hpp"
+#include "p11nethsm_test/wait_until.hpp"
 
 namespace p11nethsm::testing {
 namespace {
@@ -16,29 +17,17 @@ TEST(ConnectionBound, HundredThreadsShareEightConnections) {
   ASSERT_NE(hsm, nullptr);
   config::SlotConfig slot = slotFor(*hsm);
   slot.instances[0].maxConnections = 8;
-  transport::Cluster cluster(slot, transport::ClusterOptions{});
-  cluster.start();
-  TestCredentials credentials;
-  nethsm::Client client(cluster, credentials);
-  const std::string keyId = generateEdKey(client);
-  ASSERT_FALSE(keyId.empty());
-  hsm->resetCounters();
-  std::atomic<size_t> failures{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 100; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 10; ++i)
-        if (!client.sign(keyId, nethsm::SignMode::kEdDsa, toBytes("bound")).ok()) failures++;
-    });
-  }
-  for (auto& t : threads) t.join();
+  SigningClient signer(*hsm, slot);
+  signer.cluster.start();
+  ASSERT_FALSE(signer.keyId.empty());
+  const size_t failures = signFromThreads(signer, 100, 10);
   const auto counters = hsm->counters(0);
   std::cout << "[ measured ] 100 threads x 10 signs, max_connections 8: TCP connections "
             << counters.tcpConnections << ", TLS handshakes " << counters.tlsHandshakes << "\n";
-  EXPECT_EQ(failures.load(), 0u);
+  EXPECT_EQ(failures, 0u);
   EXPECT_EQ(hsm->endpointCount(0, "POST /keys/{id}/sign"), 1000u);
   EXPECT_LE(counters.tcpConnections, 8u);
-  EXPECT_LE(cluster.stats().handlesCreated, 8u);
+  EXPECT_LE(signer.cluster.stats().handlesCreated, 8u);
 }
 
 TEST(ConnectionBound, AWaiterWhoseTimeRunsOutGetsAClearErrorAndSendsNothing) {
@@ -59,11 +48,8 @@ TEST(ConnectionBound, AWaiterWhoseTimeRunsOutGetsAClearErrorAndSendsNothing) {
     stalled.path = "/health/state";
     (void)cluster.send(stalled);  // holds the connection until the fault is cleared
   });
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (hsm->endpointCount(0, "GET /health/state") == 0 &&
-         std::chrono::steady_clock::now() < until)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polls until it is held
-  ASSERT_EQ(hsm->endpointCount(0, "GET /health/state"), 1u);
+  ASSERT_TRUE(waitUntil([&] { return hsm->endpointCount(0, "GET /health/state") == 1; }))
+      << "the stalled request never reached the mock";
   const uint64_t before = hsm->counters(0).requests;
   transport::Request waiter = info;
   waiter.timeoutMs = 300;

@@ -11,24 +11,20 @@ namespace {
 TEST(ConnectionPool, TenThousandSequentialSignsReuseTheConnection) {
   auto hsm = startMock(1);
   ASSERT_NE(hsm, nullptr);
-  transport::Cluster cluster(slotFor(*hsm), transport::ClusterOptions{});
-  cluster.start();
-  TestCredentials credentials;
-  nethsm::Client client(cluster, credentials);
-  const std::string keyId = generateEdKey(client);
-  ASSERT_FALSE(keyId.empty());
-  hsm->resetCounters();
+  SigningClient signer(*hsm, slotFor(*hsm));
+  signer.cluster.start();
+  ASSERT_FALSE(signer.keyId.empty());
   const auto start = std::chrono::steady_clock::now();
   size_t failures = 0;
   const Bytes message = toBytes("message");
   for (int i = 0; i < 10000; ++i) {
-    if (!client.sign(keyId, nethsm::SignMode::kEdDsa, message).ok()) ++failures;
+    if (!signer.client.sign(signer.keyId, nethsm::SignMode::kEdDsa, message).ok()) ++failures;
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - start)
                       .count();
   const auto counters = hsm->counters(0);
-  const auto stats = cluster.stats();
+  const auto stats = signer.cluster.stats();
   std::cout << "[ measured ] 10000 signs in " << ms << " ms; TLS handshakes "
             << counters.tlsHandshakes << ", TCP connections " << counters.tcpConnections
             << ", handles created " << stats.handlesCreated << "\n";
@@ -43,27 +39,14 @@ TEST(ConnectionPool, ConcurrentUseIsBoundedByThePool) {
   ASSERT_NE(hsm, nullptr);
   config::SlotConfig slot = slotFor(*hsm);
   slot.instances[0].maxIdleConnections = 4;
-  transport::Cluster cluster(slot, transport::ClusterOptions{});
-  TestCredentials credentials;
-  nethsm::Client client(cluster, credentials);
-  const std::string keyId = generateEdKey(client);
-  hsm->resetCounters();
-  std::vector<std::thread> threads;
-  std::atomic<size_t> failures{0};
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 250; ++i) {
-        if (!client.sign(keyId, nethsm::SignMode::kEdDsa, toBytes("x")).ok()) failures++;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  SigningClient signer(*hsm, slot);
+  const size_t failures = signFromThreads(signer, 4, 250);
   const auto counters = hsm->counters(0);
   std::cout << "[ measured ] 4 threads x 250 signs: TLS handshakes " << counters.tlsHandshakes
-            << ", handles created " << cluster.stats().handlesCreated << "\n";
-  EXPECT_EQ(failures.load(), 0u);
+            << ", handles created " << signer.cluster.stats().handlesCreated << "\n";
+  EXPECT_EQ(failures, 0u);
   EXPECT_LE(counters.tlsHandshakes, 4u);
-  EXPECT_EQ(cluster.stats().handlesDiscarded, 0u);
+  EXPECT_EQ(signer.cluster.stats().handlesDiscarded, 0u);
 }
 
 TEST(ConnectionPool, FailingInstanceLeavesHealthyConnectionsAlone) {

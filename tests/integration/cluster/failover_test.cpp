@@ -173,7 +173,7 @@ TEST(Failover, UnsafeRequestIsNotRepeatedAfterItMayHaveArrived) {
   request.path = "/keys/generate";
   request.contentType = "application/json";
   request.body = R"({"type":"Curve25519","mechanisms":["EdDSA_Signature"],"id":"once"})";
-  request.auth = transport::BasicAuth{"admin", SecretString(kAdminPassphrase)};
+  request.auth = transport::BasicAuth{"admin", SecretString(kAdminPassword)};
   request.idempotency = transport::Idempotency::kUnsafe;
   auto r = cluster.send(request);
   ASSERT_FALSE(r.ok());
@@ -227,7 +227,7 @@ TEST(Failover, WorstCaseTimeOfOneCallIsBounded) {
   hsm->addFault(0, mock::FaultRule{mock::FaultKind::kStall, "/keys", -1, 0});
   transport::Request request;
   request.path = "/keys";
-  request.auth = transport::BasicAuth{"admin", SecretString(kAdminPassphrase)};
+  request.auth = transport::BasicAuth{"admin", SecretString(kAdminPassword)};
   const auto start = Clock::now();
   auto r = cluster.send(request);
   const auto ms = std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();

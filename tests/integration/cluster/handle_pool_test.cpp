@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "integration/cluster/mock_cluster.hpp"
+#include "p11nethsm_test/wait_until.hpp"
 #include "transport/exchange.hpp"
 
 namespace p11nethsm::testing {
@@ -95,11 +96,11 @@ TEST_F(HandlePoolTest, IdleHandlesBeyondTheCapCloseAfterTheirGraceAndKeepTheirCo
   }
   EXPECT_EQ(pool.idleCount(), 3u);  // within the grace: all kept
   EXPECT_EQ(pool.discarded(), 0u);
-  const auto until = HandlePool::Clock::now() + std::chrono::seconds(5);
-  while (pool.idleCount() > 2 && HandlePool::Clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polls a condition
+  // The grace is time: trimming once it has passed leaves two (trimIdle keeps maxIdle).
+  EXPECT_TRUE(waitUntil([&] {
     pool.trimIdle();
-  }
+    return pool.idleCount() <= 2;
+  })) << "idle handles past their grace were not trimmed";
   EXPECT_EQ(pool.idleCount(), 2u);
   EXPECT_EQ(pool.discarded(), 1u);
   EXPECT_EQ(pool.openCount(), 2u);
@@ -130,8 +131,9 @@ TEST_F(HandlePoolTest, BorrowersBeyondMaxConnectionsWaitUntilTheirDeadline) {
   EXPECT_NE(refused.error().message.find("no free connection"), std::string::npos);
   EXPECT_NE(refused.error().message.find("max_connections"), std::string::npos);
   std::thread giver([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the other caller's work
-    held.reset();                                                // gives its handle back
+    // Gives its handle back once the borrower below is blocked waiting for one.
+    if (!waitUntil([&] { return pool.waitingCount() == 1; })) ADD_FAILURE() << "no borrower waited";
+    held.reset();
   });
   auto waited = pool.borrow(HandlePool::Clock::now() + std::chrono::seconds(10));
   giver.join();

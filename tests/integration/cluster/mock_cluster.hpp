@@ -5,42 +5,22 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "mock_nethsm/mock.hpp"
 #include "nethsm/client.hpp"
+#include "p11nethsm_test/provisioned_mock.hpp"
 #include "transport/cluster.hpp"
 #include "util/encoding.hpp"
 
 namespace p11nethsm::testing {
-
-inline constexpr const char* kAdminPassphrase = "Administrator-pass";
-inline constexpr const char* kOperatorPassphrase = "Operator-pass-1";
-inline constexpr const char* kUnlockPassphrase = "Unlock-pass-123";
-
-// Credentials per role, changeable by the test (like C_Login / C_Logout would).
-class TestCredentials : public nethsm::CredentialSource {
- public:
-  std::optional<transport::BasicAuth> credentialsFor(nethsm::Role role) const override {
-    return role == nethsm::Role::kOperator ? operator_ : admin_;
-  }
-  std::optional<transport::BasicAuth> operator_ =
-      transport::BasicAuth{"operator", SecretString(kOperatorPassphrase)};
-  std::optional<transport::BasicAuth> admin_ =
-      transport::BasicAuth{"admin", SecretString(kAdminPassphrase)};
-};
-
-inline config::Sha256Fingerprint parseFingerprint(const std::string& text) {
-  config::Sha256Fingerprint fp{};
-  auto bytes = hexDecode(text, true);
-  if (bytes && bytes->size() == fp.size()) std::copy(bytes->begin(), bytes->end(), fp.begin());
-  return fp;
-}
 
 // A PEM file that lives as long as the object (for ca_file).
 class TempFile {
@@ -59,54 +39,18 @@ class TempFile {
   std::string path_;
 };
 
-// Until every instance has answered once: a mock stopped before its server thread
-// entered accept() would never stop (cpp-httplib ignores stop() before listening).
-inline bool waitUntilServing(const mock::MockNetHsm& hsm) {
-  config::SlotConfig slot;
-  for (size_t i = 0; i < hsm.instanceCount(); ++i) {
-    config::InstanceConfig instance;
-    instance.url = hsm.baseUrl(i);
-    instance.dangerInsecureCert = true;
-    slot.instances = {instance};
-    transport::ClusterOptions options;
-    options.threadsAllowed = false;
-    transport::Cluster cluster(slot, options);
-    transport::Request request;
-    request.path = "/info";
-    bool served = false;
-    for (int attempt = 0; attempt < 100 && !served; ++attempt) {
-      auto r = cluster.send(request);
-      served = r.ok() && r->status == 200;
-      if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    if (!served) return false;
-  }
-  return true;
-}
-
 inline std::unique_ptr<mock::MockNetHsm> startMock(int instances,
                                                    const std::string& firmware = "4.0") {
   mock::MockOptions options;
   options.instances = instances;
   options.firmware = firmware;
-  auto hsm = std::make_unique<mock::MockNetHsm>(options);
-  if (!hsm->start() || !waitUntilServing(*hsm)) return nullptr;
-  hsm->provision(kAdminPassphrase, kUnlockPassphrase);
-  hsm->addUser("operator", "Operator", kOperatorPassphrase);
-  return hsm;
+  return startProvisionedMock(options);
 }
 
 // One slot reaching every instance of `hsm`, each pinned to its certificate.
 inline config::SlotConfig slotFor(const mock::MockNetHsm& hsm, unsigned retries = 0) {
-  config::SlotConfig slot;
+  config::SlotConfig slot = pinnedSlotFor(hsm);
   slot.retries.count = retries;
-  slot.label = "test";
-  for (size_t i = 0; i < hsm.instanceCount(); ++i) {
-    config::InstanceConfig instance;
-    instance.url = hsm.baseUrl(i);
-    instance.sha256Fingerprints.push_back(parseFingerprint(hsm.certificateFingerprint(i)));
-    slot.instances.push_back(instance);
-  }
   slot.timeoutSeconds = 5;
   slot.connectTimeoutSeconds = 2;
   return slot;
@@ -123,6 +67,35 @@ inline std::string generateEdKey(nethsm::Client& client, const std::string& id =
   auto r = client.generateKey(request);
   EXPECT_TRUE(r.ok()) << r.error().message;
   return r.ok() ? *r : std::string();
+}
+
+// A cluster on `slot` with a client and one Ed25519 key; the mock's counters are reset
+// once the key exists, so that a test counts only its own requests.
+struct SigningClient {
+  SigningClient(mock::MockNetHsm& hsm, const config::SlotConfig& slot,
+                transport::ClusterOptions options = {})
+      : cluster(slot, options), client(cluster, credentials), keyId(generateEdKey(client)) {
+    hsm.resetCounters();
+  }
+  TestCredentials credentials;
+  transport::Cluster cluster;
+  nethsm::Client client;
+  std::string keyId;
+};
+
+// `threads` threads each signing `signs` times with the key; returns the failures.
+inline size_t signFromThreads(SigningClient& signer, int threads, int signs) {
+  std::atomic<size_t> failures{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (int i = 0; i < signs; ++i)
+        if (!signer.client.sign(signer.keyId, nethsm::SignMode::kEdDsa, toBytes("x")).ok())
+          failures++;
+    });
+  }
+  for (auto& t : pool) t.join();
+  return failures.load();
 }
 
 // Test-speed health checking: quick backoff and probes (issue 4 acceptance timing).

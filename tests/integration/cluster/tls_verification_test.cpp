@@ -26,7 +26,7 @@ class TlsVerificationTest : public ::testing::Test {
     Cluster cluster(slot, options);
     Request request;
     request.path = "/keys";
-    request.auth = transport::BasicAuth{"admin", SecretString(kAdminPassphrase)};
+    request.auth = transport::BasicAuth{"admin", SecretString(kAdminPassword)};
     return cluster.send(request);
   }
 

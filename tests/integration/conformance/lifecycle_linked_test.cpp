@@ -1,5 +1,7 @@
 // Lifecycle checks that look inside the module (linked build only): they wait on the
 // module's own state instead of on time, so they cannot pass by luck of timing.
+#include <atomic>
+#include <memory>
 #include <thread>
 
 #include "battery.hpp"
@@ -27,20 +29,35 @@ TEST_F(Lifecycle, InitializeSendsNothingEvenFromItsThread) {
 
 // PKCS#11 v2.40 §5.4: C_Finalize while another thread blocks in C_WaitForSlotEvent
 // makes that call return CKR_CRYPTOKI_NOT_INITIALIZED. The waiter is seen blocking
-// inside the module before C_Finalize, so the test cannot pass by finalizing first.
+// inside the module before C_Finalize, so the test cannot pass by finalizing first;
+// and its return is awaited with a bound, so a C_Finalize that does not wake it fails
+// the test (with a message) instead of hanging it in join().
 TEST_F(Lifecycle, FinalizeWakesABlockedWaitForSlotEvent) {
   ASSERT_EQ(p_->C_Initialize(nullptr), CKR_OK);
   auto module = core::acquireModule();
   ASSERT_TRUE(module.ok());
-  CK_SLOT_ID slot = 99;
-  EXPECT_EQ(p_->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, nullptr), CKR_NO_EVENT);
-  CK_RV waited = CKR_OK;
-  std::thread waiter([&] { waited = p_->C_WaitForSlotEvent(0, &slot, nullptr); });
-  const bool blocked = testing::waitUntil([&] { return module.value()->slotEventWaiters() == 1; });
-  EXPECT_TRUE(blocked);
+  CK_SLOT_ID none = 99;
+  EXPECT_EQ(p_->C_WaitForSlotEvent(CKF_DONT_BLOCK, &none, nullptr), CKR_NO_EVENT);
+  struct Waiter {  // shared: outlives the test if the call never returns
+    CK_SLOT_ID slot = 99;
+    std::atomic<CK_RV> rv{CKR_OK};
+    std::atomic<bool> returned{false};
+  };
+  auto w = std::make_shared<Waiter>();
+  std::thread waiter([w, p = p_] {
+    w->rv = p->C_WaitForSlotEvent(0, &w->slot, nullptr);
+    w->returned = true;
+  });
+  ASSERT_TRUE(testing::waitUntil([&] { return module.value()->slotEventWaiters() == 1; }))
+      << "the waiter never blocked inside the module";
+  EXPECT_FALSE(w->returned.load());
   EXPECT_EQ(p_->C_Finalize(nullptr), CKR_OK);
+  if (!testing::waitUntil([&] { return w->returned.load(); })) {
+    waiter.detach();
+    FAIL() << "C_WaitForSlotEvent still blocked 10 s after C_Finalize";
+  }
   waiter.join();
-  EXPECT_EQ(waited, CKR_CRYPTOKI_NOT_INITIALIZED);
+  EXPECT_EQ(w->rv.load(), CKR_CRYPTOKI_NOT_INITIALIZED);
   EXPECT_EQ(module.value()->slotEventWaiters(), 0u);
 }
 

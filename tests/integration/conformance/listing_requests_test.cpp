@@ -29,11 +29,9 @@ TEST(Listing, PrivateKeySearchSkipsCertificatesAndAFullSearchFetchesOnlyThem) {
   ASSERT_TRUE(env.admin().putCertificate(keyId(3), selfSignedCertificateDer("listed")).ok());
 
   CK_FUNCTION_LIST_PTR p = batteryFunctions();
-  ASSERT_EQ(p->C_Initialize(nullptr), CKR_OK);
-  CK_SESSION_HANDLE s;
-  ASSERT_EQ(p->C_OpenSession(0, CKF_SERIAL_SESSION, nullptr, nullptr, &s), CKR_OK);
+  const CK_SESSION_HANDLE s = initializeAndOpen(p, env);
+  ASSERT_NE(s, CK_INVALID_HANDLE);
   auto& mock = env.mock();
-  mock.resetCounters();
   CK_OBJECT_CLASS priv = CKO_PRIVATE_KEY;
   EXPECT_EQ(findAll(p, s, {{CKA_CLASS, &priv, sizeof(priv)}}).size(), kKeys);
   EXPECT_EQ(mock.endpointCount(0, "GET /keys"), 1u);

@@ -31,11 +31,9 @@ TEST(ManyKeys, FindByIdSendsAtMostTwoRequestsAndListingCompletes) {
   ASSERT_EQ(failed.load(), 0u);
 
   CK_FUNCTION_LIST_PTR p = batteryFunctions();
-  ASSERT_EQ(p->C_Initialize(nullptr), CKR_OK);
-  CK_SESSION_HANDLE s;
-  ASSERT_EQ(p->C_OpenSession(0, CKF_SERIAL_SESSION, nullptr, nullptr, &s), CKR_OK);
+  const CK_SESSION_HANDLE s = initializeAndOpen(p, env);
+  ASSERT_NE(s, CK_INVALID_HANDLE);
   auto& mock = env.mock();
-  mock.resetCounters();
   std::string id = keyId(n / 2);
   CK_ATTRIBUTE t[] = {{CKA_ID, id.data(), id.size()}};
   ASSERT_EQ(p->C_FindObjectsInit(s, t, 1), CKR_OK);

@@ -277,7 +277,7 @@ void HostileServer::serve(int fd) {
       }
       if (!writeReply(ssl, *reply)) break;
       if (!reply->followUp.empty()) {
-        std::this_thread::sleep_for(reply->followUpDelay);
+        std::this_thread::sleep_for(reply->followUpDelay);  // the misbehaviour: a late extra answer
         if (!writeAll(ssl, reply->followUp.data(), reply->followUp.size())) break;
         std::lock_guard lock(mutex_);
         ++followUps_;

@@ -8,34 +8,19 @@
 #include "mech/registry.hpp"
 #include "mock_nethsm/mock.hpp"
 #include "nethsm/client.hpp"
+#include "p11nethsm_test/provisioned_mock.hpp"
 
 namespace p11nethsm::mech::test {
 namespace {
 
-class AdminAndOperator final : public nethsm::CredentialSource {
- public:
-  std::optional<transport::BasicAuth> credentialsFor(nethsm::Role role) const override {
-    if (role == nethsm::Role::kAdministrator)
-      return transport::BasicAuth{"admin", SecretString("adminPassphrase")};
-    return transport::BasicAuth{"operator", SecretString("operatorPassphrase")};
-  }
-};
-
 TEST(Firmware30, Pkcs1SignaturesVerifyWithOpenSsl) {
   mock::MockOptions options;
   options.firmware = "3.0";
-  mock::MockNetHsm server(options);
-  ASSERT_TRUE(server.start());
-  server.provision("adminPassphrase", "unlockPassphrase");
-  server.addUser("operator", "Operator", "operatorPassphrase");
-  config::SlotConfig slot;
-  slot.label = "fw30";
-  config::InstanceConfig instance;
-  instance.url = server.baseUrl();
-  instance.dangerInsecureCert = true;
-  slot.instances.push_back(instance);
-  transport::Cluster cluster(slot, transport::ClusterOptions{});
-  AdminAndOperator credentials;
+  auto server = p11nethsm::testing::startProvisionedMock(options);
+  ASSERT_TRUE(server);
+  transport::Cluster cluster(p11nethsm::testing::pinnedSlotFor(*server, "fw30"),
+                             transport::ClusterOptions{});
+  p11nethsm::testing::TestCredentials credentials;
   nethsm::Client client(cluster, credentials);
   const nethsm::Capabilities fw = client.capabilities();
   ASSERT_EQ(fw.firmware, (nethsm::FirmwareVersion{3, 0}));
@@ -71,7 +56,7 @@ TEST(Firmware30, Pkcs1SignaturesVerifyWithOpenSsl) {
   auto r = (*refused)->single(Bytes(40, 1));  // not a DigestInfo
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().pkcs11Rv, CKR_DATA_INVALID);
-  server.stop();
+  server->stop();
 }
 
 }  // namespace

@@ -6,28 +6,17 @@
 #include "mech/aes_block.hpp"
 #include "mech/ec_curve.hpp"
 #include "mech/keygen.hpp"
+#include "p11nethsm_test/provisioned_mock.hpp"
 #include "unit/mech/bn_param.hpp"
 #include "unit/mech/test_keys.hpp"
 
 namespace p11nethsm::mech::test {
 namespace {
 
-constexpr const char* kAdminPass = "adminPassphrase";
-constexpr const char* kOperatorPass = "operatorPassphrase";
-
-class Credentials final : public nethsm::CredentialSource {
- public:
-  std::optional<transport::BasicAuth> credentialsFor(nethsm::Role role) const override {
-    if (role == nethsm::Role::kAdministrator)
-      return transport::BasicAuth{"admin", SecretString(kAdminPass)};
-    return transport::BasicAuth{"operator", SecretString(kOperatorPass)};
-  }
-};
-
 struct State {
-  mock::MockNetHsm server{mock::MockOptions{}};
+  std::unique_ptr<mock::MockNetHsm> server;
   std::unique_ptr<transport::Cluster> cluster;
-  Credentials credentials;
+  p11nethsm::testing::TestCredentials credentials;
   std::unique_ptr<nethsm::Client> client;
 };
 
@@ -52,31 +41,25 @@ class MockBackend final : public KeyBackend {
   uint64_t calls() const override { return mockServer().counters().requests; }
 };
 
-class MockEnvironment final : public testing::Environment {
+class MockEnvironment final : public ::testing::Environment {
  public:
   void SetUp() override {
     auto* s = new State();
-    ASSERT_TRUE(s->server.start());
-    s->server.provision(kAdminPass, "unlockPassphrase");
-    s->server.addUser("operator", "Operator", kOperatorPass);
-    config::SlotConfig slot;
-    slot.label = "mock";
-    config::InstanceConfig instance;
-    instance.url = s->server.baseUrl();
-    instance.dangerInsecureCert = true;
-    slot.instances.push_back(instance);
-    s->cluster = std::make_unique<transport::Cluster>(slot, transport::ClusterOptions{});
+    s->server = p11nethsm::testing::startProvisionedMock();
+    ASSERT_TRUE(s->server);
+    s->cluster = std::make_unique<transport::Cluster>(
+        p11nethsm::testing::pinnedSlotFor(*s->server, "mock"), transport::ClusterOptions{});
     s->client = std::make_unique<nethsm::Client>(*s->cluster, s->credentials);
     state() = s;
     useKeyBackend(new MockBackend());
   }
   void TearDown() override {
-    if (state() != nullptr) state()->server.stop();
+    if (state() != nullptr && state()->server) state()->server->stop();
   }
 };
 
-[[maybe_unused]] testing::Environment* const kEnvironment =
-    testing::AddGlobalTestEnvironment(new MockEnvironment());
+[[maybe_unused]] ::testing::Environment* const kEnvironment =
+    ::testing::AddGlobalTestEnvironment(new MockEnvironment());
 
 }  // namespace
 
@@ -109,6 +92,6 @@ void importIntoMock(const std::string& id, const Template& t) {
 }
 
 nethsm::Client& mockClient() { return *state()->client; }
-mock::MockNetHsm& mockServer() { return state()->server; }
+mock::MockNetHsm& mockServer() { return *state()->server; }
 
 }  // namespace p11nethsm::mech::test

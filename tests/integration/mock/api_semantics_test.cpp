@@ -20,17 +20,17 @@ TEST(MockApi, UnprovisionedAnswers412BeforeAuthAndProvisionsOverRest) {
   EXPECT_EQ(r.status, 412);
   EXPECT_EQ(r.json()["message"], "Service not available");
   EXPECT_EQ(c.post("/provision", {{"unlockPassphrase", "short"},
-                                  {"adminPassphrase", "adminadmin1"},
+                                  {"adminPassphrase", kAdminPassword},
                                   {"systemTime", "2024-01-01T00:00:00Z"}})
                 .status,
             400);
   EXPECT_EQ(c.post("/provision", {{"unlockPassphrase", "unlockunlock"},
-                                  {"adminPassphrase", "adminadmin1"},
+                                  {"adminPassphrase", kAdminPassword},
                                   {"systemTime", "2024-01-01T00:00:00+02:00"}})
                 .status,
             400);
   EXPECT_EQ(c.post("/provision", {{"unlockPassphrase", "unlockunlock"},
-                                  {"adminPassphrase", "adminadmin1"},
+                                  {"adminPassphrase", kAdminPassword},
                                   {"systemTime", "2024-01-01T00:00:00Z"}})
                 .status,
             204);
@@ -54,6 +54,7 @@ TEST(MockApi, AuthFailuresAreEmpty401AndRateLimited) {
   EXPECT_EQ(limited.status, 429);
   EXPECT_EQ(limited.json()["message"], "Too many requests");
   EXPECT_EQ(c.op().get("/keys").status, 200);  // another user name is not limited
+  // Time under test: the window ends 1 s after the failure, then the right password works.
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   EXPECT_EQ(c.admin().get("/keys").status, 200);
 }
@@ -232,11 +233,12 @@ TEST(MockApi, LockUnlockAndPassphraseChange) {
   EXPECT_EQ(c.get("/health/state").json()["state"], "Locked");
   EXPECT_EQ(c.admin().get("/keys").status, 412);
   EXPECT_EQ(c.post("/unlock", {{"passphrase", "wrong-passphrase"}}).status, 403);
-  Reply limited = c.post("/unlock", {{"passphrase", "unlock-passphrase"}});
+  Reply limited = c.post("/unlock", {{"passphrase", kUnlockPassphrase}});
   EXPECT_EQ(limited.status, 429);
   EXPECT_EQ(limited.json()["message"], "Service unavailable: too many requests");
+  // Time under test: the unlock window ends 1 s after the wrong passphrase.
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-  EXPECT_EQ(c.post("/unlock", {{"passphrase", "unlock-passphrase"}}).status, 204);
+  EXPECT_EQ(c.post("/unlock", {{"passphrase", kUnlockPassphrase}}).status, 204);
   EXPECT_EQ(c.op().post("/users/operator/passphrase", {{"passphrase", "new-operator-pass"}}).status,
             204);
   EXPECT_EQ(c.as("operator", "new-operator-pass").get("/keys").status, 200);

@@ -51,7 +51,7 @@ TEST(MockSystem, BackupNeedsPassphraseAndRestoresIntoAFreshMock) {
                 .status,
             204);
   EXPECT_EQ(f.get("/health/state").json()["state"], "Locked");
-  ASSERT_EQ(f.post("/unlock", {{"passphrase", "unlock-passphrase"}}).status, 204);
+  ASSERT_EQ(f.post("/unlock", {{"passphrase", kUnlockPassphrase}}).status, 204);
   EXPECT_EQ(f.admin().get("/keys/kept/public.pem").body, pub);
 }
 
@@ -60,7 +60,7 @@ TEST(MockSystem, ShutdownIsPublicOnlyOutsideOperational) {
   ASSERT_TRUE(mock);
   Client c(*mock);
   EXPECT_EQ(c.raw("POST", "/system/shutdown", "", "").status, 204);
-  mock->provision(kAdminPass, "unlock-passphrase");
+  mock->provision(kAdminPassword, kUnlockPassphrase);
   EXPECT_EQ(c.raw("POST", "/system/shutdown", "", "").status, 401);
   EXPECT_EQ(c.admin().raw("POST", "/system/shutdown", "", "").status, 204);
 }
@@ -80,7 +80,7 @@ TEST(MockSystem, DateHeaderAndKeyMemberOrder) {
   EXPECT_LT(body.find("\"mechanisms\""), body.find("\"type\""));
   EXPECT_LT(body.find("\"type\""), body.find("\"operations\""));
   EXPECT_LT(body.find("\"public\""), body.find("\"restrictions\""));
-  Reply metrics = c.as("admin", kAdminPass).get("/metrics");
+  Reply metrics = c.as("admin", kAdminPassword).get("/metrics");
   EXPECT_EQ(metrics.status, 403);
   mock->addUser("metrics", "Metrics", "metrics-pass");
   Reply m = c.as("metrics", "metrics-pass").get("/metrics");

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "mock_client.hpp"
+#include "p11nethsm_test/wait_until.hpp"
 
 namespace p11nethsm::mock::testing {
 namespace {
@@ -168,10 +169,14 @@ TEST(MockFaults, ControlInterfaceTakesAnotherInstanceDownForAWhile) {
   ASSERT_TRUE(mock);
   Client c0(*mock, 0);
   EXPECT_EQ(c0.raw("POST", "/_mock/down?instance=1&seconds=1", "", "").status, 200);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(Client(*mock, 1).get("/info").status, -1);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  EXPECT_EQ(Client(*mock, 1).get("/info").status, 200);
+  // A helper thread takes it down, and up again after the second: wait for each.
+  auto status = [&] { return Client(*mock, 1).get("/info").status; };
+  EXPECT_TRUE(p11nethsm::testing::waitUntil([&] { return status() == -1; }, std::chrono::seconds(5),
+                                            std::chrono::milliseconds(20)))
+      << "instance 1 never went down";
+  EXPECT_TRUE(p11nethsm::testing::waitUntil(
+      [&] { return status() == 200; }, std::chrono::seconds(10), std::chrono::milliseconds(50)))
+      << "instance 1 did not come back after its second";
   EXPECT_EQ(c0.raw("POST", "/_mock/down?instance=1&seconds=60", "", "").status, 200);
   auto start = Clock::now();
   mock->stop();  // does not wait for the 60 s

@@ -15,11 +15,13 @@
 
 #include "codec.hpp"
 #include "mock_nethsm/mock.hpp"
+#include "p11nethsm_test/provisioned_mock.hpp"
 
 namespace p11nethsm::mock::testing {
 
-inline const char* kAdminPass = "adminadmin1";
-inline const char* kOperatorPass = "operator-pass";
+using p11nethsm::testing::kAdminPassword;
+using p11nethsm::testing::kOperatorPassword;
+using p11nethsm::testing::kUnlockPassphrase;
 
 struct Reply {
   int status = -1;  // -1: transport error (reset, closed, refused, timeout)
@@ -45,8 +47,8 @@ class Client {
     client_.set_basic_auth(user.c_str(), pass.c_str());
     return *this;
   }
-  Client& admin() { return as("admin", kAdminPass); }
-  Client& op() { return as("operator", kOperatorPass); }
+  Client& admin() { return as("admin", kAdminPassword); }
+  Client& op() { return as("operator", kOperatorPassword); }
   Client& anonymous() {
     client_.set_basic_auth("", "");
     client_.set_default_headers({});
@@ -98,13 +100,7 @@ class Client {
 
 // Starts an in-process mock; `provisioned` adds admin and operator users.
 inline std::unique_ptr<MockNetHsm> startMock(MockOptions options = {}, bool provisioned = true) {
-  auto mock = std::make_unique<MockNetHsm>(options);
-  if (!mock->start()) return nullptr;
-  if (provisioned) {
-    mock->provision(kAdminPass, "unlock-passphrase");
-    mock->addUser("operator", "Operator", kOperatorPass);
-  }
-  return mock;
+  return p11nethsm::testing::startProvisionedMock(std::move(options), provisioned);
 }
 
 // Verifies `sig` over `data` with the SPKI PEM. `md` nullptr: raw (Ed25519 / digest).

@@ -82,7 +82,7 @@ TEST_F(ClientTest, CryptoUsesOperatorAndManagementUsesAdministrator) {
 }
 
 TEST_F(ClientTest, VerifyLoginDistinguishesPasswordAndRole) {
-  transport::BasicAuth op{"operator", SecretString(kOperatorPassphrase)};
+  transport::BasicAuth op{"operator", SecretString(kOperatorPassword)};
   EXPECT_TRUE(client_->verifyLogin(Role::kOperator, op).ok());
   auto wrongRole = client_->verifyLogin(Role::kAdministrator, op);
   ASSERT_FALSE(wrongRole.ok());

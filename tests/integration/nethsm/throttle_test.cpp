@@ -34,7 +34,7 @@ class ThrottleTest : public ::testing::Test {
         std::lock_guard lock(mutex_);
         waits_.push_back(wait);
       }
-      if (realSleep) std::this_thread::sleep_for(wait);
+      if (realSleep) std::this_thread::sleep_for(wait);  // the retry delay under test
     };
     client_ = std::make_unique<nethsm::Client>(*cluster_, credentials_, throttle);
   }
@@ -83,7 +83,7 @@ TEST(ThrottleWait, StepsAndRetryAfter) {
 TEST_F(ThrottleTest, RightPasswordAfterAWrongOneIsAccepted) {
   start(5, true);
   failOneLogin();
-  transport::BasicAuth right{"operator", SecretString(kOperatorPassphrase)};
+  transport::BasicAuth right{"operator", SecretString(kOperatorPassword)};
   auto verified = client_->verifyLogin(Role::kOperator, right);
   EXPECT_TRUE(verified.ok()) << verified.error().message;
   EXPECT_GE(waitCount(), 1u);  // it was throttled, and waited
@@ -133,7 +133,7 @@ TEST_F(ThrottleTest, EachThrottledGenerationIsSentOnceMore) {
 TEST_F(ThrottleTest, GivesUpWithinTheCallTimeout) {
   start(1, false);
   hsm_->addFault(0, {mock::FaultKind::kFailStatus, "/users/operator", -1, 429});
-  transport::BasicAuth right{"operator", SecretString(kOperatorPassphrase)};
+  transport::BasicAuth right{"operator", SecretString(kOperatorPassword)};
   auto verified = client_->verifyLogin(Role::kOperator, right);
   ASSERT_FALSE(verified.ok());
   EXPECT_EQ(verified.error().kind, ErrorKind::kRateLimited);

@@ -8,13 +8,10 @@
 
 #include "mock_nethsm/mock.hpp"
 #include "nethsm/client.hpp"
+#include "p11nethsm_test/provisioned_mock.hpp"
 #include "transport/cluster.hpp"
 
 namespace p11nethsm::testing {
-
-inline constexpr const char* kAdminPassword = "adminPassphrase";
-inline constexpr const char* kOperatorPassword = "opPassphrase";
-inline constexpr const char* kUnlockPassphrase = "unlockPassphrase";
 
 struct EnvironmentOptions {
   std::string label = "NetHSM";
@@ -51,12 +48,11 @@ class MockEnvironment {
   long adminRequest(transport::Method method, const std::string& path, const std::string& body);
 
  private:
-  struct FixedCredentials;
   bool ok_ = false;
   std::unique_ptr<mock::MockNetHsm> mock_;
   std::string configPath_;
   config::SlotConfig adminSlot_;
-  std::unique_ptr<FixedCredentials> credentials_;
+  TestCredentials credentials_;  // the administrator only
   std::unique_ptr<transport::Cluster> cluster_;
   std::unique_ptr<nethsm::Client> adminClient_;
 };

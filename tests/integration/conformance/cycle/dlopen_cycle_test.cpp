@@ -14,6 +14,7 @@
 
 #include "p11nethsm_test/mock_environment.hpp"
 #include "p11nethsm_test/module_loader.hpp"
+#include "p11nethsm_test/wait_until.hpp"
 
 namespace p11nethsm {
 namespace {
@@ -61,10 +62,11 @@ CK_RV cycle(const std::string& path, bool finalize = true) {
   return rv != CKR_OK ? rv : fin;
 }
 
-// Waits for the in-process mock to close its side of the module's connections.
+// Waits (5 s at most) for the in-process mock to close its side of the module's
+// connections; the EXPECT on the count that follows says what was left.
 void waitForFds(size_t fds) {
-  for (int i = 0; i < 50 && entries("/proc/self/fd") > fds; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  (void)testing::waitUntil([&] { return entries("/proc/self/fd") <= fds; }, std::chrono::seconds(5),
+                           std::chrono::milliseconds(20));
 }
 
 TEST(DlopenCycle, LeavesNoThreadOrFileDescriptor) {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "p11nethsm/pkcs11.hpp"
+#include "p11nethsm_test/wait_until.hpp"
 
 namespace {
 
@@ -94,7 +95,7 @@ void signLoop(bool verify, const std::atomic<bool>* stop) {
     const std::string text = "host " + std::to_string(n);
     CK_RV rv = sign(s, key, text, sig);
     if (rv != CKR_OK && gExiting.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // no spin while exiting
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // pacing: no spin while exiting
       continue;
     }
     if (rv != CKR_OK && !verify) {
@@ -107,8 +108,17 @@ void signLoop(bool verify, const std::atomic<bool>* stop) {
   }
 }
 
+// Until `signers` threads have signed once; a set-up failure (exit 3) after a minute.
+void waitForSigners(int signers) {
+  if (p11nethsm::testing::waitUntil([&] { return gSigned.load() >= signers; },
+                                    std::chrono::seconds(60), std::chrono::milliseconds(1)))
+    return;
+  std::fprintf(stderr, "only %d of %d threads signed within 60 s\n", gSigned.load(), signers);
+  _exit(3);
+}
+
 [[noreturn]] void exitWhenTold(int signers) {
-  while (gSigned.load() < signers) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  waitForSigners(signers);
   std::printf("signing\n");
   std::fflush(stdout);
   char line[16];
@@ -148,10 +158,9 @@ int child() {
 // killed and counted.
 bool childEndsWell(pid_t pid, long& hung) {
   int status = 0;
-  for (int ms = 0; ms < 60000; ++ms) {
-    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  if (p11nethsm::testing::waitUntil([&] { return waitpid(pid, &status, WNOHANG) == pid; },
+                                    std::chrono::seconds(60), std::chrono::milliseconds(1)))
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
   kill(pid, SIGKILL);
   waitpid(pid, &status, 0);
   hung++;
@@ -162,7 +171,7 @@ int forkWhileSigning(long forks) {
   std::atomic<bool> stop{false};
   std::vector<std::thread> signers;
   for (int t = 0; t < 8; ++t) signers.emplace_back(signLoop, true, &stop);
-  while (gSigned.load() < 8) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  waitForSigners(8);
   long good = 0, bad = 0, hung = 0;
   const auto start = std::chrono::steady_clock::now();
   for (long i = 0; i < forks; ++i) {
