@@ -1,3 +1,6 @@
+// The object builder: the objects of a NetHSM key, each attribute made as the
+// attribute table says (attribute_table.hpp: kind, source, access, presence). What
+// is left here is how each Source turns a key into a value.
 #include "core/object.hpp"
 
 #include <cstring>
