@@ -16,8 +16,9 @@ namespace p11nethsm::mech {
 class TemplateReader {
  public:
   // Which occurrence of an attribute given twice counts. Key generation and import
-  // read the last one, object creation and search the first (as they always have; see
-  // docs: a template that gives one attribute two values is not rejected yet).
+  // read the last one, object creation and search the first, as they always have. (A
+  // template giving one attribute two different values is not rejected yet; PKCS#11
+  // v2.40 §4.1.1 asks for CKR_TEMPLATE_INCONSISTENT then.)
   enum class Occurrence { kLast, kFirst };
 
   explicit TemplateReader(std::span<const CK_ATTRIBUTE> attributes,
