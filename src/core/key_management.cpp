@@ -13,21 +13,17 @@
 #include "log/log.hpp"
 #include "mech/keygen.hpp"
 #include "mech/public_key.hpp"
+#include "mech/template_reader.hpp"
 
 namespace p11nethsm::core {
 namespace {
 
 using Template = std::span<const CK_ATTRIBUTE>;
+using mech::TemplateReader;
 
-const CK_ATTRIBUTE* attribute(Template tmpl, CK_ATTRIBUTE_TYPE type) {
-  for (const auto& a : tmpl)
-    if (a.type == type) return &a;
-  return nullptr;
-}
-
-Bytes valueOf(const CK_ATTRIBUTE& a) {
-  const auto* p = static_cast<const uint8_t*>(a.pValue);
-  return p ? Bytes(p, p + a.ulValueLen) : Bytes();
+// Object creation reads the first occurrence of an attribute (template_reader.hpp).
+TemplateReader reader(Template tmpl) {
+  return TemplateReader(tmpl, TemplateReader::Occurrence::kFirst);
 }
 
 Result<SessionContext> writableContext(CK_SESSION_HANDLE handle) {
@@ -44,9 +40,9 @@ Result<std::string> newKeyId(const SessionContext& ctx, std::initializer_list<Te
   if (ctx.module->config().enableSetAttributeValue) return std::string();
   for (CK_ATTRIBUTE_TYPE type : {CKA_ID, CKA_LABEL}) {
     for (Template t : tmpls) {
-      const CK_ATTRIBUTE* a = attribute(t, type);
+      const CK_ATTRIBUTE* a = reader(t).find(type);
       if (!a || a->ulValueLen == 0) continue;
-      auto id = netHsmIdFromCkaId(valueOf(*a));
+      auto id = netHsmIdFromCkaId(TemplateReader::valueBytes(*a));
       if (!id) return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_ID cannot name a NetHSM key");
       return *id;
     }
@@ -57,8 +53,8 @@ Result<std::string> newKeyId(const SessionContext& ctx, std::initializer_list<Te
 // The new key's CKA_LABEL (the first template that has one; one label per key).
 std::optional<Bytes> newKeyLabel(std::initializer_list<Template> tmpls) {
   for (Template t : tmpls)
-    if (const CK_ATTRIBUTE* a = attribute(t, CKA_LABEL); a && a->ulValueLen && a->pValue)
-      return valueOf(*a);
+    if (const CK_ATTRIBUTE* a = reader(t).find(CKA_LABEL); a && a->ulValueLen && a->pValue)
+      return TemplateReader::valueBytes(*a);
   return std::nullopt;
 }
 
@@ -86,18 +82,21 @@ Result<CK_OBJECT_HANDLE> handleOfClass(const std::vector<ObjectPtr>& objects, CK
 // CKO_CERTIFICATE: attached to the key with the same CKA_ID (or the alias set by
 // C_SetAttributeValue), stored in the slot's certificate_format.
 Result<CK_OBJECT_HANDLE> createCertificate(const SessionContext& ctx, Template tmpl) {
-  const CK_ATTRIBUTE* value = attribute(tmpl, CKA_VALUE);
-  const CK_ATTRIBUTE* id = attribute(tmpl, CKA_ID);
+  const TemplateReader tpl = reader(tmpl);
+  const CK_ATTRIBUTE* value = tpl.find(CKA_VALUE);
+  const CK_ATTRIBUTE* id = tpl.find(CKA_ID);
   if (!value || !id || !value->pValue || !id->pValue)
     return ckError(CKR_TEMPLATE_INCOMPLETE, "a certificate needs CKA_VALUE and CKA_ID");
-  if (const CK_ATTRIBUTE* type = attribute(tmpl, CKA_CERTIFICATE_TYPE);
-      type && type->pValue && *static_cast<const CK_CERTIFICATE_TYPE*>(type->pValue) != CKC_X_509)
-    return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "only X.509 certificates");
-  Bytes ckaId = valueOf(*id);
+  if (const CK_ATTRIBUTE* type = tpl.find(CKA_CERTIFICATE_TYPE); type && type->pValue) {
+    auto x509 = tpl.ulong(CKA_CERTIFICATE_TYPE);
+    if (!x509 || **x509 != CKC_X_509)
+      return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "only X.509 certificates");
+  }
+  Bytes ckaId = TemplateReader::valueBytes(*id);
   auto keyId = ctx.slot().aliasTarget(ckaId);
   if (!keyId) keyId = netHsmIdFromCkaId(ckaId);
   if (!keyId) return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_ID cannot name a NetHSM key");
-  Bytes der = valueOf(*value);
+  Bytes der = TemplateReader::valueBytes(*value);
   if (!parseCertificate(der)) return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_VALUE is not DER");
   Bytes stored = der;
   if (ctx.slot().config().certificateFormat == config::CertificateFormat::kPem) {
@@ -115,8 +114,8 @@ Result<CK_OBJECT_HANDLE> createCertificate(const SessionContext& ctx, Template t
   // One label per key: the certificate's CKA_LABEL names the key pair. SunPKCS11
   // stores a key entry as a certificate with CKA_LABEL = alias and lists aliases
   // from certificate labels (keytool -list, issue 9).
-  if (const CK_ATTRIBUTE* label = attribute(tmpl, CKA_LABEL); label && label->pValue) {
-    if (auto labelled = labelKey(ctx.slot(), *keyId, valueOf(*label)); !labelled)
+  if (const CK_ATTRIBUTE* label = tpl.find(CKA_LABEL); label && label->pValue) {
+    if (auto labelled = labelKey(ctx.slot(), *keyId, TemplateReader::valueBytes(*label)); !labelled)
       log::warn("C_CreateObject: certificate stored, key " + *keyId + " not labelled (" +
                 labelled.error().message + ")");
   }
@@ -141,10 +140,10 @@ Result<CK_OBJECT_HANDLE> importKey(const SessionContext& ctx, Template tmpl, CK_
   return handleOfClass(objects.value(), cls);
 }
 
-bool falseAttribute(Template tmpl, CK_ATTRIBUTE_TYPE type) {
-  const CK_ATTRIBUTE* a = attribute(tmpl, type);
-  return a && a->pValue && a->ulValueLen == sizeof(CK_BBOOL) &&
-         *static_cast<const CK_BBOOL*>(a->pValue) == CK_FALSE;
+// CKA_TOKEN=FALSE given (a session object asked for).
+bool tokenFalse(Template tmpl) {
+  auto token = reader(tmpl).boolean(CKA_TOKEN);
+  return token && token->has_value() && !**token;
 }
 
 // CKO_PUBLIC_KEY: a NetHSM cannot store a public key alone (its keys are pairs), so
@@ -153,8 +152,7 @@ bool falseAttribute(Template tmpl, CK_ATTRIBUTE_TYPE type) {
 // SunPKCS11's Signature.initVerify(PublicKey) creates one. Session objects may be
 // created in read-only sessions too (§5.7).
 Result<CK_OBJECT_HANDLE> createSessionPublicKey(const SessionContext& ctx, Template tmpl) {
-  const CK_ATTRIBUTE* token = attribute(tmpl, CKA_TOKEN);
-  if (token && !falseAttribute(tmpl, CKA_TOKEN)) {
+  if (reader(tmpl).has(CKA_TOKEN) && !tokenFalse(tmpl)) {
     log::warn(
         "C_CreateObject: a NetHSM cannot store a public key without its private key "
         "(CKA_TOKEN=TRUE refused; CKA_TOKEN=FALSE makes a session public key)");
@@ -162,10 +160,10 @@ Result<CK_OBJECT_HANDLE> createSessionPublicKey(const SessionContext& ctx, Templ
   }
   auto parsed = mech::publicKeyFromTemplate(tmpl);
   if (!parsed) return parsed.error();
-  const CK_ATTRIBUTE* id = attribute(tmpl, CKA_ID);
-  const CK_ATTRIBUTE* label = attribute(tmpl, CKA_LABEL);
-  Object object = sessionPublicKey(parsed->type, parsed->attributes, id ? valueOf(*id) : Bytes(),
-                                   label ? valueOf(*label) : Bytes());
+  const TemplateReader tpl = reader(tmpl);
+  Object object =
+      sessionPublicKey(parsed->type, parsed->attributes, tpl.bytes(CKA_ID).value_or(Bytes()),
+                       tpl.bytes(CKA_LABEL).value_or(Bytes()));
   return ctx.slot().addSessionObject(std::move(object), ctx.session->handle);
 }
 
@@ -176,7 +174,7 @@ Result<CK_OBJECT_HANDLE> createSessionPublicKey(const SessionContext& ctx, Templ
 // outlives the session.
 void noteSessionKeyRequest(std::initializer_list<Template> tmpls) {
   for (Template t : tmpls) {
-    if (falseAttribute(t, CKA_TOKEN)) {
+    if (tokenFalse(t)) {
       log::info("key generation: CKA_TOKEN=FALSE ignored, NetHSM keys are always token objects");
       return;
     }
@@ -186,10 +184,9 @@ void noteSessionKeyRequest(std::initializer_list<Template> tmpls) {
 }  // namespace
 
 Result<CK_OBJECT_HANDLE> createObject(CK_SESSION_HANDLE handle, Template tmpl) {
-  const CK_ATTRIBUTE* cls = attribute(tmpl, CKA_CLASS);
-  bool classKnown = cls && cls->pValue && cls->ulValueLen == sizeof(CK_OBJECT_CLASS);
-  CK_OBJECT_CLASS objectClass =
-      classKnown ? *static_cast<const CK_OBJECT_CLASS*>(cls->pValue) : CKO_DATA;
+  auto cls = reader(tmpl).ulong(CKA_CLASS);
+  bool classKnown = cls && cls->has_value();
+  CK_OBJECT_CLASS objectClass = classKnown ? **cls : CKO_DATA;
   if (classKnown && objectClass == CKO_PUBLIC_KEY) {
     auto ctx = sessionContext(handle);
     if (!ctx) return ctx.error();

@@ -1,10 +1,15 @@
+// The object builder: the objects of a NetHSM key, each attribute made as the
+// attribute table says (attribute_table.hpp: kind, source, access, presence). What
+// is left here is how each Source turns a key into a value.
 #include "core/object.hpp"
 
 #include <cstring>
 
+#include "core/attribute_table.hpp"
 #include "core/certificate.hpp"
 #include "core/id_codec.hpp"
 #include "core/key_label.hpp"
+#include "mech/mechanism_usage.hpp"
 #include "mech/public_key.hpp"
 
 namespace p11nethsm::core {
@@ -13,28 +18,17 @@ namespace {
 using nethsm::KeyMechanism;
 using nethsm::KeyType;
 
-bool hasAny(const std::vector<KeyMechanism>& have, std::initializer_list<KeyMechanism> want) {
-  for (auto w : want)
-    for (auto h : have)
-      if (h == w) return true;
-  return false;
-}
-
-bool canSign(const nethsm::KeyInfo& k) {
-  for (auto m : k.mechanisms) {
-    auto name = nethsm::toString(m);
-    if (name.find("Signature") != std::string_view::npos) return true;
-  }
-  return false;
-}
-
-bool canDecrypt(const nethsm::KeyInfo& k) {
-  for (auto m : k.mechanisms) {
-    auto name = nethsm::toString(m);
-    if (name.find("Decryption") != std::string_view::npos) return true;
-  }
-  return false;
-}
+// What the values of one object are derived from (attribute_table.hpp Source).
+struct Facts {
+  Facts(CK_OBJECT_CLASS c, const KeySource& s) : cls(c), src(s) {}
+  CK_OBJECT_CLASS cls;
+  const KeySource& src;
+  const mech::PublicKeyAttributes* pub = nullptr;  // key pairs
+  const CertificateFields* cert = nullptr;         // certificates
+  bool sessionObject = false;
+  Bytes id;
+  Bytes label;
+};
 
 CK_KEY_TYPE ckKeyType(KeyType t) {
   switch (t) {
@@ -49,203 +43,144 @@ CK_KEY_TYPE ckKeyType(KeyType t) {
   }
 }
 
+CK_MECHANISM_TYPE keyGenMechanism(KeyType t) {
+  return t == KeyType::kRsa          ? CKM_RSA_PKCS_KEY_PAIR_GEN
+         : t == KeyType::kCurve25519 ? CKM_EC_EDWARDS_KEY_PAIR_GEN
+         : t == KeyType::kGeneric    ? CKM_AES_KEY_GEN
+                                     : CKM_EC_KEY_PAIR_GEN;
+}
+
 Bytes mechanismArray(const std::vector<CK_MECHANISM_TYPE>& mechs) {
   Bytes out(mechs.size() * sizeof(CK_MECHANISM_TYPE));
   if (!mechs.empty()) std::memcpy(out.data(), mechs.data(), out.size());
   return out;
 }
 
-// Attributes every object of the key shares (PKCS#11 v2.40 §4.4, §4.7). CKA_ID and
-// CKA_LABEL can be changed (C_SetAttributeValue: key move, key label), so the objects
-// are modifiable; every other attribute is read-only (CKR_ATTRIBUTE_READ_ONLY).
-AttributeMap commonAttributes(const KeySource& src, CK_OBJECT_CLASS cls) {
-  const auto& k = src.key;
-  AttributeMap a;
-  a[CKA_CLASS] = attrUlong(cls);
-  a[CKA_TOKEN] = attrBool(true);
-  a[CKA_MODIFIABLE] = attrBool(true);
-  a[CKA_COPYABLE] = attrBool(false);
-  a[CKA_DESTROYABLE] = attrBool(true);
-  a[CKA_ID] = ckaIdFromNetHsmId(k.id);
-  a[CKA_LABEL] = keyLabel(src.processLabel, k.label, k.id);
-  return a;
+// A usage boolean from the key's NetHSM mechanisms (mech/mechanism_usage.hpp). A
+// secret key counts only what a Generic key can do (AES-CBC). A public key verifies
+// what its private key signs and, for RSA (local encryption), encrypts what it
+// decrypts.
+bool usage(const Facts& f, CK_ATTRIBUTE_TYPE type) {
+  const auto& mechanisms = f.src.key.mechanisms;
+  if (f.cls == CKO_SECRET_KEY)
+    return mech::allowsUsage(mechanisms, type, nethsm::KeyType::kGeneric);
+  if (f.cls != CKO_PUBLIC_KEY) return mech::allowsUsage(mechanisms, type);
+  if (type == CKA_VERIFY) return mech::allowsUsage(mechanisms, CKA_SIGN);
+  return f.src.key.type == KeyType::kRsa && mech::allowsUsage(mechanisms, CKA_DECRYPT);
 }
 
-void addKeyAttributes(AttributeMap& a, const KeySource& src) {
-  const auto& k = src.key;
-  a[CKA_KEY_TYPE] = attrUlong(ckKeyType(k.type));
-  a[CKA_LOCAL] = attrBool(src.generatedHere);
-  a[CKA_DERIVE] = attrBool(false);
-  a[CKA_START_DATE] = Bytes();
-  a[CKA_END_DATE] = Bytes();
-  a[CKA_ALLOWED_MECHANISMS] = mechanismArray(pkcs11MechanismsFor(k.mechanisms));
-  if (src.generatedHere) {
-    a[CKA_KEY_GEN_MECHANISM] =
-        attrUlong(k.type == KeyType::kRsa          ? CKM_RSA_PKCS_KEY_PAIR_GEN
-                  : k.type == KeyType::kCurve25519 ? CKM_EC_EDWARDS_KEY_PAIR_GEN
-                  : k.type == KeyType::kGeneric    ? CKM_AES_KEY_GEN
-                                                   : CKM_EC_KEY_PAIR_GEN);
-  } else {
-    a[CKA_KEY_GEN_MECHANISM] = attrUlong(CK_UNAVAILABLE_INFORMATION);
-  }
-}
-
-void addPublicParts(AttributeMap& a, const nethsm::KeyInfo& k,
-                    const mech::PublicKeyAttributes& pub) {
-  if (k.type == KeyType::kRsa) {
-    a[CKA_MODULUS] = pub.modulus;
-    a[CKA_PUBLIC_EXPONENT] = pub.publicExponent;
-    a[CKA_MODULUS_BITS] = attrUlong(pub.bits);
-  } else {
-    a[CKA_EC_PARAMS] = pub.ecParams;
-    a[CKA_EC_POINT] = pub.ecPoint;
-  }
-  if (!pub.spkiDer.empty()) a[CKA_PUBLIC_KEY_INFO] = pub.spkiDer;
-}
-
-// Sensitive and never-extractable (PKCS#11 v2.40 §4.9): the appliance never lets
-// key material out; ALWAYS_SENSITIVE/NEVER_EXTRACTABLE only when we know it was born
-// there.
-void addSecretPolicy(Object& o, const KeySource& src) {
-  auto& a = o.attributes;
-  a[CKA_PRIVATE] = attrBool(true);
-  a[CKA_SENSITIVE] = attrBool(true);
-  a[CKA_EXTRACTABLE] = attrBool(false);
-  a[CKA_ALWAYS_SENSITIVE] = attrBool(src.generatedHere);
-  a[CKA_NEVER_EXTRACTABLE] = attrBool(src.generatedHere);
-  a[CKA_WRAP_WITH_TRUSTED] = attrBool(false);
-  a[CKA_ALWAYS_AUTHENTICATE] = attrBool(false);
-  a[CKA_UNWRAP] = attrBool(false);
-  o.isPrivate = true;
-}
-
-Object privateKey(const KeySource& src, const mech::PublicKeyAttributes& pub) {
-  const auto& k = src.key;
-  Object o;
-  o.objectClass = CKO_PRIVATE_KEY;
-  o.attributes = commonAttributes(src, CKO_PRIVATE_KEY);
-  addKeyAttributes(o.attributes, src);
-  addSecretPolicy(o, src);
-  auto& a = o.attributes;
-  a[CKA_SUBJECT] = Bytes();
-  a[CKA_SIGN] = attrBool(canSign(k));
-  a[CKA_SIGN_RECOVER] = attrBool(false);
-  a[CKA_DECRYPT] = attrBool(canDecrypt(k));
-  addPublicParts(a, k, pub);
-  for (CK_ATTRIBUTE_TYPE t : {CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1,
-                              CKA_EXPONENT_2, CKA_COEFFICIENT}) {
-    if (k.type == KeyType::kRsa) o.sensitive.insert(t);
-  }
-  o.sensitive.insert(CKA_VALUE);
-  o.bits = pub.bits;
-  o.publicKeyDer = pub.spkiDer;
-  return o;
-}
-
-Object publicKey(const KeySource& src, const mech::PublicKeyAttributes& pub) {
-  const auto& k = src.key;
-  Object o;
-  o.objectClass = CKO_PUBLIC_KEY;
-  o.attributes = commonAttributes(src, CKO_PUBLIC_KEY);
-  addKeyAttributes(o.attributes, src);
-  auto& a = o.attributes;
-  // The public half of a NetHSM key pair goes only with its private key: C_DestroyObject
-  // answers CKR_ACTION_PROHIBITED, as CKA_DESTROYABLE=FALSE says (v2.40 §4.4).
-  a[CKA_DESTROYABLE] = attrBool(false);
-  a[CKA_PRIVATE] = attrBool(false);
-  a[CKA_SUBJECT] = Bytes();
-  // A public key verifies what its private key signs and encrypts what it decrypts;
-  // verification and encryption run locally with OpenSSL (mech).
-  a[CKA_VERIFY] = attrBool(canSign(k));
-  a[CKA_VERIFY_RECOVER] = attrBool(false);
-  a[CKA_ENCRYPT] = attrBool(k.type == KeyType::kRsa && canDecrypt(k));
-  a[CKA_WRAP] = attrBool(false);
-  a[CKA_TRUSTED] = attrBool(false);
-  addPublicParts(a, k, pub);
-  o.bits = pub.bits;
-  o.publicKeyDer = pub.spkiDer;
-  return o;
-}
-
-Object secretKey(const KeySource& src) {
-  const auto& k = src.key;
-  Object o;
-  o.objectClass = CKO_SECRET_KEY;
-  o.attributes = commonAttributes(src, CKO_SECRET_KEY);
-  addKeyAttributes(o.attributes, src);
-  addSecretPolicy(o, src);
-  auto& a = o.attributes;
-  a[CKA_ENCRYPT] = attrBool(hasAny(k.mechanisms, {KeyMechanism::kAesEncryptionCbc}));
-  a[CKA_DECRYPT] = attrBool(hasAny(k.mechanisms, {KeyMechanism::kAesDecryptionCbc}));
-  a[CKA_SIGN] = attrBool(false);
-  a[CKA_VERIFY] = attrBool(false);
-  a[CKA_WRAP] = attrBool(false);
-  a[CKA_TRUSTED] = attrBool(false);
-  // CKA_VALUE_LEN is known for keys generated by this process. The appliance tells
-  // nobody the length of a Generic key (GET /keys/{id} has no public part for it), so
-  // otherwise the attribute exists but cannot be revealed: CKR_ATTRIBUTE_SENSITIVE
-  // with CK_UNAVAILABLE_INFORMATION (v2.40 §5.7 C_GetAttributeValue, case 1).
-  a[CKA_VALUE_LEN] = attrUlong(src.secretBits.value_or(0) / 8);
-  if (!src.secretBits) o.sensitive.insert(CKA_VALUE_LEN);
-  o.sensitive.insert(CKA_VALUE);
-  o.bits = src.secretBits.value_or(0);
-  return o;
-}
-
-std::optional<Object> certificateObject(const KeySource& src) {
-  auto fields = parseCertificate(*src.certificate);
-  if (!fields) return std::nullopt;  // unparsable: not shown (logged by the store)
-  Object o;
-  o.objectClass = CKO_CERTIFICATE;
-  o.attributes = commonAttributes(src, CKO_CERTIFICATE);
-  auto& a = o.attributes;
-  a[CKA_PRIVATE] = attrBool(false);
-  a[CKA_CERTIFICATE_TYPE] = attrUlong(CKC_X_509);
-  a[CKA_TRUSTED] = attrBool(false);
-  a[CKA_CERTIFICATE_CATEGORY] = attrUlong(0);
-  a[CKA_CHECK_VALUE] = Bytes();
-  a[CKA_START_DATE] = Bytes();
-  a[CKA_END_DATE] = Bytes();
-  a[CKA_VALUE] = fields->der;
-  a[CKA_SUBJECT] = fields->subject;
-  a[CKA_ISSUER] = fields->issuer;
-  a[CKA_SERIAL_NUMBER] = fields->serialNumber;
-  a[CKA_URL] = Bytes();
-  a[CKA_HASH_OF_SUBJECT_PUBLIC_KEY] = Bytes();
-  a[CKA_HASH_OF_ISSUER_PUBLIC_KEY] = Bytes();
-  a[CKA_JAVA_MIDP_SECURITY_DOMAIN] = attrUlong(0);
-  a[CKA_NAME_HASH_ALGORITHM] = attrUlong(CKM_SHA_1);
-  return o;
-}
-
-bool isBooleanAttribute(CK_ATTRIBUTE_TYPE t) {
-  switch (t) {
-    case CKA_TOKEN:
-    case CKA_PRIVATE:
-    case CKA_MODIFIABLE:
-    case CKA_COPYABLE:
-    case CKA_DESTROYABLE:
-    case CKA_LOCAL:
-    case CKA_DERIVE:
-    case CKA_SENSITIVE:
-    case CKA_EXTRACTABLE:
-    case CKA_ALWAYS_SENSITIVE:
-    case CKA_NEVER_EXTRACTABLE:
-    case CKA_WRAP_WITH_TRUSTED:
-    case CKA_ALWAYS_AUTHENTICATE:
-    case CKA_UNWRAP:
-    case CKA_SIGN:
-    case CKA_SIGN_RECOVER:
-    case CKA_DECRYPT:
-    case CKA_VERIFY:
-    case CKA_VERIFY_RECOVER:
-    case CKA_ENCRYPT:
-    case CKA_WRAP:
-    case CKA_TRUSTED:
-      return true;
+Bytes fromPublicKey(const mech::PublicKeyAttributes& pub, CK_ATTRIBUTE_TYPE type) {
+  switch (type) {
+    case CKA_MODULUS:
+      return pub.modulus;
+    case CKA_PUBLIC_EXPONENT:
+      return pub.publicExponent;
+    case CKA_MODULUS_BITS:
+      return attrUlong(pub.bits);
+    case CKA_EC_PARAMS:
+      return pub.ecParams;
+    case CKA_EC_POINT:
+      return pub.ecPoint;
     default:
-      return false;
+      return pub.spkiDer;  // CKA_PUBLIC_KEY_INFO
   }
+}
+
+Bytes fromCertificate(const CertificateFields& cert, CK_ATTRIBUTE_TYPE type) {
+  switch (type) {
+    case CKA_VALUE:
+      return cert.der;
+    case CKA_SUBJECT:
+      return cert.subject;
+    case CKA_ISSUER:
+      return cert.issuer;
+    default:
+      return cert.serialNumber;  // CKA_SERIAL_NUMBER
+  }
+}
+
+Bytes constant(const AttributeRule& r) {
+  if (r.kind == ValueKind::kBool) return attrBool(r.constant != CK_FALSE);
+  if (r.kind == ValueKind::kUlong) return attrUlong(r.constant);
+  return Bytes();
+}
+
+Bytes derive(const AttributeRule& r, const Facts& f) {
+  const auto& k = f.src.key;
+  switch (r.source) {
+    case Source::kConstant:
+      return constant(r);
+    case Source::kClass:
+      return attrUlong(f.cls);
+    case Source::kTokenObject:
+      return attrBool(!f.sessionObject);
+    case Source::kSessionObject:
+      return attrBool(f.sessionObject);
+    case Source::kIdentity:
+      return r.type == CKA_ID ? f.id : f.label;
+    case Source::kKeyType:
+      return attrUlong(ckKeyType(k.type));
+    case Source::kOrigin:
+      if (r.type != CKA_KEY_GEN_MECHANISM) return attrBool(f.src.generatedHere);
+      return attrUlong(f.src.generatedHere ? keyGenMechanism(k.type) : CK_UNAVAILABLE_INFORMATION);
+    case Source::kMechanisms:
+      if (r.kind == ValueKind::kMechanisms)
+        return mechanismArray(pkcs11MechanismsFor(k.mechanisms));
+      return attrBool(usage(f, r.type));
+    case Source::kPublicKey:
+      return fromPublicKey(*f.pub, r.type);
+    case Source::kSecretLength:
+      return attrUlong(f.src.secretBits.value_or(0) / 8);
+    case Source::kCertificate:
+      return fromCertificate(*f.cert, r.type);
+  }
+  return Bytes();
+}
+
+bool present(const AttributeRule& r, const Facts& f, const Bytes& value) {
+  switch (r.presence) {
+    case Presence::kRsa:
+      return f.src.key.type == KeyType::kRsa;
+    case Presence::kEc:
+      return f.src.key.type != KeyType::kRsa;
+    case Presence::kNonEmpty:
+      return !value.empty();
+    case Presence::kAlways:
+      break;
+  }
+  return true;
+}
+
+// One object of `f.cls`, every attribute as the table says. Sensitive attributes
+// exist (CKR_ATTRIBUTE_SENSITIVE) but have no value; "sensitive unless known" ones
+// keep a placeholder value that is never revealed.
+Object objectFromTable(const Facts& f) {
+  Object o;
+  o.objectClass = f.cls;
+  for (const AttributeRule* r : attributeRules(f.cls)) {
+    Bytes value = r->access == Access::kSensitive ? Bytes() : derive(*r, f);
+    if (!present(*r, f, value)) continue;
+    const bool known = r->source != Source::kSecretLength || f.src.secretBits.has_value();
+    if (r->access == Access::kSensitive || (r->access == Access::kSensitiveUnlessKnown && !known))
+      o.sensitive.insert(r->type);
+    if (r->access != Access::kSensitive) o.attributes[r->type] = std::move(value);
+  }
+  auto priv = o.attributes.find(CKA_PRIVATE);
+  o.isPrivate = priv != o.attributes.end() && priv->second == attrBool(true);
+  if (f.pub) {
+    o.bits = f.pub->bits;
+    o.publicKeyDer = f.pub->spkiDer;
+  } else if (f.cls == CKO_SECRET_KEY) {
+    o.bits = f.src.secretBits.value_or(0);
+  }
+  return o;
+}
+
+Facts tokenFacts(CK_OBJECT_CLASS cls, const KeySource& src) {
+  Facts f(cls, src);
+  f.id = ckaIdFromNetHsmId(src.key.id);
+  f.label = keyLabel(src.processLabel, src.key.label, src.key.id);
+  return f;
 }
 
 }  // namespace
@@ -276,12 +211,12 @@ Object sessionPublicKey(KeyType type, const mech::PublicKeyAttributes& pub, cons
     src.key.mechanisms = {type == KeyType::kCurve25519 ? KeyMechanism::kEdDsaSignature
                                                        : KeyMechanism::kEcdsaSignature};
   }
-  Object o = publicKey(src, pub);
-  o.attributes[CKA_TOKEN] = attrBool(false);
-  o.attributes[CKA_MODIFIABLE] = attrBool(false);  // set_attribute.cpp refuses changes
-  o.attributes[CKA_DESTROYABLE] = attrBool(true);
-  o.attributes[CKA_ID] = ckaId;
-  o.attributes[CKA_LABEL] = label;
+  Facts f(CKO_PUBLIC_KEY, src);
+  f.pub = &pub;
+  f.sessionObject = true;
+  f.id = ckaId;
+  f.label = label;
+  Object o = objectFromTable(f);
   o.key = std::make_shared<const nethsm::KeyInfo>(src.key);
   return o;
 }
@@ -290,17 +225,25 @@ std::vector<Object> buildObjects(const KeySource& src) {
   std::vector<Object> out;
   const auto& k = src.key;
   if (k.type == KeyType::kGeneric) {
-    out.push_back(secretKey(src));
+    out.push_back(objectFromTable(tokenFacts(CKO_SECRET_KEY, src)));
   } else {
     // Public data that is no sane key (off the curve, a 1-bit modulus...) would show
     // a key with empty or false attributes: the key is not represented at all.
     auto pub = src.publicKey ? Result(*src.publicKey) : mech::publicKeyAttributes(k);
     if (!pub) return out;
-    out.push_back(privateKey(src, *pub));
-    out.push_back(publicKey(src, *pub));
+    for (CK_OBJECT_CLASS cls : {CKO_PRIVATE_KEY, CKO_PUBLIC_KEY}) {
+      Facts f = tokenFacts(cls, src);
+      f.pub = &pub.value();
+      out.push_back(objectFromTable(f));
+    }
   }
   if (src.certificate) {
-    if (auto cert = certificateObject(src)) out.push_back(std::move(*cert));
+    // Unparsable: not shown (logged by the store).
+    if (auto fields = parseCertificate(*src.certificate)) {
+      Facts f = tokenFacts(CKO_CERTIFICATE, src);
+      f.cert = &fields.value();
+      out.push_back(objectFromTable(f));
+    }
   }
   auto shared = std::make_shared<const nethsm::KeyInfo>(k);
   for (auto& o : out) {

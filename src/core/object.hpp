@@ -2,7 +2,8 @@
 // Cryptoki objects made from NetHSM keys (PKCS#11 v2.40 §4): a key pair becomes a
 // private and a public key object, a Generic key a secret key, and a key's
 // certificate a certificate object. Attributes are computed once when the object is
-// built; C_GetAttributeValue and C_FindObjects only look them up.
+// built, from the attribute table (attribute_table.hpp); C_GetAttributeValue and
+// C_FindObjects only look them up.
 #include <map>
 #include <memory>
 #include <optional>

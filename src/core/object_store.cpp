@@ -8,6 +8,7 @@
 #include "core/id_codec.hpp"
 #include "core/key_label.hpp"
 #include "log/log.hpp"
+#include "mech/template_reader.hpp"
 #include "util/call_deadline.hpp"
 
 namespace p11nethsm::core {
@@ -17,12 +18,6 @@ namespace {
 CK_OBJECT_HANDLE nextObjectHandle() {
   static std::atomic<CK_OBJECT_HANDLE> next{1};
   return next.fetch_add(1);
-}
-
-const CK_ATTRIBUTE* findAttribute(std::span<const CK_ATTRIBUTE> tmpl, CK_ATTRIBUTE_TYPE type) {
-  for (const auto& a : tmpl)
-    if (a.type == type) return &a;
-  return nullptr;
 }
 
 bool sameHandleOrder(const ObjectPtr& a, const ObjectPtr& b) { return a->handle < b->handle; }
@@ -383,12 +378,13 @@ Result<std::vector<ObjectPtr>> ObjectStore::labelCandidates(const std::string& t
 
 Result<std::vector<ObjectPtr>> ObjectStore::find(std::span<const CK_ATTRIBUTE> tmpl,
                                                  bool includePrivate) {
+  // The first CKA_CLASS / CKA_ID / CKA_LABEL narrow the search; matchesTemplate then
+  // checks every attribute of the template. A class of the wrong size matches nothing.
+  const mech::TemplateReader tpl(tmpl, mech::TemplateReader::Occurrence::kFirst);
   std::optional<CK_OBJECT_CLASS> cls;
-  if (const auto* c = findAttribute(tmpl, CKA_CLASS);
-      c && c->pValue && c->ulValueLen == sizeof(CK_OBJECT_CLASS))
-    cls = *static_cast<const CK_OBJECT_CLASS*>(c->pValue);
-  const CK_ATTRIBUTE* id = findAttribute(tmpl, CKA_ID);
-  const CK_ATTRIBUTE* label = findAttribute(tmpl, CKA_LABEL);
+  if (auto c = tpl.ulong(CKA_CLASS); c && c->has_value()) cls = **c;
+  const CK_ATTRIBUTE* id = tpl.find(CKA_ID);
+  const CK_ATTRIBUTE* label = tpl.find(CKA_LABEL);
   if ((id && id->ulValueLen && !id->pValue) || (label && label->ulValueLen && !label->pValue))
     return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "template value without a pointer");
   std::vector<ObjectPtr> out;

@@ -5,11 +5,13 @@
 // SunPKCS11 mode of the seed documentation keeps CKA_ID as an alias (see
 // rememberAlias below).
 #include "core/api.hpp"
+#include "core/attribute_table.hpp"
 #include "core/context.hpp"
 #include "core/id_codec.hpp"
 #include "core/key_label.hpp"
 #include "core/object_lookup.hpp"
 #include "log/log.hpp"
+#include "mech/template_reader.hpp"
 
 namespace p11nethsm::core {
 namespace {
@@ -19,30 +21,29 @@ struct Change {
   std::optional<std::string> label;
 };
 
-Bytes bytesOf(const CK_ATTRIBUTE& a) {
-  const auto* p = static_cast<const uint8_t*>(a.pValue);
-  return Bytes(p, p + a.ulValueLen);
-}
-
-// Collects CKA_ID / CKA_LABEL; any other attribute may only restate its value.
+// The settable attributes (attribute_table.hpp Settable) are collected; any other
+// attribute may only restate its value.
 Result<Change> parseChange(const Object& object, std::span<const CK_ATTRIBUTE> tmpl) {
   Change change;
-  for (const auto& a : tmpl) {
-    if (a.ulValueLen && !a.pValue) return ckError(CKR_ATTRIBUTE_VALUE_INVALID, "no value");
-    if (a.type == CKA_ID || a.type == CKA_LABEL) {
-      if (a.type == CKA_ID) {
-        if (change.id) return ckError(CKR_TEMPLATE_INCONSISTENT, "CKA_ID twice");
-        change.id = bytesOf(a);
-      } else {
-        if (change.label) return ckError(CKR_TEMPLATE_INCONSISTENT, "CKA_LABEL twice");
-        change.label = toString(bytesOf(a));
-      }
+  for (const CK_ATTRIBUTE& a : mech::TemplateReader(tmpl)) {
+    auto value = mech::TemplateReader::checkedBytes(a);
+    if (!value) return value.error();
+    const AttributeRule* rule = attributeRule(object.objectClass, a.type);
+    const Settable settable = rule ? rule->settable : Settable::kNever;
+    if (settable == Settable::kRenamesKey) {
+      if (change.id) return ckError(CKR_TEMPLATE_INCONSISTENT, "CKA_ID twice");
+      change.id = std::move(value).value();
+      continue;
+    }
+    if (settable == Settable::kRelabelsKey) {
+      if (change.label) return ckError(CKR_TEMPLATE_INCONSISTENT, "CKA_LABEL twice");
+      change.label = toString(*value);
       continue;
     }
     auto it = object.attributes.find(a.type);
     if (it == object.attributes.end() || object.sensitive.count(a.type))
       return ckError(CKR_ATTRIBUTE_TYPE_INVALID, "attribute not on this object");
-    if (it->second != bytesOf(a)) return ckError(CKR_ATTRIBUTE_READ_ONLY, "attribute is read-only");
+    if (it->second != *value) return ckError(CKR_ATTRIBUTE_READ_ONLY, "attribute is read-only");
   }
   return change;
 }

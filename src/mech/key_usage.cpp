@@ -5,39 +5,13 @@
 #include <string>
 
 #include "log/log.hpp"
+#include "mech/mechanism_usage.hpp"
 
 namespace p11nethsm::mech {
 namespace {
 
 using nethsm::KeyMechanism;
 using nethsm::KeyType;
-
-struct Usage {
-  CK_ATTRIBUTE_TYPE attribute;
-  std::vector<KeyMechanism> mechanisms;
-};
-
-std::vector<Usage> usagesFor(KeyType type) {
-  if (type == KeyType::kRsa) {
-    return {{CKA_SIGN,
-             {KeyMechanism::kRsaSignaturePkcs1, KeyMechanism::kRsaSignaturePssSha1,
-              KeyMechanism::kRsaSignaturePssSha224, KeyMechanism::kRsaSignaturePssSha256,
-              KeyMechanism::kRsaSignaturePssSha384, KeyMechanism::kRsaSignaturePssSha512}},
-            {CKA_DECRYPT,
-             {KeyMechanism::kRsaDecryptionRaw, KeyMechanism::kRsaDecryptionPkcs1,
-              KeyMechanism::kRsaDecryptionOaepSha1, KeyMechanism::kRsaDecryptionOaepSha224,
-              KeyMechanism::kRsaDecryptionOaepSha256, KeyMechanism::kRsaDecryptionOaepSha384,
-              KeyMechanism::kRsaDecryptionOaepSha512}}};
-  }
-  if (type == KeyType::kGeneric) {
-    return {{CKA_ENCRYPT, {KeyMechanism::kAesEncryptionCbc}},
-            {CKA_DECRYPT, {KeyMechanism::kAesDecryptionCbc}}};
-  }
-  if (type == KeyType::kCurve25519) return {{CKA_SIGN, {KeyMechanism::kEdDsaSignature}}};
-  // Weierstrass curves: ECDSA only. BIP340 (secp256k1) has no PKCS#11 mechanism, so
-  // granting it would be privilege nobody asked for.
-  return {{CKA_SIGN, {KeyMechanism::kEcdsaSignature}}};
-}
 
 // A Generic key on the NetHSM does AES-CBC only: no HMAC or other MAC (BEHAVIOUR.md
 // §7: "Generic keys cannot sign"). A template asking it to sign or verify asks for a
@@ -63,11 +37,12 @@ Status refuseSecretKeyMacs(KeyType type, const TemplateReader& keyTemplate) {
 Result<std::vector<KeyMechanism>> grantedMechanisms(KeyType type,
                                                     const TemplateReader& keyTemplate) {
   if (auto refused = refuseSecretKeyMacs(type, keyTemplate); !refused) return refused.error();
-  auto usages = usagesFor(type);
+  // mechanism_usage.hpp: the type's usage attributes and what each grants.
+  const auto usages = usagesOfType(type);
   bool anyTrue = false;
   std::vector<std::optional<bool>> values;
-  for (const auto& u : usages) {
-    auto v = keyTemplate.boolean(u.attribute);
+  for (CK_ATTRIBUTE_TYPE usage : usages) {
+    auto v = keyTemplate.boolean(usage);
     if (!v) return v.error();
     anyTrue = anyTrue || v->value_or(false);
     values.push_back(*v);
@@ -75,7 +50,8 @@ Result<std::vector<KeyMechanism>> grantedMechanisms(KeyType type,
   std::vector<KeyMechanism> granted;
   for (size_t i = 0; i < usages.size(); ++i) {
     if (!values[i].value_or(!anyTrue)) continue;
-    granted.insert(granted.end(), usages[i].mechanisms.begin(), usages[i].mechanisms.end());
+    auto add = grantedFor(type, usages[i]);
+    granted.insert(granted.end(), add.begin(), add.end());
   }
   if (granted.empty()) {
     return ckError(CKR_TEMPLATE_INCONSISTENT,
