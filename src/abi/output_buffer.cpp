@@ -5,6 +5,7 @@
 #include "abi/guard.hpp"
 
 namespace p11nethsm::abi {
+
 CK_RV deliverOutput(CK_SESSION_HANDLE session, core::OpType type, core::Stage stage,
                     std::span<const uint8_t> input, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
   if (!outLen) {

@@ -1,6 +1,9 @@
 // PKCS#11 v2.40 §5.8–5.12: driving the mechanism layer's operations. An operation is
 // taken out of the session while its request runs, so no session lock is held
 // during network I/O; a single or final call ends it, as does any error (§5.2).
+// The two-call rule is one function, produceOutput, deciding everything from one
+// look at the session (as kryoptic's fn_sign does under its session guard; unlike
+// it, the guard is let go for the request and taken again to settle).
 #include "core/api.hpp"
 #include "core/context.hpp"
 #include "core/object_lookup.hpp"
@@ -169,18 +172,6 @@ Output settleLocked(OperationSlot& slot, const OperationPtr& op, Stage stage, By
   return Output{size, std::nullopt};
 }
 
-Result<Bytes> compute(mech::Operation& op, Stage stage, std::span<const uint8_t> input) {
-  switch (stage) {
-    case Stage::kSingle:
-      return op.single(input);
-    case Stage::kUpdate:
-      return op.update(input);
-    case Stage::kFinal:
-      return op.finish();
-  }
-  return op.finish();
-}
-
 }  // namespace
 
 Status operationInit(CK_SESSION_HANDLE handle, OpType type, const CK_MECHANISM* mechanism,
@@ -223,7 +214,10 @@ Result<Output> produceOutput(CK_SESSION_HANDLE handle, OpType type, Stage stage,
     if (prepared->answer) return std::move(*prepared->answer);
     op = std::move(prepared->operation);
   }
-  Result<Bytes> result = compute(*op, stage, input);  // network I/O: no lock held
+  // Network I/O with no lock held; the operation is checked out (busy) meanwhile.
+  Result<Bytes> result = stage == Stage::kSingle   ? op->single(input)
+                         : stage == Stage::kUpdate ? op->update(input)
+                                                   : op->finish();
   std::lock_guard lock(s.mutex);
   noteDeviceErrorLocked(s, result);
   if (!result) {

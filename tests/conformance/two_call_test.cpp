@@ -50,6 +50,15 @@ class TwoCall : public Battery {
     return cipher;
   }
 
+  // C_SignInit with CKM_ECDSA_SHA256 on the P-256 key, counters reset; the key.
+  CK_OBJECT_HANDLE ecdsaSignInit(CK_SESSION_HANDLE s) {
+    CK_OBJECT_HANDLE ec = findKey(s, CKO_PRIVATE_KEY, kP256Id);
+    CK_MECHANISM m{CKM_ECDSA_SHA256, nullptr, 0};
+    EXPECT_EQ(p_->C_SignInit(s, &m, ec), CKR_OK);
+    env_->mock().resetCounters();
+    return ec;
+  }
+
   void decryptInit(CK_SESSION_HANDLE s) {
     CK_MECHANISM m{CKM_RSA_PKCS, nullptr, 0};
     ASSERT_EQ(p_->C_DecryptInit(s, &m, findKey(s, CKO_PRIVATE_KEY, kRsaId)), CKR_OK);
@@ -58,11 +67,8 @@ class TwoCall : public Battery {
 
 TEST_F(TwoCall, SignatureSizeIsToldWithoutARequest) {
   CK_SESSION_HANDLE s = open();
-  CK_OBJECT_HANDLE ec = findKey(s, CKO_PRIVATE_KEY, kP256Id);
-  CK_MECHANISM m{CKM_ECDSA_SHA256, nullptr, 0};
   Bytes data = toBytes("sized without the appliance");
-  ASSERT_EQ(p_->C_SignInit(s, &m, ec), CKR_OK);
-  env_->mock().resetCounters();
+  CK_OBJECT_HANDLE ec = ecdsaSignInit(s);
   CK_ULONG len = 0;
   ASSERT_EQ(p_->C_Sign(s, data.data(), data.size(), nullptr, &len), CKR_OK);
   EXPECT_EQ(len, 64u);
@@ -136,11 +142,8 @@ TEST_F(TwoCall, PendingOutputAnswersQueriesAndTheNextCall) {
 TEST_F(TwoCall, SecondSignerWhileARequestIsInFlightGetsOperationActive) {
   reinitialize(withOneRetry());
   CK_SESSION_HANDLE s = open();
-  CK_OBJECT_HANDLE ec = findKey(s, CKO_PRIVATE_KEY, kP256Id);
-  CK_MECHANISM m{CKM_ECDSA_SHA256, nullptr, 0};
   Bytes data = toBytes("one signer at a time");
-  ASSERT_EQ(p_->C_SignInit(s, &m, ec), CKR_OK);
-  env_->mock().resetCounters();
+  CK_OBJECT_HANDLE ec = ecdsaSignInit(s);
   env_->mock().addFault(0, stallOnce("/keys/.*/sign"));
   Bytes first(64);
   CK_ULONG firstLen = first.size();
