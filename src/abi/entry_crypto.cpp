@@ -28,21 +28,12 @@ CK_RV badInput(CK_SESSION_HANDLE h, OpType type) {
   return CKR_ARGUMENTS_BAD;
 }
 
-CK_RV single(const char* name, CK_SESSION_HANDLE h, OpType type, CK_BYTE_PTR in, CK_ULONG inLen,
-             CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+// Every call with output: C_Encrypt, C_*Update with output, C_*Final (no input).
+CK_RV withOutput(const char* name, CK_SESSION_HANDLE h, OpType type, Stage stage, CK_BYTE_PTR in,
+                 CK_ULONG inLen, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
   return abi::guarded(name, [&] {
     if (!abi::validArray(in, inLen)) return badInput(h, type);
-    return abi::deliverOutput(h, type, Stage::kSingle, inLen, out, outLen,
-                              [&] { return core::runSingle(h, type, bytes(in, inLen)); });
-  });
-}
-
-CK_RV update(const char* name, CK_SESSION_HANDLE h, OpType type, CK_BYTE_PTR in, CK_ULONG inLen,
-             CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
-  return abi::guarded(name, [&] {
-    if (!abi::validArray(in, inLen)) return badInput(h, type);
-    return abi::deliverOutput(h, type, Stage::kUpdate, inLen, out, outLen,
-                              [&] { return core::runUpdate(h, type, bytes(in, inLen)); });
+    return abi::deliverOutput(h, type, stage, bytes(in, inLen), out, outLen);
   });
 }
 
@@ -51,14 +42,6 @@ CK_RV updateNoOutput(const char* name, CK_SESSION_HANDLE h, OpType type, CK_BYTE
   return abi::guarded(name, [&] {
     if (!abi::validArray(in, inLen)) return badInput(h, type);
     return abi::toRv(core::runUpdate(h, type, bytes(in, inLen)));
-  });
-}
-
-CK_RV finish(const char* name, CK_SESSION_HANDLE h, OpType type, CK_BYTE_PTR out,
-             CK_ULONG_PTR outLen) {
-  return abi::guarded(name, [&] {
-    return abi::deliverOutput(h, type, Stage::kFinal, 0, out, outLen,
-                              [&] { return core::runFinal(h, type); });
   });
 }
 
@@ -78,17 +61,18 @@ CK_RV C_EncryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k)
 }
 CK_RV C_Encrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
                 CK_BYTE_PTR pEncryptedData, CK_ULONG_PTR pulEncryptedDataLen) {
-  return single("C_Encrypt", h, OpType::kEncrypt, pData, ulDataLen, pEncryptedData,
-                pulEncryptedDataLen);
+  return withOutput("C_Encrypt", h, OpType::kEncrypt, Stage::kSingle, pData, ulDataLen,
+                    pEncryptedData, pulEncryptedDataLen);
 }
 CK_RV C_EncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR pPart, CK_ULONG ulPartLen,
                       CK_BYTE_PTR pEncryptedPart, CK_ULONG_PTR pulEncryptedPartLen) {
-  return update("C_EncryptUpdate", h, OpType::kEncrypt, pPart, ulPartLen, pEncryptedPart,
-                pulEncryptedPartLen);
+  return withOutput("C_EncryptUpdate", h, OpType::kEncrypt, Stage::kUpdate, pPart, ulPartLen,
+                    pEncryptedPart, pulEncryptedPartLen);
 }
 CK_RV C_EncryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR pLastEncryptedPart,
                      CK_ULONG_PTR pulLastEncryptedPartLen) {
-  return finish("C_EncryptFinal", h, OpType::kEncrypt, pLastEncryptedPart, pulLastEncryptedPartLen);
+  return withOutput("C_EncryptFinal", h, OpType::kEncrypt, Stage::kFinal, nullptr, 0,
+                    pLastEncryptedPart, pulLastEncryptedPartLen);
 }
 
 CK_RV C_DecryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k) {
@@ -96,16 +80,17 @@ CK_RV C_DecryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k)
 }
 CK_RV C_Decrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR pEncryptedData, CK_ULONG ulEncryptedDataLen,
                 CK_BYTE_PTR pData, CK_ULONG_PTR pulDataLen) {
-  return single("C_Decrypt", h, OpType::kDecrypt, pEncryptedData, ulEncryptedDataLen, pData,
-                pulDataLen);
+  return withOutput("C_Decrypt", h, OpType::kDecrypt, Stage::kSingle, pEncryptedData,
+                    ulEncryptedDataLen, pData, pulDataLen);
 }
 CK_RV C_DecryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR pEncryptedPart, CK_ULONG ulEncryptedPartLen,
                       CK_BYTE_PTR pPart, CK_ULONG_PTR pulPartLen) {
-  return update("C_DecryptUpdate", h, OpType::kDecrypt, pEncryptedPart, ulEncryptedPartLen, pPart,
-                pulPartLen);
+  return withOutput("C_DecryptUpdate", h, OpType::kDecrypt, Stage::kUpdate, pEncryptedPart,
+                    ulEncryptedPartLen, pPart, pulPartLen);
 }
 CK_RV C_DecryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR pLastPart, CK_ULONG_PTR pulLastPartLen) {
-  return finish("C_DecryptFinal", h, OpType::kDecrypt, pLastPart, pulLastPartLen);
+  return withOutput("C_DecryptFinal", h, OpType::kDecrypt, Stage::kFinal, nullptr, 0, pLastPart,
+                    pulLastPartLen);
 }
 
 CK_RV C_DigestInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m) {
@@ -113,7 +98,8 @@ CK_RV C_DigestInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m) {
 }
 CK_RV C_Digest(CK_SESSION_HANDLE h, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pDigest,
                CK_ULONG_PTR pulDigestLen) {
-  return single("C_Digest", h, OpType::kDigest, pData, ulDataLen, pDigest, pulDigestLen);
+  return withOutput("C_Digest", h, OpType::kDigest, Stage::kSingle, pData, ulDataLen, pDigest,
+                    pulDigestLen);
 }
 CK_RV C_DigestUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
   return updateNoOutput("C_DigestUpdate", h, OpType::kDigest, pPart, ulPartLen);
@@ -126,7 +112,8 @@ CK_RV C_DigestKey(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE) {
   });
 }
 CK_RV C_DigestFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen) {
-  return finish("C_DigestFinal", h, OpType::kDigest, pDigest, pulDigestLen);
+  return withOutput("C_DigestFinal", h, OpType::kDigest, Stage::kFinal, nullptr, 0, pDigest,
+                    pulDigestLen);
 }
 
 CK_RV C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k) {
@@ -134,13 +121,15 @@ CK_RV C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k) {
 }
 CK_RV C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
              CK_ULONG_PTR pulSignatureLen) {
-  return single("C_Sign", h, OpType::kSign, pData, ulDataLen, pSignature, pulSignatureLen);
+  return withOutput("C_Sign", h, OpType::kSign, Stage::kSingle, pData, ulDataLen, pSignature,
+                    pulSignatureLen);
 }
 CK_RV C_SignUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
   return updateNoOutput("C_SignUpdate", h, OpType::kSign, pPart, ulPartLen);
 }
 CK_RV C_SignFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen) {
-  return finish("C_SignFinal", h, OpType::kSign, pSignature, pulSignatureLen);
+  return withOutput("C_SignFinal", h, OpType::kSign, Stage::kFinal, nullptr, 0, pSignature,
+                    pulSignatureLen);
 }
 CK_RV C_SignRecoverInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR, CK_OBJECT_HANDLE) {
   return unsupportedForSession("C_SignRecoverInit", h);

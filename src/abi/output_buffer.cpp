@@ -5,51 +5,20 @@
 #include "abi/guard.hpp"
 
 namespace p11nethsm::abi {
-namespace {
-
-CK_RV copyBytes(const Bytes& data, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
-  if (!data.empty()) std::memcpy(out, data.data(), data.size());
-  *outLen = static_cast<CK_ULONG>(data.size());
-  return CKR_OK;
-}
-
-}  // namespace
 
 CK_RV deliverOutput(CK_SESSION_HANDLE session, core::OpType type, core::Stage stage,
-                    size_t inputLen, CK_BYTE_PTR out, CK_ULONG_PTR outLen,
-                    const std::function<Result<Bytes>()>& compute) {
+                    std::span<const uint8_t> input, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
   if (!outLen) {
     core::endOperation(session, type);
     return CKR_ARGUMENTS_BAD;
   }
-  auto pending = core::pendingOutput(session, type, stage);
-  if (!pending) return toRv(pending);
-  if (pending.value()) {  // computed by an earlier call whose buffer was too small
-    const Bytes& data = *pending.value();
-    if (!out) return (*outLen = static_cast<CK_ULONG>(data.size()), CKR_OK);
-    if (*outLen < data.size())
-      return (*outLen = static_cast<CK_ULONG>(data.size()), CKR_BUFFER_TOO_SMALL);
-    core::pendingDelivered(session, type, stage);
-    return copyBytes(data, out, outLen);
-  }
-  auto bound = core::outputBound(session, type, stage, inputLen);
-  if (!bound) return toRv(bound);
-  if (bound->known && (!out || (bound->exact && *outLen < bound->size))) {
-    bool query = !out;
-    *outLen = static_cast<CK_ULONG>(bound->size);
-    return query ? CKR_OK : CKR_BUFFER_TOO_SMALL;
-  }
-  auto result = compute();
-  if (!result) return toRv(result);
-  const Bytes& data = result.value();
-  if (!out || *outLen < data.size()) {
-    bool query = !out;
-    auto stored = core::storePendingOutput(session, type, stage, data);
-    if (!stored) return toRv(stored);
-    *outLen = static_cast<CK_ULONG>(data.size());
-    return query ? CKR_OK : CKR_BUFFER_TOO_SMALL;
-  }
-  return copyBytes(data, out, outLen);
+  auto output = core::produceOutput(session, type, stage, input,
+                                    out ? core::OutputCapacity(*outLen) : std::nullopt);
+  if (!output) return toRv(output);
+  *outLen = static_cast<CK_ULONG>(output->size);
+  if (!output->data) return out ? CKR_BUFFER_TOO_SMALL : CKR_OK;
+  if (!output->data->empty()) std::memcpy(out, output->data->data(), output->data->size());
+  return CKR_OK;
 }
 
 CK_RV fillAttributes(const std::vector<core::AttributeValue>& values, CK_ATTRIBUTE_PTR tmpl) {

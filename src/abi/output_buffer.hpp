@@ -1,9 +1,8 @@
 #pragma once
-// The two-call rule of PKCS#11 v2.40 §5.2 in one place: a NULL buffer asks for the
-// size; a buffer too small gets CKR_BUFFER_TOO_SMALL and keeps the operation alive.
-// When the real output had to be computed to know its size (decryption), it is kept
-// as the operation's pending output and returned by the next call.
-#include <functional>
+// Caller buffers of PKCS#11 v2.40 §5.2: a NULL buffer asks for the size; a buffer too
+// small gets CKR_BUFFER_TOO_SMALL. For operation outputs core::produceOutput decides
+// (the whole two-call rule, in one core call); deliverOutput only copies its answer.
+#include <span>
 #include <vector>
 
 #include "core/api.hpp"
@@ -12,8 +11,7 @@
 namespace p11nethsm::abi {
 
 CK_RV deliverOutput(CK_SESSION_HANDLE session, core::OpType type, core::Stage stage,
-                    size_t inputLen, CK_BYTE_PTR out, CK_ULONG_PTR outLen,
-                    const std::function<Result<Bytes>()>& compute);
+                    std::span<const uint8_t> input, CK_BYTE_PTR out, CK_ULONG_PTR outLen);
 
 // Arrays of fixed-size items (slot IDs, mechanism types): same rule, no state.
 template <class T>

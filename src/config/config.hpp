@@ -9,29 +9,16 @@
 #include <string_view>
 #include <vector>
 
+#include "log/options.hpp"
 #include "util/result.hpp"
 #include "util/secret.hpp"
 
 namespace p11nethsm::config {
 
-enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kOff };
-
-struct SyslogUdp {
-  std::string toAddr;    // "host:port"
-  std::string fromAddr;  // "host:port", may be empty
-};
-
-struct LogConfig {
-  std::optional<LogLevel> level;    // unset: kWarn
-  std::optional<std::string> file;  // path, or "-" for stderr
-  std::optional<std::string> syslogSocket;
-  std::optional<SyslogUdp> syslogUdp;
-  std::optional<std::string> syslogTcp;  // "host:port"
-  std::string syslogFacility = "user";
-  std::optional<std::string> syslogHostname;
-  std::optional<std::string> syslogProcess;
-  std::optional<int> syslogPid;
-};
+// The log's own options (log/options.hpp), under the names the configuration uses.
+using LogLevel = log::Level;
+using SyslogUdp = log::SyslogUdp;
+using LogConfig = log::Options;
 
 struct UserConfig {
   std::string username;                  // may be "namespace~user"
@@ -175,6 +162,8 @@ std::vector<std::string> configSearchPath(const std::string& rootPrefix,
                                           const std::optional<std::string>& home);
 
 // Parses a log level name (trace, debug, info, warn/warning, error, off), any case.
-std::optional<LogLevel> parseLogLevel(std::string_view name);
+inline std::optional<LogLevel> parseLogLevel(std::string_view name) {
+  return log::parseLevel(name);
+}
 
 }  // namespace p11nethsm::config

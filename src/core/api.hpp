@@ -58,30 +58,29 @@ Status setAttributeValues(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object,
                           std::span<const CK_ATTRIBUTE> tmpl);
 
 // §5.8–5.12 cryptographic operations. Single and final stages end the operation on
-// success and on any error; the ABI's two-call helper keeps it alive with the
-// pending output when the caller's buffer is too small.
+// success and on any error; a buffer too small keeps it (§5.2).
 Status operationInit(CK_SESSION_HANDLE session, OpType type, const CK_MECHANISM* mechanism,
                      CK_OBJECT_HANDLE key);
-// Bytes that suffice for the output (exact for signatures), or the pending output's
-// size. No network.
-struct OutputBound {
-  size_t size = 0;
-  bool exact = false;  // a smaller buffer is too small without computing
-  bool known = true;   // false: only computing tells (multi-part decrypt/encrypt final)
+// The caller's output buffer: nullopt for a NULL buffer (a size query), else its
+// length in bytes.
+using OutputCapacity = std::optional<size_t>;
+struct Output {
+  size_t size = 0;            // what the caller's length becomes
+  std::optional<Bytes> data;  // the output when it fits; else only its size is told
 };
-Result<OutputBound> outputBound(CK_SESSION_HANDLE session, OpType type, Stage stage,
-                                size_t inputLen);
-Result<Bytes> runSingle(CK_SESSION_HANDLE session, OpType type, std::span<const uint8_t> input);
+// The two-call rule (PKCS#11 v2.40 §5.2) for every call with output (C_Encrypt,
+// C_Decrypt, C_Sign, C_Digest, C_EncryptUpdate, C_DecryptUpdate, C_*Final), in one
+// call: a size query, or a buffer smaller than an exact size (signatures, digests),
+// is answered from the operation without network; otherwise the output is computed
+// (no lock held during the request), and one that does not fit is kept as the
+// pending output that answers the next call of the same stage.
+Result<Output> produceOutput(CK_SESSION_HANDLE session, OpType type, Stage stage,
+                             std::span<const uint8_t> input, OutputCapacity capacity);
+// C_SignUpdate, C_VerifyUpdate, C_DigestUpdate (no output).
 Result<Bytes> runUpdate(CK_SESSION_HANDLE session, OpType type, std::span<const uint8_t> input);
-Result<Bytes> runFinal(CK_SESSION_HANDLE session, OpType type);
 Status verifySingle(CK_SESSION_HANDLE session, std::span<const uint8_t> data,
                     std::span<const uint8_t> signature);
 Status verifyFinal(CK_SESSION_HANDLE session, std::span<const uint8_t> signature);
-// The two-call rule's pending output (PKCS#11 v2.40 §5.2).
-Result<std::optional<Bytes>> pendingOutput(CK_SESSION_HANDLE session, OpType type, Stage stage);
-Status storePendingOutput(CK_SESSION_HANDLE session, OpType type, Stage stage, Bytes output);
-// The pending output was delivered: single/final end the operation.
-void pendingDelivered(CK_SESSION_HANDLE session, OpType type, Stage stage);
 // Ends the operation (argument errors detected by the ABI).
 void endOperation(CK_SESSION_HANDLE session, OpType type);
 

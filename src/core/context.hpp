@@ -22,14 +22,17 @@ Result<SessionContext> sessionContext(CK_SESSION_HANDLE handle);
 // (issue 5 §4) and passes the result through; a later success clears it, so that
 // ulDeviceError describes the last call that reached the appliance.
 template <class T>
-Result<T> noteDeviceError(Session& session, Result<T> result) {
-  if (result.ok()) {
-    std::lock_guard lock(session.mutex);
+void noteDeviceErrorLocked(Session& session, const Result<T>& result) {
+  if (result.ok())
     session.deviceError = 0;
-  } else if (toCkRv(result.error()) == CKR_DEVICE_ERROR) {
-    std::lock_guard lock(session.mutex);
+  else if (toCkRv(result.error()) == CKR_DEVICE_ERROR)
     session.deviceError = static_cast<CK_ULONG>(result.error().httpStatus);
-  }
+}
+
+template <class T>
+Result<T> noteDeviceError(Session& session, Result<T> result) {
+  std::lock_guard lock(session.mutex);
+  noteDeviceErrorLocked(session, result);
   return result;
 }
 

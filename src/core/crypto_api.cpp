@@ -1,6 +1,9 @@
 // PKCS#11 v2.40 §5.8–5.12: driving the mechanism layer's operations. An operation is
 // taken out of the session while its request runs, so no session lock is held
 // during network I/O; a single or final call ends it, as does any error (§5.2).
+// The two-call rule is one function, produceOutput, deciding everything from one
+// look at the session (as kryoptic's fn_sign does under its session guard; unlike
+// it, the guard is let go for the request and taken again to settle).
 #include "core/api.hpp"
 #include "core/context.hpp"
 #include "core/object_lookup.hpp"
@@ -63,10 +66,11 @@ Result<mech::KeyView> keyViewFor(const SessionContext& ctx, OpType type, CK_OBJE
   return view;
 }
 
+using OperationPtr = std::shared_ptr<mech::Operation>;
+using OperationSlot = std::optional<ActiveOperation>;
+
 // Takes the operation out of the session for a call outside the lock.
-Result<std::shared_ptr<mech::Operation>> checkout(Session& s, OpType type) {
-  std::lock_guard lock(s.mutex);
-  auto& slot = s.operations[indexOf(type)];
+Result<OperationPtr> checkoutLocked(OperationSlot& slot) {
   if (!slot || !slot->operation) return ckError(CKR_OPERATION_NOT_INITIALIZED, "no operation");
   if (slot->busy) return ckError(CKR_OPERATION_ACTIVE, "operation in use by another call");
   slot->busy = true;
@@ -74,9 +78,7 @@ Result<std::shared_ptr<mech::Operation>> checkout(Session& s, OpType type) {
 }
 
 // Puts it back (`keep`) or ends it, unless it was cancelled or replaced meanwhile.
-void checkin(Session& s, OpType type, const std::shared_ptr<mech::Operation>& op, bool keep) {
-  std::lock_guard lock(s.mutex);
-  auto& slot = s.operations[indexOf(type)];
+void checkinLocked(OperationSlot& slot, const OperationPtr& op, bool keep) {
   if (!slot || slot->operation != op) return;
   if (keep)
     slot->busy = false;
@@ -88,11 +90,86 @@ template <class T, class Fn>
 Result<T> runChecked(CK_SESSION_HANDLE handle, OpType type, bool keepOnSuccess, Fn&& fn) {
   auto ctx = sessionContext(handle);
   if (!ctx) return ctx.error();
-  auto op = checkout(*ctx->session, type);
+  Session& s = *ctx->session;
+  OperationSlot& slot = s.operations[indexOf(type)];
+  Result<OperationPtr> op = [&] {
+    std::lock_guard lock(s.mutex);
+    return checkoutLocked(slot);
+  }();
   if (!op) return op.error();
-  Result<T> result = fn(*op.value());
-  checkin(*ctx->session, type, op.value(), keepOnSuccess && result.ok());
-  return noteDeviceError(*ctx->session, std::move(result));
+  Result<T> result = fn(*op.value());  // network I/O: no lock held
+  std::lock_guard lock(s.mutex);
+  checkinLocked(slot, op.value(), keepOnSuccess && result.ok());
+  noteDeviceErrorLocked(s, result);
+  return result;
+}
+
+// The two-call rule (PKCS#11 v2.40 §5.2), the parts decided without computing.
+// The output's size when it answers the call alone: a size query with a known
+// bound, or a buffer smaller than an exact size. Signatures and digests have an
+// exact size; single-part encryption/decryption and updates a bound; the rest of a
+// multi-part encryption or decryption is known only once computed.
+std::optional<size_t> sizeAnswer(const mech::Operation& op, OpType type, Stage stage,
+                                 size_t inputLen, OutputCapacity capacity) {
+  bool fixedSize = type == OpType::kSign || type == OpType::kDigest;
+  if (stage == Stage::kFinal && !fixedSize) return std::nullopt;
+  bool exact = fixedSize && stage != Stage::kUpdate;
+  size_t bound =
+      stage == Stage::kUpdate ? op.updateOutputBound(inputLen) : op.outputSizeBound(inputLen);
+  if (!capacity || (exact && *capacity < bound)) return bound;
+  return std::nullopt;
+}
+
+// The output an earlier call computed for a buffer too small: its size, or the
+// output itself once it fits, which ends a single or final call's operation.
+Output takePendingLocked(OperationSlot& slot, Stage stage, OutputCapacity capacity) {
+  size_t size = slot->pending->size();
+  if (!capacity || *capacity < size) return Output{size, std::nullopt};
+  Output out{size, std::move(slot->pending)};
+  if (stage == Stage::kUpdate)
+    slot->pending.reset();
+  else
+    slot.reset();
+  return out;
+}
+
+// Before any request: the answer when the session knows it, else the operation
+// checked out (busy) for computing.
+struct Prepared {
+  std::optional<Output> answer;
+  OperationPtr operation;
+};
+
+Result<Prepared> prepareLocked(OperationSlot& slot, OpType type, Stage stage, size_t inputLen,
+                               OutputCapacity capacity) {
+  if (!slot) return ckError(CKR_OPERATION_NOT_INITIALIZED, "no operation");
+  if (slot->pending && slot->pendingStage == stage)
+    return Prepared{takePendingLocked(slot, stage, capacity), nullptr};
+  if (!slot->operation) return ckError(CKR_OPERATION_NOT_INITIALIZED, "no operation");
+  if (auto size = sizeAnswer(*slot->operation, type, stage, inputLen, capacity))
+    return Prepared{Output{*size, std::nullopt}, nullptr};
+  auto op = checkoutLocked(slot);
+  if (!op) return op.error();
+  return Prepared{std::nullopt, std::move(op).value()};
+}
+
+// After the request: the output delivered ends a single or final call's operation
+// (an update's continues); an output that does not fit is kept for the next call of
+// the same stage. An operation cancelled meanwhile (C_SessionCancel) keeps nothing.
+Output settleLocked(OperationSlot& slot, const OperationPtr& op, Stage stage, Bytes data,
+                    OutputCapacity capacity) {
+  size_t size = data.size();
+  if (capacity && *capacity >= size) {
+    checkinLocked(slot, op, stage == Stage::kUpdate);
+    return Output{size, std::move(data)};
+  }
+  if (slot && slot->operation == op) {
+    slot->busy = false;
+    if (stage != Stage::kUpdate) slot->operation.reset();  // done: only its output remains
+    slot->pending = std::move(data);
+    slot->pendingStage = stage;
+  }
+  return Output{size, std::nullopt};
 }
 
 }  // namespace
@@ -121,37 +198,38 @@ Status operationInit(CK_SESSION_HANDLE handle, OpType type, const CK_MECHANISM* 
   return okStatus();
 }
 
-Result<OutputBound> outputBound(CK_SESSION_HANDLE handle, OpType type, Stage stage,
-                                size_t inputLen) {
+// One session lookup; the session's mutex is taken before the request (answer or
+// check out) and after it (settle), never across it.
+Result<Output> produceOutput(CK_SESSION_HANDLE handle, OpType type, Stage stage,
+                             std::span<const uint8_t> input, OutputCapacity capacity) {
   auto ctx = sessionContext(handle);
   if (!ctx) return ctx.error();
-  std::lock_guard lock(ctx->session->mutex);
-  auto& slot = ctx->session->operations[indexOf(type)];
-  if (!slot) return ckError(CKR_OPERATION_NOT_INITIALIZED, "no operation");
-  if (slot->pending && slot->pendingStage == stage)
-    return OutputBound{slot->pending->size(), true, true};
-  if (!slot->operation) return ckError(CKR_OPERATION_NOT_INITIALIZED, "no operation");
-  if (stage == Stage::kUpdate)
-    return OutputBound{slot->operation->updateOutputBound(inputLen), false, true};
-  // Signatures and digests have a size known in advance; the rest of a multi-part
-  // encryption or decryption is known only once computed.
-  bool fixedSize = type == OpType::kSign || type == OpType::kDigest;
-  if (stage == Stage::kFinal && !fixedSize) return OutputBound{0, false, false};
-  return OutputBound{slot->operation->outputSizeBound(inputLen), fixedSize, true};
-}
-
-Result<Bytes> runSingle(CK_SESSION_HANDLE handle, OpType type, std::span<const uint8_t> input) {
-  return runChecked<Bytes>(handle, type, false,
-                           [&](mech::Operation& op) { return op.single(input); });
+  Session& s = *ctx->session;
+  OperationSlot& slot = s.operations[indexOf(type)];
+  OperationPtr op;
+  {
+    std::lock_guard lock(s.mutex);
+    auto prepared = prepareLocked(slot, type, stage, input.size(), capacity);
+    if (!prepared) return prepared.error();
+    if (prepared->answer) return std::move(*prepared->answer);
+    op = std::move(prepared->operation);
+  }
+  // Network I/O with no lock held; the operation is checked out (busy) meanwhile.
+  Result<Bytes> result = stage == Stage::kSingle   ? op->single(input)
+                         : stage == Stage::kUpdate ? op->update(input)
+                                                   : op->finish();
+  std::lock_guard lock(s.mutex);
+  noteDeviceErrorLocked(s, result);
+  if (!result) {
+    checkinLocked(slot, op, false);
+    return result.error();
+  }
+  return settleLocked(slot, op, stage, std::move(result).value(), capacity);
 }
 
 Result<Bytes> runUpdate(CK_SESSION_HANDLE handle, OpType type, std::span<const uint8_t> input) {
   return runChecked<Bytes>(handle, type, true,
                            [&](mech::Operation& op) { return op.update(input); });
-}
-
-Result<Bytes> runFinal(CK_SESSION_HANDLE handle, OpType type) {
-  return runChecked<Bytes>(handle, type, false, [&](mech::Operation& op) { return op.finish(); });
 }
 
 Status verifySingle(CK_SESSION_HANDLE handle, std::span<const uint8_t> data,
@@ -163,39 +241,6 @@ Status verifySingle(CK_SESSION_HANDLE handle, std::span<const uint8_t> data,
 Status verifyFinal(CK_SESSION_HANDLE handle, std::span<const uint8_t> signature) {
   return runChecked<Ok>(handle, OpType::kVerify, false,
                         [&](mech::Operation& op) { return op.verifyFinish(signature); });
-}
-
-Result<std::optional<Bytes>> pendingOutput(CK_SESSION_HANDLE handle, OpType type, Stage stage) {
-  auto ctx = sessionContext(handle);
-  if (!ctx) return ctx.error();
-  std::lock_guard lock(ctx->session->mutex);
-  auto& slot = ctx->session->operations[indexOf(type)];
-  if (!slot) return ckError(CKR_OPERATION_NOT_INITIALIZED, "no operation");
-  if (slot->pending && slot->pendingStage == stage) return std::optional<Bytes>(*slot->pending);
-  return std::optional<Bytes>();
-}
-
-Status storePendingOutput(CK_SESSION_HANDLE handle, OpType type, Stage stage, Bytes output) {
-  auto ctx = sessionContext(handle);
-  if (!ctx) return ctx.error();
-  std::lock_guard lock(ctx->session->mutex);
-  auto& slot = ctx->session->operations[indexOf(type)];
-  if (!slot) slot.emplace();  // a finished single/final call waiting for its buffer
-  slot->pending = std::move(output);
-  slot->pendingStage = stage;
-  return okStatus();
-}
-
-void pendingDelivered(CK_SESSION_HANDLE handle, OpType type, Stage stage) {
-  auto ctx = sessionContext(handle);
-  if (!ctx) return;
-  std::lock_guard lock(ctx->session->mutex);
-  auto& slot = ctx->session->operations[indexOf(type)];
-  if (!slot) return;
-  if (stage == Stage::kUpdate)
-    slot->pending.reset();
-  else
-    slot.reset();
 }
 
 void endOperation(CK_SESSION_HANDLE handle, OpType type) {

@@ -1,25 +1,24 @@
 // Log level names of the configuration (log_level) and of P11NETHSM_LOG_LEVEL.
-// Declared in config/config.hpp but defined here, in the log layer, because both the
-// config parser and the logger need it and config links log (never the reverse).
+// Both the config parser and the logger need it; config links log (never the reverse).
 #include <algorithm>
 #include <cctype>
 #include <string>
 
-#include "config/config.hpp"
+#include "log/options.hpp"
 
-namespace p11nethsm::config {
+namespace p11nethsm::log {
 
-std::optional<LogLevel> parseLogLevel(std::string_view name) {
+std::optional<Level> parseLevel(std::string_view name) {
   std::string v(name);
   std::transform(v.begin(), v.end(), v.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (v == "trace") return LogLevel::kTrace;
-  if (v == "debug") return LogLevel::kDebug;
-  if (v == "info") return LogLevel::kInfo;
-  if (v == "warn" || v == "warning") return LogLevel::kWarn;
-  if (v == "error") return LogLevel::kError;
-  if (v == "off") return LogLevel::kOff;
+  if (v == "trace") return Level::kTrace;
+  if (v == "debug") return Level::kDebug;
+  if (v == "info") return Level::kInfo;
+  if (v == "warn" || v == "warning") return Level::kWarn;
+  if (v == "error") return Level::kError;
+  if (v == "off") return Level::kOff;
   return std::nullopt;
 }
 
-}  // namespace p11nethsm::config
+}  // namespace p11nethsm::log

@@ -8,11 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "config/config.hpp"
+#include "log/options.hpp"
 
 namespace p11nethsm::log {
-
-using Level = config::LogLevel;
 
 // Environment variable that raises the level for a support case, e.g.
 // P11NETHSM_LOG_LEVEL=trace; it wins over log_level from the file.
@@ -28,9 +26,9 @@ inline constexpr const char* kLevelEnvVar = "P11NETHSM_LOG_LEVEL";
 // after C_Finalize). Until called, errors go to stderr at once and messages from
 // kDebug up are kept (at most kPendingLimit) and replayed by configure(), so that
 // configuration warnings reach the configured sinks.
-void configure(const config::LogConfig& cfg);
+void configure(const Options& options);
 // Same, with another list of default sockets (tests).
-void configure(const config::LogConfig& cfg, std::span<const std::string> defaultSockets);
+void configure(const Options& options, std::span<const std::string> defaultSockets);
 // Closes sinks and drops kept messages (C_Finalize). Afterwards the logger behaves as
 // before configure().
 void shutdown();

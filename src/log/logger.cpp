@@ -85,7 +85,7 @@ void replayPendingLocked(State& state) {
   gPending = nullptr;
 }
 
-detail::SyslogIdentity identity(const config::LogConfig& cfg, std::vector<std::string>& notes) {
+detail::SyslogIdentity identity(const Options& cfg, std::vector<std::string>& notes) {
   detail::SyslogIdentity id;
   if (std::optional<int> code = syslogFacilityCode(cfg.syslogFacility)) {
     id.facility = *code;
@@ -103,7 +103,7 @@ detail::SyslogIdentity identity(const config::LogConfig& cfg, std::vector<std::s
   return id;
 }
 
-void addSyslogSink(const config::LogConfig& cfg, const detail::SyslogIdentity& id,
+void addSyslogSink(const Options& cfg, const detail::SyslogIdentity& id,
                    std::vector<std::unique_ptr<Sink>>& sinks, std::vector<std::string>& notes) {
   std::string problem;
   std::unique_ptr<Sink> sink;
@@ -118,7 +118,7 @@ void addSyslogSink(const config::LogConfig& cfg, const detail::SyslogIdentity& i
   if (sink) sinks.push_back(std::move(sink));
 }
 
-std::vector<std::unique_ptr<Sink>> buildSinks(const config::LogConfig& cfg,
+std::vector<std::unique_ptr<Sink>> buildSinks(const Options& cfg,
                                               std::span<const std::string> defaultSockets,
                                               std::vector<std::string>& notes) {
   std::vector<std::unique_ptr<Sink>> sinks;
@@ -150,14 +150,14 @@ std::vector<std::unique_ptr<Sink>> buildSinks(const config::LogConfig& cfg,
 Level levelFromEnvironment(Level fromConfig, std::vector<std::string>& notes) {
   const char* text = ::secure_getenv(kLevelEnvVar);
   if (text == nullptr || *text == '\0') return fromConfig;
-  if (std::optional<Level> level = config::parseLogLevel(text)) return *level;
+  if (std::optional<Level> level = parseLevel(text)) return *level;
   notes.push_back(std::string("ignoring ") + kLevelEnvVar + ": unknown level '" + text + "'");
   return fromConfig;
 }
 
 }  // namespace
 
-void configure(const config::LogConfig& cfg, std::span<const std::string> defaultSockets) {
+void configure(const Options& cfg, std::span<const std::string> defaultSockets) {
   if (!gAtforkRegistered.exchange(true)) {
     ::pthread_atfork(lockBeforeFork, unlockInParent, resetInChild);
   }
@@ -177,7 +177,7 @@ void configure(const config::LogConfig& cfg, std::span<const std::string> defaul
   for (const std::string& note : notes) warn(note);
 }
 
-void configure(const config::LogConfig& cfg) {
+void configure(const Options& cfg) {
   std::vector<std::string> defaults(std::begin(kDefaultSyslogSockets),
                                     std::end(kDefaultSyslogSockets));
   configure(cfg, defaults);

@@ -51,7 +51,7 @@ struct SyslogIdentity {
 // Syslog sinks; nullptr + `problem` when they cannot be set up.
 std::unique_ptr<Sink> makeUnixSyslogSink(const std::string& path, SyslogIdentity id,
                                          std::string& problem);
-std::unique_ptr<Sink> makeUdpSyslogSink(const config::SyslogUdp& udp, SyslogIdentity id,
+std::unique_ptr<Sink> makeUdpSyslogSink(const SyslogUdp& udp, SyslogIdentity id,
                                         std::string& problem);
 std::unique_ptr<Sink> makeTcpSyslogSink(const std::string& hostPort, SyslogIdentity id,
                                         std::string& problem);

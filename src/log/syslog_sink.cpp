@@ -222,7 +222,7 @@ std::unique_ptr<Sink> makeUnixSyslogSink(const std::string& path, SyslogIdentity
                 problem);
 }
 
-std::unique_ptr<Sink> makeUdpSyslogSink(const config::SyslogUdp& udp, SyslogIdentity id,
+std::unique_ptr<Sink> makeUdpSyslogSink(const SyslogUdp& udp, SyslogIdentity id,
                                         std::string& problem) {
   Address peer;
   if (!resolve(udp.toAddr, SOCK_DGRAM, AF_UNSPEC, peer, problem)) return nullptr;

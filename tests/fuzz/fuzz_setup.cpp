@@ -3,8 +3,8 @@
 #include "log/log.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  p11nethsm::config::LogConfig cfg;
-  cfg.level = p11nethsm::config::LogLevel::kOff;
+  p11nethsm::log::Options cfg;
+  cfg.level = p11nethsm::log::Level::kOff;
   cfg.file = "/dev/null";
   p11nethsm::log::configure(cfg, {});
   return 0;

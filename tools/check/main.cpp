@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
   }
   // The report says everything; the layers' own log lines stay off unless
   // P11NETHSM_LOG_LEVEL asks for them (then on stderr).
-  p11nethsm::config::LogConfig quiet;
-  quiet.level = p11nethsm::config::LogLevel::kOff;
+  p11nethsm::log::Options quiet;
+  quiet.level = p11nethsm::log::Level::kOff;
   quiet.file.emplace(1, '-');  // stderr; `= "-"` trips GCC 12 -Wrestrict (bug 105329)
   p11nethsm::log::configure(quiet);
   curl_global_init(CURL_GLOBAL_DEFAULT);

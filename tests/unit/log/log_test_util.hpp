@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "config/config.hpp"  // config::LogConfig = log::Options
 #include "log/log.hpp"
 #include "unit/config/test_files.hpp"
 
