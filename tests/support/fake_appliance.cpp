@@ -1,0 +1,198 @@
+#include "p11nethsm_test/fake_appliance.hpp"
+
+#include "p11nethsm_test/mock_environment.hpp"
+#include "util/encoding.hpp"
+
+namespace p11nethsm::testing {
+namespace {
+
+using transport::ExchangeOutcome;
+using transport::Method;
+
+const char* methodName(Method method) {
+  switch (method) {
+    case Method::kGet:
+      return "GET";
+    case Method::kPost:
+      return "POST";
+    case Method::kPut:
+      return "PUT";
+    case Method::kDelete:
+      return "DELETE";
+  }
+  return "GET";
+}
+
+std::string pathOnly(const std::string& path) { return path.substr(0, path.find('?')); }
+
+mock::InProcessRequest toInProcess(const transport::Request& request) {
+  mock::InProcessRequest r;
+  r.method = methodName(request.method);
+  r.target = "/api/v1" + request.path;
+  if (request.auth) {
+    const std::string pair = request.auth->username + ":" + request.auth->password.reveal();
+    r.headers.emplace_back("Authorization", "Basic " + base64Encode(pair));
+  }
+  if (!request.contentType.empty()) r.headers.emplace_back("Content-Type", request.contentType);
+  if (!request.accept.empty()) r.headers.emplace_back("Accept", request.accept);
+  r.body = request.body;
+  return r;
+}
+
+// What the cluster sees from libcurl in each case (exchange.cpp classifyFailure).
+ExchangeOutcome transportError(const std::string& path, const char* what, bool neverSent) {
+  ExchangeOutcome outcome;
+  outcome.result = makeError(ErrorKind::kTransport, pathOnly(path) + ": " + what + " (fake)");
+  outcome.neverSent = neverSent;
+  return outcome;
+}
+
+ExchangeOutcome badAnswer(const std::string& path, const char* what) {
+  ExchangeOutcome outcome;
+  outcome.result = makeError(ErrorKind::kMalformedResponse, pathOnly(path) + ": " + what);
+  outcome.badAnswer = true;
+  return outcome;
+}
+
+ExchangeOutcome answered(transport::Response response) {
+  ExchangeOutcome outcome;
+  outcome.result = std::move(response);
+  return outcome;
+}
+
+transport::Response fromInProcess(const mock::InProcessAnswer& answer) {
+  transport::Response response;
+  response.status = answer.status;
+  response.body = answer.body;
+  response.contentType = answer.header("Content-Type");
+  response.location = answer.header("Location");
+  response.etag = answer.header("ETag");
+  response.retryAfter = answer.header("Retry-After");
+  return response;
+}
+
+}  // namespace
+
+FakeAppliance::FakeAppliance(FakeOptions options)
+    : appliance_(mock::InProcessOptions{options.firmware, options.instances}) {
+  appliance_.provision(kAdminPassword, kUnlockPassphrase);
+  appliance_.addUser("operator", "Operator", kOperatorPassword);
+}
+
+void FakeAppliance::addRule(FakeRule rule) {
+  std::lock_guard lock(mutex_);
+  std::regex regex(rule.pathRegex.empty() ? std::string(".*") : rule.pathRegex);
+  rules_.push_back(ActiveRule{std::move(rule), std::move(regex)});
+}
+
+void FakeAppliance::clearRules() {
+  std::lock_guard lock(mutex_);
+  rules_.clear();
+}
+
+std::vector<JournalEntry> FakeAppliance::journal() const {
+  std::lock_guard lock(mutex_);
+  return journal_;
+}
+
+void FakeAppliance::clearJournal() {
+  std::lock_guard lock(mutex_);
+  journal_.clear();
+}
+
+size_t FakeAppliance::count(const std::string& method, const std::string& pathRegex) const {
+  const std::regex regex(pathRegex);
+  size_t n = 0;
+  for (const auto& entry : journal())
+    if (entry.method == method && std::regex_match(pathOnly(entry.path), regex)) ++n;
+  return n;
+}
+
+std::string FakeAppliance::publicKeyPem(const std::string& id) {
+  mock::InProcessRequest r;
+  r.method = "GET";
+  r.target = "/api/v1/keys/" + id + "/public.pem";
+  const std::string pair = std::string("admin:") + kAdminPassword;
+  r.headers.emplace_back("Authorization", "Basic " + base64Encode(pair));
+  auto answer = appliance_.handle(0, r);
+  return answer.status == 200 ? answer.body : std::string();
+}
+
+std::optional<FakeRule> FakeAppliance::takeRule(size_t instance,
+                                                const transport::Request& request) {
+  std::lock_guard lock(mutex_);
+  const std::string path = pathOnly(request.path);
+  for (auto it = rules_.begin(); it != rules_.end(); ++it) {
+    const FakeRule& rule = it->rule;
+    if (rule.instance >= 0 && static_cast<size_t>(rule.instance) != instance) continue;
+    if (!rule.method.empty() && rule.method != methodName(request.method)) continue;
+    if (!std::regex_match(path, it->regex)) continue;
+    FakeRule hit = rule;
+    if (it->rule.count > 0 && --it->rule.count == 0) rules_.erase(it);
+    return hit;
+  }
+  return std::nullopt;
+}
+
+void FakeAppliance::record(JournalEntry entry) {
+  std::lock_guard lock(mutex_);
+  journal_.push_back(std::move(entry));
+}
+
+// Never waits: a timeout is answered at once with what curl reports after the time.
+ExchangeOutcome FakeAppliance::exchange(size_t instance, const transport::Request& request,
+                                        const transport::ExchangeLimits& limits,
+                                        std::chrono::steady_clock::time_point deadline) {
+  JournalEntry entry{instance,
+                     methodName(request.method),
+                     request.path,
+                     request.auth ? request.auth->username : std::string(),
+                     0,
+                     false};
+  if ((limits.abort != nullptr && limits.abort->load()) ||
+      std::chrono::steady_clock::now() >= deadline) {
+    record(entry);
+    return transportError(request.path, "Timeout was reached", false);
+  }
+  const auto rule = takeRule(instance, request);
+  const FakeFailure failure = rule ? rule->failure : FakeFailure::kBadAnswer;
+  if (rule && failure == FakeFailure::kStatus) {
+    entry.status = rule->status;
+    entry.delivered = true;
+    record(entry);
+    transport::Response response;
+    response.status = rule->status;
+    response.retryAfter = rule->retryAfter;
+    return answered(std::move(response));
+  }
+  if (rule && (failure == FakeFailure::kNeverSent || failure == FakeFailure::kTimeout)) {
+    record(entry);
+    const bool refused = failure == FakeFailure::kNeverSent;
+    return transportError(request.path,
+                          refused ? "Couldn't connect to server" : "Timeout was reached", refused);
+  }
+  const auto answer = appliance_.handle(instance, toInProcess(request));
+  using Connection = mock::InProcessAnswer::Connection;
+  const bool processed = answer.connection == Connection::kAnswered ||
+                         answer.connection == Connection::kClosedAfterProcessing;
+  entry.status = processed ? answer.status : 0;
+  entry.delivered = !rule && answer.connection == Connection::kAnswered;
+  record(entry);
+  if (answer.connection == Connection::kReset)
+    return transportError(request.path, "Connection reset by peer", false);
+  if (answer.connection == Connection::kStalled)
+    return transportError(request.path, "Timeout was reached", false);
+  if (answer.connection == Connection::kClosedAfterProcessing)
+    return transportError(request.path, "Empty reply from server", false);
+  if (rule && failure == FakeFailure::kLostAnswer)
+    return transportError(request.path, "Recv failure: Connection reset by peer", false);
+  if (rule && failure == FakeFailure::kTimeoutProcessed)
+    return transportError(request.path, "Timeout was reached", false);
+  if (rule) return badAnswer(request.path, "not an HTTP answer (fake)");
+  const size_t cap = request.maxResponseBytes != 0 ? request.maxResponseBytes
+                                                   : transport::kDefaultMaxResponseBytes;
+  if (answer.body.size() > cap) return badAnswer(request.path, "answer larger than the cap");
+  return answered(fromInProcess(answer));
+}
+
+}  // namespace p11nethsm::testing
