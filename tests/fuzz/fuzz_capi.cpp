@@ -39,8 +39,7 @@ struct Harness {
       configPath = testing::makeConfigPath();
       testing::EnvironmentOptions o;
       o.extraSlotYaml = "    timeout_seconds: 5\n";
-      testing::writeModuleConfig(configPath, o,
-                                 {{"https://fake-nethsm.invalid:8443/api/v1", ""}});
+      testing::writeModuleConfig(configPath, o, {{"https://fake-nethsm.invalid:8443/api/v1", ""}});
       if (C_GetFunctionList(&p) != CKR_OK) return false;
     }
     inputs = 0;
@@ -55,7 +54,9 @@ Harness& harness() {
 }
 
 // A count byte (at most 16 attributes) and the attributes.
-fuzz::FuzzTemplate templateOf(fuzz::FuzzInput& in) { return fuzz::FuzzTemplate(in, in.byte() % 17); }
+fuzz::FuzzTemplate templateOf(fuzz::FuzzInput& in) {
+  return fuzz::FuzzTemplate(in, in.byte() % 17);
+}
 
 std::vector<CK_OBJECT_HANDLE> findAll(CK_FUNCTION_LIST_PTR p, CK_SESSION_HANDLE s,
                                       fuzz::FuzzTemplate& tmpl) {
@@ -72,7 +73,9 @@ std::vector<CK_OBJECT_HANDLE> findAll(CK_FUNCTION_LIST_PTR p, CK_SESSION_HANDLE 
   return out;
 }
 
-CK_ULONG sizeOf(const fuzz::FuzzTemplate& t) { return static_cast<CK_ULONG>(t.attributes().size()); }
+CK_ULONG sizeOf(const fuzz::FuzzTemplate& t) {
+  return static_cast<CK_ULONG>(t.attributes().size());
+}
 CK_ATTRIBUTE_PTR ptrOf(fuzz::FuzzTemplate& t) {
   return t.mutableAttributes().empty() ? nullptr : t.mutableAttributes().data();
 }

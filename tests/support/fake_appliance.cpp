@@ -108,13 +108,20 @@ size_t FakeAppliance::count(const std::string& method, const std::string& pathRe
   return n;
 }
 
-std::string FakeAppliance::publicKeyPem(const std::string& id) {
+mock::InProcessAnswer FakeAppliance::asAdmin(const std::string& method, const std::string& path,
+                                             const std::string& jsonBody) {
   mock::InProcessRequest r;
-  r.method = "GET";
-  r.target = "/api/v1/keys/" + id + "/public.pem";
+  r.method = method;
+  r.target = "/api/v1" + path;
   const std::string pair = std::string("admin:") + kAdminPassword;
   r.headers.emplace_back("Authorization", "Basic " + base64Encode(pair));
-  auto answer = appliance_.handle(0, r);
+  if (!jsonBody.empty()) r.headers.emplace_back("Content-Type", "application/json");
+  r.body = jsonBody;
+  return appliance_.handle(0, r);
+}
+
+std::string FakeAppliance::publicKeyPem(const std::string& id) {
+  auto answer = asAdmin("GET", "/keys/" + id + "/public.pem");
   return answer.status == 200 ? answer.body : std::string();
 }
 

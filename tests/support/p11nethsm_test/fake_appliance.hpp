@@ -66,6 +66,10 @@ class FakeAppliance final : public transport::Exchanger {
   size_t count(const std::string& method, const std::string& pathRegex) const;
   // Keys in the shared store (any namespace).
   std::vector<mock::StoredKey> keys() const { return appliance_.keys(); }
+  // Set-up and inspection behind the module's back (not journalled): any request as
+  // the administrator, e.g. PUT /keys/{id} to import a key.
+  mock::InProcessAnswer asAdmin(const std::string& method, const std::string& path,
+                                const std::string& jsonBody = {});
   // GET /keys/{id}/public.pem as the administrator; "" when the appliance refuses.
   std::string publicKeyPem(const std::string& id);
 

@@ -1,6 +1,7 @@
 #include "fake_module.hpp"
 
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -32,7 +33,36 @@ EnvironmentOptions configOf(const FakeModuleOptions& o) {
   return e;
 }
 
+// The PKCS#1 import body of PUT /keys/{id} (BEHAVIOUR.md §5 "Import") for one RSA
+// key made once per process.
+std::string rsaImportBody() {
+  static const std::string body = [] {
+    EVP_PKEY* key = EVP_RSA_gen(2048);
+    auto b64 = [key](const char* name) {
+      BIGNUM* bn = nullptr;
+      EVP_PKEY_get_bn_param(key, name, &bn);
+      Bytes bytes(static_cast<size_t>(BN_num_bytes(bn)));
+      BN_bn2bin(bn, bytes.data());
+      BN_free(bn);
+      return base64Encode(bytes);
+    };
+    std::string json =
+        R"({"type":"RSA","mechanisms":["RSA_Signature_PKCS1","RSA_Decryption_PKCS1"],)"
+        R"("private":{"primeP":")" +
+        b64(OSSL_PKEY_PARAM_RSA_FACTOR1) + R"(","primeQ":")" + b64(OSSL_PKEY_PARAM_RSA_FACTOR2) +
+        R"(","publicExponent":")" + b64(OSSL_PKEY_PARAM_RSA_E) + R"("}})";
+    EVP_PKEY_free(key);
+    return json;
+  }();
+  return body;
+}
+
 }  // namespace
+
+void FakeModule::importRsa(const std::string& id) {
+  ASSERT_EQ(fake_->asAdmin("PUT", "/keys/" + id, rsaImportBody()).status, 204);
+  restartModule();
+}
 
 void FakeModule::start(const FakeModuleOptions& options) {
   finalize();

@@ -40,6 +40,10 @@ class FakeModule : public ::testing::Test {
                     CK_OBJECT_HANDLE& priv);
   CK_RV generateP256(const Bytes& id, const std::string& label, CK_OBJECT_HANDLE& pub,
                      CK_OBJECT_HANDLE& priv);
+  // Puts an RSA-2048 key (one per process: no key generation per test) on the
+  // appliance as `id`, allowed PKCS#1 signatures and decryption, then restarts the
+  // module so that it lists it.
+  void importRsa(const std::string& id);
   std::vector<CK_OBJECT_HANDLE> find(std::vector<CK_ATTRIBUTE> tmpl);
   // The object of class `cls` with CKA_ID `id`; CK_INVALID_HANDLE when not exactly one.
   CK_OBJECT_HANDLE findKey(CK_OBJECT_CLASS cls, const Bytes& id);

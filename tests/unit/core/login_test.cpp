@@ -22,7 +22,7 @@ class Login : public FakeModule {
     start(o);
   }
   CK_RV signOnce(CK_OBJECT_HANDLE key) {
-    CK_MECHANISM m{CKM_SHA256_RSA_PKCS, nullptr, 0};
+    CK_MECHANISM m{CKM_ECDSA_SHA256, nullptr, 0};
     CK_RV rv = p_->C_SignInit(s_, &m, key);
     if (rv != CKR_OK) return rv;
     Bytes data{1, 2, 3}, sig(512);
@@ -55,11 +55,14 @@ TEST_F(Login, PinCheckedAsTheOperatorForUserAndTheAdministratorForSo) {
   fake().appliance().endRateLimitWindows();
   EXPECT_EQ(login(p_, s_, CKU_SO, kAdminPassword), CKR_OK);
   EXPECT_EQ(state(), CKS_RW_SO_FUNCTIONS);
+  size_t accepted = 0;  // health probes carry no user: left out
   for (const auto& e : fake().journal()) {
-    if (e.status == 200 || e.status == 204) {
+    if (!e.user.empty() && e.status >= 200 && e.status < 300) {
+      ++accepted;
       EXPECT_EQ(e.user, "admin") << e.path;
     }
   }
+  EXPECT_GE(accepted, 1u);
 }
 
 TEST_F(Login, NothingPrivateWithoutLogin) {
@@ -72,7 +75,7 @@ TEST_F(Login, NothingPrivateWithoutLogin) {
 TEST_F(Login, SignWithoutLoginIsRefusedWithoutAsking) {
   ASSERT_EQ(login(p_, s_, CKU_SO, kAdminPassword), CKR_OK);
   CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
-  ASSERT_EQ(generateRsa({'k', '1'}, "", pub, priv), CKR_OK);
+  ASSERT_EQ(generateP256({'k', '1'}, "", pub, priv), CKR_OK);
   // An Administrator cannot sign (exact role match), and no Operator PIN was given.
   EXPECT_EQ(signOnce(priv), CKR_USER_NOT_LOGGED_IN);
   EXPECT_EQ(requests("POST", "/keys/[^/]+/sign"), 0u);
@@ -101,7 +104,9 @@ TEST_F(Login, SoReadsAndGeneratesAsTheAdministrator) {
   EXPECT_NE(findKey(CKO_PRIVATE_KEY, {'e', '1'}), CK_INVALID_HANDLE);
   ASSERT_GE(requests("GET", "/keys.*"), 1u);
   for (const auto& e : fake().journal()) {
-    EXPECT_EQ(e.user, "admin") << e.method << " " << e.path;
+    if (e.path.rfind("/keys", 0) == 0) {
+      EXPECT_EQ(e.user, "admin") << e.method << " " << e.path;
+    }
   }
 }
 
@@ -119,7 +124,7 @@ class LoginWithAdminConfigured : public Login {
 TEST_F(LoginWithAdminConfigured, UserGeneratesWithAdministratorCredentials) {
   ASSERT_EQ(login(p_, s_, CKU_USER, kOperatorPassword), CKR_OK);
   CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
-  ASSERT_EQ(generateRsa({'g', '1'}, "", pub, priv), CKR_OK);
+  ASSERT_EQ(generateP256({'g', '1'}, "", pub, priv), CKR_OK);
   EXPECT_EQ(signOnce(priv), CKR_OK);
   size_t generations = 0, signs = 0;
   for (const auto& e : fake().journal()) {

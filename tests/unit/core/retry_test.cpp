@@ -41,7 +41,7 @@ class Retry : public FakeModule {
   }
   CK_RV generate() {
     CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
-    return generateRsa({'g', '1'}, "", pub, priv);
+    return generateP256({'g', '1'}, "", pub, priv);
   }
   FakeRule onSign(FakeFailure failure, long status = 503, int count = 1) {
     FakeRule r;
@@ -162,6 +162,8 @@ struct DeviceCase {
   long status;
   CK_RV expected;
 };
+
+void PrintTo(const DeviceCase& c, std::ostream* os) { *os << c.name; }
 
 class DeviceErrors : public Retry, public ::testing::WithParamInterface<DeviceCase> {};
 

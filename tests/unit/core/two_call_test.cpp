@@ -15,7 +15,11 @@ class TwoCall : public FakeModule {
  protected:
   void SetUp() override {
     FakeModule::SetUp();
-    ASSERT_EQ(generateRsa({'r', '1'}, "", rsaPub_, rsa_), CKR_OK);
+    importRsa("r1");
+    rsa_ = findKey(CKO_PRIVATE_KEY, {'r', '1'});
+    rsaPub_ = findKey(CKO_PUBLIC_KEY, {'r', '1'});
+    ASSERT_NE(rsa_, CK_INVALID_HANDLE);
+    ASSERT_NE(rsaPub_, CK_INVALID_HANDLE);
     fake().clearJournal();
   }
   size_t signs() const { return requests("POST", "/keys/r1/sign"); }
