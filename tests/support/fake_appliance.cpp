@@ -146,37 +146,71 @@ void FakeAppliance::record(JournalEntry entry) {
   journal_.push_back(std::move(entry));
 }
 
+// A rule that acts before the appliance sees the request; nullopt for the others.
+std::optional<ExchangeOutcome> FakeAppliance::failBefore(const FakeRule& rule,
+                                                         const transport::Request& request,
+                                                         JournalEntry& entry) {
+  switch (rule.failure) {
+    case FakeFailure::kStatus: {
+      entry.status = rule.status;
+      entry.delivered = true;
+      record(entry);
+      transport::Response response;
+      response.status = rule.status;
+      response.retryAfter = rule.retryAfter;
+      return answered(std::move(response));
+    }
+    case FakeFailure::kNeverSent:
+      record(entry);
+      return transportError(request.path, "Couldn't connect to server", true);
+    case FakeFailure::kTimeout:
+      record(entry);
+      return transportError(request.path, "Timeout was reached", false);
+    default:
+      return std::nullopt;
+  }
+}
+
+// The appliance processed the request; `rule` (if any) then loses or spoils its answer.
+ExchangeOutcome FakeAppliance::afterProcessing(const std::optional<FakeRule>& rule,
+                                               const transport::Request& request,
+                                               const mock::InProcessAnswer& answer) {
+  const std::string& path = request.path;
+  using Connection = mock::InProcessAnswer::Connection;
+  if (answer.connection == Connection::kReset)
+    return transportError(path, "Connection reset by peer", false);
+  if (answer.connection == Connection::kStalled)
+    return transportError(path, "Timeout was reached", false);
+  if (answer.connection == Connection::kClosedAfterProcessing)
+    return transportError(path, "Empty reply from server", false);
+  if (rule && rule->failure == FakeFailure::kLostAnswer)
+    return transportError(path, "Recv failure: Connection reset by peer", false);
+  if (rule && rule->failure == FakeFailure::kTimeoutProcessed)
+    return transportError(path, "Timeout was reached", false);
+  if (rule) return badAnswer(path, "not an HTTP answer (fake)");
+  const size_t cap = request.maxResponseBytes != 0 ? request.maxResponseBytes
+                                                   : transport::kDefaultMaxResponseBytes;
+  if (answer.body.size() > cap) return badAnswer(path, "answer larger than the cap");
+  return answered(fromInProcess(answer));
+}
+
 // Never waits: a timeout is answered at once with what curl reports after the time.
 ExchangeOutcome FakeAppliance::exchange(size_t instance, const transport::Request& request,
                                         const transport::ExchangeLimits& limits,
                                         std::chrono::steady_clock::time_point deadline) {
-  JournalEntry entry{instance,
-                     methodName(request.method),
-                     request.path,
-                     request.auth ? request.auth->username : std::string(),
-                     0,
-                     false};
+  JournalEntry entry;
+  entry.instance = instance;
+  entry.method = methodName(request.method);
+  entry.path = request.path;
+  if (request.auth) entry.user = request.auth->username;
   if ((limits.abort != nullptr && limits.abort->load()) ||
       std::chrono::steady_clock::now() >= deadline) {
     record(entry);
     return transportError(request.path, "Timeout was reached", false);
   }
   const auto rule = takeRule(instance, request);
-  const FakeFailure failure = rule ? rule->failure : FakeFailure::kBadAnswer;
-  if (rule && failure == FakeFailure::kStatus) {
-    entry.status = rule->status;
-    entry.delivered = true;
-    record(entry);
-    transport::Response response;
-    response.status = rule->status;
-    response.retryAfter = rule->retryAfter;
-    return answered(std::move(response));
-  }
-  if (rule && (failure == FakeFailure::kNeverSent || failure == FakeFailure::kTimeout)) {
-    record(entry);
-    const bool refused = failure == FakeFailure::kNeverSent;
-    return transportError(request.path,
-                          refused ? "Couldn't connect to server" : "Timeout was reached", refused);
+  if (rule) {
+    if (auto early = failBefore(*rule, request, entry)) return std::move(*early);
   }
   const auto answer = appliance_.handle(instance, toInProcess(request));
   using Connection = mock::InProcessAnswer::Connection;
@@ -185,21 +219,7 @@ ExchangeOutcome FakeAppliance::exchange(size_t instance, const transport::Reques
   entry.status = processed ? answer.status : 0;
   entry.delivered = !rule && answer.connection == Connection::kAnswered;
   record(entry);
-  if (answer.connection == Connection::kReset)
-    return transportError(request.path, "Connection reset by peer", false);
-  if (answer.connection == Connection::kStalled)
-    return transportError(request.path, "Timeout was reached", false);
-  if (answer.connection == Connection::kClosedAfterProcessing)
-    return transportError(request.path, "Empty reply from server", false);
-  if (rule && failure == FakeFailure::kLostAnswer)
-    return transportError(request.path, "Recv failure: Connection reset by peer", false);
-  if (rule && failure == FakeFailure::kTimeoutProcessed)
-    return transportError(request.path, "Timeout was reached", false);
-  if (rule) return badAnswer(request.path, "not an HTTP answer (fake)");
-  const size_t cap = request.maxResponseBytes != 0 ? request.maxResponseBytes
-                                                   : transport::kDefaultMaxResponseBytes;
-  if (answer.body.size() > cap) return badAnswer(request.path, "answer larger than the cap");
-  return answered(fromInProcess(answer));
+  return afterProcessing(rule, request, answer);
 }
 
 }  // namespace p11nethsm::testing

@@ -83,6 +83,12 @@ class FakeAppliance final : public transport::Exchanger {
     std::regex regex;
   };
   std::optional<FakeRule> takeRule(size_t instance, const transport::Request& request);
+  std::optional<transport::ExchangeOutcome> failBefore(const FakeRule& rule,
+                                                       const transport::Request& request,
+                                                       JournalEntry& entry);
+  transport::ExchangeOutcome afterProcessing(const std::optional<FakeRule>& rule,
+                                             const transport::Request& request,
+                                             const mock::InProcessAnswer& answer);
   void record(JournalEntry entry);
 
   mock::InProcessNetHsm appliance_;
