@@ -38,6 +38,7 @@ struct Harness {
     if (configPath.empty()) {
       configPath = testing::makeConfigPath();
       testing::EnvironmentOptions o;
+      o.extraTopLevelYaml = "log_level: Off\n";  // thousands of refused templates
       o.extraSlotYaml = "    timeout_seconds: 5\n";
       testing::writeModuleConfig(configPath, o, {{"https://fake-nethsm.invalid:8443/api/v1", ""}});
       if (C_GetFunctionList(&p) != CKR_OK) return false;
