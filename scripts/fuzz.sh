@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets of tests/fuzz, each for <seconds>, two at a time (the CI
 # machine has two cores), at nice 19.
-#   scripts/fuzz.sh <seconds> [target...]     targets: config answers templates attributes
+#   scripts/fuzz.sh <seconds> [target...]     targets: config answers templates attributes capi
 # P11NETHSM_FUZZ_JOBS: targets run at once (default 2). A target stopped with SIGINT
 # (libFuzzer's exit code 72) counts as a clean run of the time it had.
 # Build: $P11NETHSM_FUZZ_BUILD (default build-asan) when it holds the fuzz targets,
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:?usage: scripts/fuzz.sh <seconds> [target...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(config answers templates attributes)
+[ ${#targets[@]} -gt 0 ] || targets=(config answers templates attributes capi)
 
 build=${P11NETHSM_FUZZ_BUILD:-build-asan}
 if [ ! -x "$build/fuzz/fuzz_${targets[0]}" ] &&

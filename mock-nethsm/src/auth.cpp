@@ -23,6 +23,11 @@ void RateLimiter::recordFailure(const std::string& ip, const std::string& key) {
   failures_[{ip, key}] = std::chrono::steady_clock::now();
 }
 
+void RateLimiter::expireAll() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  failures_.clear();
+}
+
 AuthResult authenticate(const std::string& authorization, const std::string& clientIp, Store& store,
                         RateLimiter& limiter, Caller& caller) {
   if (authorization.empty()) return AuthResult::kMissing;

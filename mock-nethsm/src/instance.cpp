@@ -5,11 +5,10 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <ctime>
 #include <iostream>
 #include <mutex>
 
-#include "control.hpp"
+#include "serve.hpp"
 
 namespace p11nethsm::mock {
 namespace {
@@ -54,16 +53,6 @@ void infoCallback(const SSL* ssl, int where, int) {
 
 int certCallback(SSL* ssl, void* arg) {
   return static_cast<Instance*>(arg)->useIdentity(ssl) ? 1 : 0;
-}
-
-// RFC 7231 IMF-fixdate; the firmware sends Date on every answer.
-std::string httpDate() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
 }
 
 int sslFd(const httplib::Request& req) { return req.ssl != nullptr ? SSL_get_fd(req.ssl) : -1; }
@@ -260,54 +249,17 @@ void Instance::closeOpenConnections() {
   for (int fd : openFds_) closeConnection(fd);
 }
 
+// Connection faults act on the TLS socket of the request.
 void Instance::serve(const httplib::Request& req, httplib::Response& res, std::string body,
                      std::vector<httplib::MultipartFormData> parts) {
-  state_.requests++;
-  res.set_header("Date", httpDate());
-  if (req.path.rfind("/_mock/", 0) == 0) {
-    if (!isLoopback(req.remote_addr) || core_.control == nullptr) {
-      res.status = 403;
-      return;
-    }
-    return handleControl(req, res, *core_.control);
-  }
-  Ctx ctx{req, res, core_, state_, {}, {}, std::move(body), std::move(parts)};
-  if (req.path.rfind("/api/v1/", 0) != 0) {
-    state_.countEndpoint(req.method + " <unknown>");
-    return ctx.content(404, "Not found", "text/plain");
-  }
-  serveApi(req, res, ctx);
-  std::lock_guard<std::mutex> lock(core_.statusMutex);
-  core_.statusCounts[res.status]++;
-}
-
-void Instance::serveApi(const httplib::Request& req, httplib::Response& res, Ctx& ctx) {
-  const std::string path = req.path.substr(7);  // below /api/v1
-  state_.countEndpoint(router_.endpointKey(req.method, path, core_.fw));
-  auto fault = state_.faults.take(path);
-  state_.faults.applyLatency();
-  std::unique_lock<std::mutex> serial(state_.serialMutex, std::defer_lock);
-  if (state_.serial) {
-    serial.lock();
-    std::this_thread::sleep_for(state_.serviceTime);
-  }
-  if (fault) {
-    switch (fault->kind) {
-      case FaultKind::kFailStatus:
-        return ctx.empty(fault->status);
-      case FaultKind::kReset:
-        return resetConnection(sslFd(req));
-      case FaultKind::kStall:
-        if (serial.owns_lock()) serial.unlock();
-        state_.faults.stall();
-        return closeConnection(sslFd(req));
-      case FaultKind::kCloseAfterProcessing:
-        break;
-    }
-  }
-  router_.dispatch(ctx, path);
-  if (fault && fault->kind == FaultKind::kCloseAfterProcessing) closeConnection(sslFd(req));
-  (void)res;
+  const int fd = sslFd(req);
+  ConnectionActions actions{[fd] { resetConnection(fd); },
+                            [this, fd] {
+                              state_.faults.stall();
+                              closeConnection(fd);
+                            },
+                            [fd] { closeConnection(fd); }};
+  serveRequest(core_, router_, state_, req, res, std::move(body), std::move(parts), actions);
 }
 
 }  // namespace p11nethsm::mock

@@ -45,7 +45,6 @@ class Instance {
  private:
   void serve(const httplib::Request& req, httplib::Response& res, std::string body,
              std::vector<httplib::MultipartFormData> parts);
-  void serveApi(const httplib::Request& req, httplib::Response& res, Ctx& ctx);
   std::unique_ptr<httplib::SSLServer> makeServer();
   void closeOpenConnections();
   bool bindAndRun(int port, std::string& error);

@@ -174,26 +174,12 @@ std::string MockNetHsm::certificatePem(size_t instance) const {
 
 void MockNetHsm::provision(const std::string& adminPassphrase,
                            const std::string& unlockPassphrase) {
-  Store& s = impl_->core.store;
-  std::lock_guard<std::mutex> lock(s.mutex());
-  s.setUnlockPassphrase(unlockPassphrase);
-  User admin{"admin", "Administrator", "", "", {}};
-  s.setUserPassphrase(admin, adminPassphrase);
-  s.users["admin"] = admin;
-  s.state = HsmState::kOperational;
-  s.persistAllLocked();
+  impl_->core.store.provision(adminPassphrase, unlockPassphrase);
 }
 
 void MockNetHsm::addUser(const std::string& userId, const std::string& role,
                          const std::string& passphrase) {
-  Store& s = impl_->core.store;
-  std::lock_guard<std::mutex> lock(s.mutex());
-  User u{userId, role, "", "", {}};
-  s.setUserPassphrase(u, passphrase);
-  s.users[userId] = u;
-  auto name = splitUserName(userId);
-  if (name && !name->ns.empty()) s.namespaces.insert(name->ns);
-  s.persistLocked(Changes().user(userId).withSettings());
+  impl_->core.store.addUser(userId, role, passphrase);
 }
 
 MockCounters MockNetHsm::counters(size_t instance) const {

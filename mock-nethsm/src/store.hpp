@@ -105,6 +105,10 @@ class Store {
   void setBackupPassphrase(const std::string& passphrase);
   static std::string deriveBackupKey(const std::string& passphrase, const std::string& salt);
   void resetLocked();  // factory reset
+  // Test set-up without HTTP (store_setup.cpp): Operational with user "admin", and
+  // another user (its namespace created). Take the mutex themselves.
+  void provision(const std::string& adminPassphrase, const std::string& unlockPassphrase);
+  void addUser(const std::string& userId, const std::string& role, const std::string& passphrase);
   // The whole state as JSON (state file and /system/backup) and back.
   nlohmann::json toJsonLocked() const;
   bool fromJsonLocked(const nlohmann::json& j);

@@ -14,11 +14,8 @@ MockEnvironment::MockEnvironment(EnvironmentOptions options) {
   mo.firmware = options.firmware;
   mock_ = startProvisionedMock(mo);
   if (!mock_) return;
-  char path[] = "/tmp/p11nethsm-test-XXXXXX.conf";
-  int fd = mkstemps(path, 5);
-  if (fd < 0) return;
-  close(fd);
-  configPath_ = path;
+  configPath_ = makeConfigPath();
+  if (configPath_.empty()) return;
   writeConfig(options);
 
   adminSlot_ = pinnedSlotFor(*mock_, options.label);
@@ -42,8 +39,17 @@ MockEnvironment::~MockEnvironment() {
   if (mock_) mock_->stop();
 }
 
-void MockEnvironment::writeConfig(const EnvironmentOptions& o) {
-  std::ofstream out(configPath_, std::ios::trunc);
+std::string makeConfigPath() {
+  char path[] = "/tmp/p11nethsm-test-XXXXXX.conf";
+  int fd = mkstemps(path, 5);
+  if (fd < 0) return {};
+  close(fd);
+  return path;
+}
+
+void writeModuleConfig(const std::string& path, const EnvironmentOptions& o,
+                       const std::vector<ConfigInstance>& instances) {
+  std::ofstream out(path, std::ios::trunc);
   out << o.extraTopLevelYaml;
   out << "slots:\n  - label: \"" << o.label << "\"\n";
   out << "    operator:\n      username: \"operator\"\n";
@@ -53,14 +59,23 @@ void MockEnvironment::writeConfig(const EnvironmentOptions& o) {
     if (o.adminPasswordInConfig) out << "      password: \"" << kAdminPassword << "\"\n";
   }
   out << "    instances:\n";
-  for (int i = 0; i < o.instances; ++i) {
-    out << "      - url: \"" << mock_->baseUrl(static_cast<size_t>(i)) << "\"\n";
-    out << "        sha256_fingerprints:\n          - \""
-        << mock_->certificateFingerprint(static_cast<size_t>(i)) << "\"\n";
+  for (const auto& instance : instances) {
+    out << "      - url: \"" << instance.url << "\"\n";
+    if (!instance.fingerprint.empty())
+      out << "        sha256_fingerprints:\n          - \"" << instance.fingerprint << "\"\n";
   }
   out << o.extraSlotYaml;
   out.close();
-  setenv("P11NETHSM_CONFIG_FILE", configPath_.c_str(), 1);
+  setenv("P11NETHSM_CONFIG_FILE", path.c_str(), 1);
+}
+
+void MockEnvironment::writeConfig(const EnvironmentOptions& o) {
+  std::vector<ConfigInstance> instances;
+  for (int i = 0; i < o.instances; ++i) {
+    const auto index = static_cast<size_t>(i);
+    instances.push_back({mock_->baseUrl(index), mock_->certificateFingerprint(index)});
+  }
+  writeModuleConfig(configPath_, o, instances);
 }
 
 std::string MockEnvironment::generateKey(nethsm::KeyType type, const std::string& id,

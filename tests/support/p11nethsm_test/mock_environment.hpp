@@ -24,6 +24,20 @@ struct EnvironmentOptions {
   std::string extraSlotYaml;      // indented by 4 spaces, e.g. "    certificate_format: DER\n"
 };
 
+// One instance of the configured slot: its URL and, when not empty, the pinned
+// SHA-256 fingerprint of its certificate.
+struct ConfigInstance {
+  std::string url;
+  std::string fingerprint;
+};
+
+// A fresh temporary file for a module configuration; "" on failure.
+std::string makeConfigPath();
+// Writes the configuration of `options` with `instances` to `path` and sets
+// P11NETHSM_CONFIG_FILE to it (the fake appliance's fixture uses it too).
+void writeModuleConfig(const std::string& path, const EnvironmentOptions& options,
+                       const std::vector<ConfigInstance>& instances);
+
 class MockEnvironment {
  public:
   explicit MockEnvironment(EnvironmentOptions options = {});
