@@ -70,9 +70,10 @@ std::shared_ptr<Clock> hostClock();
 // kUnsafe request is cut to the time left, and nothing starts that the time left
 // cannot hold. One PKCS#11 call, all its send()s together, also ends within `bound`
 // of its first request or of the last answer it received (util/call_deadline.hpp).
-// Requests per send(): at most retries.count + 1 attempts, plus one resend per 429
-// wait (each at least 100 ms, so at most bound / 100 ms), plus for a kUnsafe request
-// one check after each ambiguous attempt, plus at most 3 inline probes. Nothing waits
+// Requests per send(): at most retries.count + 1 failed attempts, plus one resend per
+// 429 wait (nethsm's waits are at least 100 ms), plus for a kUnsafe request one check
+// after each ambiguous attempt (its requests inside the same budget), plus at most 3
+// inline probes. Nothing waits
 // on a lock held by another thread's network I/O.
 class Cluster {
  public:
