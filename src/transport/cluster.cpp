@@ -7,7 +7,6 @@
 #include "transport/cluster_impl.hpp"
 #include "transport/exchange.hpp"
 #include "transport/exchanger.hpp"
-#include "transport/process_guard.hpp"
 
 namespace p11nethsm::transport {
 
