@@ -86,8 +86,9 @@ Result<Response> Client::Impl::call(Access access, Request request, std::initial
   return mapFailure(outcome, operation);
 }
 
-Result<Response> Client::Impl::send(const Request& request) {
-  return sendThrottled(cluster, request, cluster.callTimeout(), throttle);
+Result<Response> Client::Impl::send(Request& request) {
+  request.retryLater = throttleRetry;
+  return cluster.send(request);
 }
 
 Result<bool> Client::Impl::keyExists(const std::string& id) {
@@ -109,9 +110,8 @@ void Client::Impl::learnFirmware(FirmwareVersion v) {
   capabilities = caps;
 }
 
-Client::Client(transport::Cluster& cluster, const CredentialSource& credentials,
-               ThrottleOptions throttle)
-    : impl_(std::make_shared<Impl>(cluster, credentials, std::move(throttle))) {}
+Client::Client(transport::Cluster& cluster, const CredentialSource& credentials)
+    : impl_(std::make_shared<Impl>(cluster, credentials)) {}
 
 Result<VendorInfo> Client::info() {
   auto r = impl_->call(Access::kPublic, makeRequest(Method::kGet, "/info"), {200}, "GET /info");

@@ -32,9 +32,9 @@ class CredentialSource {
 
 class Client {
  public:
-  // Every request goes through sendThrottled: a 429 is waited out, not reported.
-  Client(transport::Cluster& cluster, const CredentialSource& credentials,
-         ThrottleOptions throttle = {});
+  // Every request carries throttleRetry (throttle.hpp): the cluster's retry loop
+  // waits a 429 out within the request's budget instead of reporting it.
+  Client(transport::Cluster& cluster, const CredentialSource& credentials);
 
   // Public endpoints (no credentials).
   Result<VendorInfo> info();

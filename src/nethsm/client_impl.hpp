@@ -25,11 +25,11 @@ enum class Access {
 };
 
 struct Client::Impl {
-  Impl(transport::Cluster& c, const CredentialSource& s, ThrottleOptions t)
-      : cluster(c), credentials(s), throttle(std::move(t)) {}
+  Impl(transport::Cluster& c, const CredentialSource& s) : cluster(c), credentials(s) {}
 
-  // cluster.send with 429s waited out (throttle.hpp); every request goes through it.
-  Result<transport::Response> send(const transport::Request& request);
+  // cluster.send with 429s waited out there (throttleRetry, throttle.hpp); every
+  // request goes through it.
+  Result<transport::Response> send(transport::Request& request);
 
   // The credentials for `access`; kNoCredentials when the role has none.
   Result<std::optional<transport::BasicAuth>> authFor(Access access) const;
@@ -41,9 +41,11 @@ struct Client::Impl {
                                    std::initializer_list<long> ok, std::string_view operation);
 
   // For requests that must not be repeated blindly (key creation, deletion, ...):
-  // after an ambiguous failure (transport error or 5xx: the request may have taken
-  // effect), asks `isDone` whether it did; if not, sends again on the next instance,
-  // at most retries.count + 1 rounds. A clear refusal is returned at once.
+  // `isDone` becomes the request's tookEffect check, which the cluster's retry loop
+  // asks after an ambiguous failure (transport error once bytes left, or 5xx: the
+  // request may have taken effect); it sends again on the next instance only when
+  // the answer is "no", within the same attempts and time as any retry. A clear
+  // refusal of a first attempt is returned at once.
   Status sendChecked(Access access, transport::Request request, std::initializer_list<long> ok,
                      std::string_view operation, const std::function<Result<bool>()>& isDone);
 
@@ -55,7 +57,6 @@ struct Client::Impl {
 
   transport::Cluster& cluster;
   const CredentialSource& credentials;
-  const ThrottleOptions throttle;
 
   mutable std::mutex mutex;  // guards the firmware fields; never held across I/O
   std::optional<Capabilities> capabilities;

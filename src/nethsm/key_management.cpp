@@ -51,12 +51,11 @@ Result<Request> unsafeKeyRequest(Method method, const std::string& id, const cha
   return unsafeRequest(method, std::move(*path), std::move(body), contentType);
 }
 
-bool ambiguous(const Result<transport::Response>& outcome) {
-  return !outcome || outcome->status >= 500;
-}
-
 }  // namespace
 
+// No loop here: the cluster's retry loop (transport/retry_loop.cpp) asks `isDone`
+// after an ambiguous failure and sends again only when the change did not happen,
+// within the one budget of the request (docs/transport.md "Worst-case time").
 Status Client::Impl::sendChecked(Access access, Request request, std::initializer_list<long> ok,
                                  std::string_view operation,
                                  const std::function<Result<bool>()>& isDone) {
@@ -64,28 +63,12 @@ Status Client::Impl::sendChecked(Access access, Request request, std::initialize
   if (!auth) return auth.error();
   request.auth = std::move(*auth);
   request.maxResponseBytes = answerCap(operation);
-  const unsigned rounds = cluster.retryPolicy().count + 1;
-  bool earlierAmbiguous = false;
-  std::optional<Error> last;
-  for (unsigned round = 0; round < rounds; ++round) {
-    auto outcome = send(request);  // a 429 is waited out there
-    if (outcome && std::find(ok.begin(), ok.end(), outcome->status) != ok.end()) return okStatus();
-    Error error = mapFailure(outcome, operation);
-    const bool unclear = ambiguous(outcome);
-    // A clear refusal ("exists", "not found") of a first attempt is the answer; after
-    // an ambiguous attempt it may be our own earlier attempt showing, so look.
-    if (!unclear && !earlierAmbiguous) return error;
-    auto done = isDone();
-    if (done && *done) {
-      log::info(std::string(operation) + ": took effect despite a lost answer; not repeated");
-      return okStatus();
-    }
-    if (!done || !unclear) return error;
-    log::warn(std::string(operation) + ": no effect after an ambiguous failure; sending again");
-    earlierAmbiguous = true;
-    last = std::move(error);
-  }
-  return *last;
+  request.tookEffect = isDone;
+  auto outcome = send(request);
+  if (outcome &&
+      (outcome->confirmed || std::find(ok.begin(), ok.end(), outcome->status) != ok.end()))
+    return okStatus();
+  return mapFailure(outcome, operation);
 }
 
 Result<std::string> Client::generateKey(const GenerateKeyRequest& request) {

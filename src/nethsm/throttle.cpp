@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <optional>
-#include <thread>
 
 #include "log/log.hpp"
 
@@ -33,31 +32,13 @@ std::chrono::milliseconds throttleWait(unsigned retry, std::string_view retryAft
   return kSteps[retry < kLast ? retry : kLast];
 }
 
-Result<transport::Response> sendThrottled(transport::Cluster& cluster,
-                                          const transport::Request& request,
-                                          std::chrono::milliseconds budget,
-                                          const ThrottleOptions& options) {
-  std::chrono::milliseconds waited{0};
-  for (unsigned retry = 0;; ++retry) {
-    auto outcome = cluster.send(request);
-    if (!outcome || outcome->status != kTooManyRequests) return outcome;
-    const auto wait = throttleWait(retry, outcome->retryAfter);
-    if (waited + wait > budget) {
-      log::warn(request.path + ": still throttled (HTTP 429) after " +
-                std::to_string(waited.count()) + " ms; giving up within timeout_seconds");
-      return outcome;
-    }
-    if (retry == 0 && log::enabled(log::Level::kDebug)) {
-      log::debug(request.path +
-                 ": HTTP 429 (a failed login for this user name from this host); "
-                 "waiting it out");
-    }
-    if (options.sleep)
-      options.sleep(wait);
-    else
-      std::this_thread::sleep_for(wait);
-    waited += wait;
+std::optional<std::chrono::milliseconds> throttleRetry(const transport::Response& answer,
+                                                       unsigned earlierWaits) {
+  if (answer.status != kTooManyRequests) return std::nullopt;
+  if (earlierWaits == 0 && log::enabled(log::Level::kDebug)) {
+    log::debug("HTTP 429 (a failed login for this user name from this host); waiting it out");
   }
+  return throttleWait(earlierWaits, answer.retryAfter);
 }
 
 }  // namespace p11nethsm::nethsm

@@ -4,35 +4,28 @@
 // IP for 1 s (BEHAVIOUR.md §2 "Rate limiting"), whoever sent it and whatever the
 // password: another process that typed a wrong PIN stops our signatures too. A 429
 // is answered before the request is processed, so every request (even a key
-// generation) may be sent again once the window is over. This is the one place that
-// waits it out; nethsm::Client sends every request through it.
+// generation) may be sent again once the window is over. nethsm::Client sets
+// throttleRetry on every request; the cluster's one retry loop (transport/
+// retry_loop.cpp) waits and sends again within the request's budget, the same
+// (retries.count + 1) × timeout_seconds + retries.count × delay_seconds as any other
+// retry. A 429 still left when that budget is spent is returned as it is: the caller
+// maps it to ErrorKind::kRateLimited, never to a wrong password.
 #include <chrono>
-#include <functional>
+#include <optional>
 #include <string_view>
 
-#include "transport/cluster.hpp"
+#include "transport/http.hpp"
 
 namespace p11nethsm::nethsm {
 
-using ThrottleSleeper = std::function<void(std::chrono::milliseconds)>;
-
-struct ThrottleOptions {
-  // How a wait is spent; empty: std::this_thread::sleep_for. Tests inject their own.
-  ThrottleSleeper sleep;
-};
-
-// The wait before attempt `retry` (0 = first resend) after a 429: the answer's
+// The wait before resend `retry` (0 = first resend) after a 429: the answer's
 // Retry-After when it carries delta-seconds, else 100, 150, 250, 250, ... ms (the
 // firmware sends none and its window is 1 s: the steps end it within ~0.1 s).
 std::chrono::milliseconds throttleWait(unsigned retry, std::string_view retryAfter);
 
-// Sends `request` through the cluster; while the answer is 429, waits (throttleWait)
-// and sends it again, as long as the waits fit in `budget` (the slot's
-// timeout_seconds). Then the last answer is returned as it is: the caller maps a
-// remaining 429 to ErrorKind::kRateLimited, never to a wrong password.
-Result<transport::Response> sendThrottled(transport::Cluster& cluster,
-                                          const transport::Request& request,
-                                          std::chrono::milliseconds budget,
-                                          const ThrottleOptions& options);
+// transport::RetryLater for NetHSM: throttleWait for a 429, nullopt for any other
+// answer.
+std::optional<std::chrono::milliseconds> throttleRetry(const transport::Response& answer,
+                                                       unsigned earlierWaits);
 
 }  // namespace p11nethsm::nethsm

@@ -7,7 +7,6 @@
 #include "transport/cluster_impl.hpp"
 #include "transport/exchange.hpp"
 #include "transport/exchanger.hpp"
-#include "transport/process_guard.hpp"
 
 namespace p11nethsm::transport {
 
@@ -19,25 +18,15 @@ namespace {
 // decryption of 0), and one bad input must not take every instance out.
 bool instanceUnavailable(long status) { return status == 412; }
 
-// Statuses after which a request goes to the next instance. 412 is answered before
-// the request is processed (BEHAVIOUR.md §3: the state check runs first), so even a
-// key generation may move on; a 5xx may come after processing, so only kSafe ones.
-bool retryableStatus(long status, Idempotency idempotency) {
-  if (status == 412) return true;
-  if (idempotency != Idempotency::kSafe) return false;
-  return status == 500 || status == 502 || status == 503 || status == 504;
-}
-
-long millis(unsigned seconds) { return static_cast<long>(seconds) * 1000L; }
-
 }  // namespace
 
 namespace {
 std::mutex testExchangerMutex;
 std::shared_ptr<Exchanger> testExchanger;
 
-ClusterOptions withExchanger(ClusterOptions options) {
+ClusterOptions withDefaults(ClusterOptions options) {
   if (!options.exchanger) options.exchanger = exchangerForTests();
+  if (!options.clock) options.clock = hostClock();
   return options;
 }
 }  // namespace
@@ -55,7 +44,7 @@ std::shared_ptr<Exchanger> exchangerForTests() {
 Cluster::Impl::Impl(const config::SlotConfig& slotConfig, ClusterOptions clusterOptions,
                     bool afterFork)
     : slot(slotConfig),
-      options(withExchanger(std::move(clusterOptions))),
+      options(withDefaults(std::move(clusterOptions))),
       balancer(slot.instances.size()) {
   pools.reserve(slot.instances.size());
   trackers.reserve(slot.instances.size());
@@ -109,10 +98,12 @@ Result<Response> Cluster::Impl::attempt(size_t instance, const Request& request,
   const auto start = Clock::now();
   const auto deadline = timeoutMs > 0 ? start + Millis(timeoutMs) : Clock::time_point::max();
   ExchangeLimits limits;
-  limits.connectTimeoutMs = millis(slot.connectTimeoutSeconds);
+  limits.connectTimeoutMs = millisOf(slot.connectTimeoutSeconds);
   if (options.exchanger) {
     limits.totalTimeoutMs = std::max<long>(0, timeoutMs);
-    ExchangeOutcome outcome = options.exchanger->exchange(instance, request, limits, deadline);
+    const auto until =
+        timeoutMs > 0 ? options.clock->now() + Millis(timeoutMs) : Clock::time_point::max();
+    ExchangeOutcome outcome = options.exchanger->exchange(instance, request, limits, until);
     return finishAttempt(instance, request, std::move(outcome), nullptr, start, neverSent);
   }
   HandlePool& pool = *pools[instance];
@@ -167,66 +158,6 @@ Cluster::~Cluster() {
   if (impl_) stop();
 }
 
-Clock::duration Cluster::Impl::callBound() const {
-  const auto& r = slot.retries;
-  return std::chrono::seconds(slot.timeoutSeconds) * (r.count + 1) +
-         std::chrono::seconds(r.delaySeconds) * r.count;
-}
-
-long millisLeft(CallState& call) {
-  const auto left = call.deadline() - Clock::now();
-  return static_cast<long>(std::chrono::duration_cast<Millis>(left).count());
-}
-
-// Bounded as documented in cluster.hpp: every attempt, delay and inline probe fits in
-// the deadline of the PKCS#11 call it serves (util/call_deadline.hpp), shared with
-// the call's other requests; outside a call, in this request's own.
-Result<Response> Cluster::send(const Request& request) {
-  Impl& d = *impl_;
-  d.requests.fetch_add(1);
-  if (d.pools.empty()) return makeError(ErrorKind::kConfig, "slot has no instances");
-  CallState alone;
-  CallState& call = CallScope::current() != nullptr ? *CallScope::current() : alone;
-  const auto bound = d.callBound();
-  call.begin(bound);
-  const unsigned attempts = d.slot.retries.count + 1;
-  unsigned probeBudget = kInlineProbesPerCall;
-  std::optional<Result<Response>> last;
-  std::optional<size_t> previous;  // the instance of the last failed attempt
-  for (unsigned a = 0; a < attempts; ++a) {
-    if (a > 0) {
-      d.retries.fetch_add(1);
-      // The host's exit or unload ends the wait and the call (process_guard.hpp).
-      const long delayMs = millis(d.slot.retries.delaySeconds);
-      if (delayMs >= millisLeft(call)) break;  // no time left for another attempt
-      if (delayMs > 0 && !sleepUnlessAborted(Millis(delayMs))) break;
-    }
-    if (!d.threadRunning()) d.inlineProbes(probeBudget, call);
-    long timeoutMs = request.timeoutMs != 0 ? static_cast<long>(request.timeoutMs)
-                                            : millis(d.slot.timeoutSeconds);
-    timeoutMs = std::min(timeoutMs, millisLeft(call));
-    if (timeoutMs <= 0) break;
-    const size_t instance = d.pickInstance(previous);
-    previous = instance;
-    bool neverSent = false;
-    Result<Response> result = d.attempt(instance, request, timeoutMs, neverSent);
-    if (result) call.answered(bound);
-    if (!result) {
-      // The request may have reached the appliance: only a kSafe one is repeated.
-      if (!neverSent && request.idempotency == Idempotency::kUnsafe) return result;
-    } else if (!retryableStatus(result->status, request.idempotency)) {
-      return result;
-    }
-    last.emplace(std::move(result));
-  }
-  if (!last) {
-    return makeError(ErrorKind::kTransport, "no time left for " +
-                                                request.path.substr(0, request.path.find('?')) +
-                                                " within this call's bound");
-  }
-  return std::move(*last);
-}
-
 void Cluster::start() {
   Impl& d = *impl_;
   if (!d.options.threadsAllowed || d.pools.empty()) return;
@@ -277,12 +208,6 @@ bool Cluster::anyInstanceUsable() const {
 }
 
 size_t Cluster::instanceCount() const { return impl_->pools.size(); }
-
-const config::RetryConfig& Cluster::retryPolicy() const { return impl_->slot.retries; }
-
-std::chrono::milliseconds Cluster::callTimeout() const {
-  return std::chrono::seconds(impl_->slot.timeoutSeconds);
-}
 
 ClusterStats Cluster::stats() const {
   const Impl& d = *impl_;

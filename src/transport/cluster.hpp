@@ -10,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "transport/http.hpp"
+#include "util/clock.hpp"
 #include "util/result.hpp"
 
 namespace p11nethsm::transport {
@@ -17,6 +18,7 @@ namespace p11nethsm::transport {
 enum class InstanceHealth { kUnknown, kWorking, kFailed };
 
 class Exchanger;  // exchanger.hpp
+class RetryLoop;  // retry_loop.cpp
 
 struct ClusterOptions {
   // No background thread: CKF_LIBRARY_CANT_CREATE_OS_THREADS or disable_threads.
@@ -37,6 +39,10 @@ struct ClusterOptions {
   // Carries the attempts and probes instead of libcurl (exchanger.hpp); empty: libcurl,
   // or the test exchanger when one is set (setExchangerForTests).
   std::shared_ptr<Exchanger> exchanger;
+  // The retry loop's time and waits (util/clock.hpp): the call deadline, the delays
+  // between attempts, the 429 waits and the deadline handed to the exchanger. Empty:
+  // hostClock(). The health checker and libcurl keep real time.
+  std::shared_ptr<Clock> clock;
 
   static std::vector<std::chrono::milliseconds> defaultProbeBackoff();  // 1,1,2,5,10,60,300 s
 };
@@ -52,15 +58,23 @@ struct ClusterStats {
   std::vector<size_t> requestsPerInstance;  // attempts sent to each instance
 };
 
-// Worst-case duration (docs/transport.md "Worst-case time of one call"): one PKCS#11
-// call, all its send()s together, ends within
-//   (retries.count + 1) × timeout_seconds + retries.count × retries.delay_seconds
-// of its first request or of the last answer it received (util/call_deadline.hpp);
-// attempts, delays and inline probes (without the health-checker thread) are cut to
-// the time left; an attempt's wait for a free connection (max_connections) counts
-// in its time. Outside a PKCS#11 call each send() has that bound alone. At most
-// retries.count + 1 requests (+3 probes) are sent per send(). Nothing waits on a lock
-// held by another thread's network I/O.
+// steady_clock, and waits that end at once when the host exits (process_guard.hpp).
+std::shared_ptr<Clock> hostClock();
+
+// Worst-case duration (docs/transport.md "Worst-case time of one call"). One send()
+// is one retry loop with one budget:
+//   bound = (retries.count + 1) × timeout_seconds + retries.count × retries.delay_seconds
+// Everything it does ends within `bound` of its start: every attempt (its wait for a
+// free connection included), every retry delay, every 429 wait, every inline probe
+// (without the health-checker thread) and every "did it take effect?" check of a
+// kUnsafe request is cut to the time left, and nothing starts that the time left
+// cannot hold. One PKCS#11 call, all its send()s together, also ends within `bound`
+// of its first request or of the last answer it received (util/call_deadline.hpp).
+// Requests per send(): at most retries.count + 1 failed attempts, plus one resend per
+// 429 wait (nethsm's waits are at least 100 ms), plus for a kUnsafe request one check
+// after each ambiguous attempt (its requests inside the same budget), plus at most 3
+// inline probes. Nothing waits
+// on a lock held by another thread's network I/O.
 class Cluster {
  public:
   Cluster(const config::SlotConfig& slot, ClusterOptions options);
@@ -69,13 +83,16 @@ class Cluster {
   Cluster& operator=(const Cluster&) = delete;
 
   // Sends the request to a working instance (balancer.hpp), retrying on another
-  // instance per the slot's `retries` and the request's idempotency. Any HTTP status
-  // is a successful Result; transport failures are ErrorKind::kTransport. A 412 moves
-  // any request to the next instance (answered before processing); a 500/502/503/504
-  // moves only a kSafe one, as does an answer the transport refuses (larger than the
-  // request's maxResponseBytes, not HTTP: kMalformedResponse, the instance stays in
-  // rotation). A kUnsafe request is resent after a transport error only when no byte
-  // of it was written (connect, name or TLS failure).
+  // instance per the slot's `retries` and the request's idempotency (retry_loop.cpp).
+  // Any HTTP status is a successful Result; transport failures are
+  // ErrorKind::kTransport. A 412 moves any request to the next instance (answered
+  // before processing); a 500/502/503/504 moves only a kSafe one, as does an answer
+  // the transport refuses (larger than the request's maxResponseBytes, not HTTP:
+  // kMalformedResponse, the instance stays in rotation). A kUnsafe request is resent
+  // after a transport error only when no byte of it was written (connect, name or TLS
+  // failure), or after an ambiguous failure when its tookEffect check says it did not
+  // take effect. An answer that request.retryLater reads as "later" (429) is waited
+  // out and the request sent again, without counting as a failed attempt.
   Result<Response> send(const Request& request);
 
   // Starts the background health checker (no-op without threads). Never does I/O
@@ -90,18 +107,13 @@ class Cluster {
   bool anyInstanceUsable() const;  // not every instance kFailed
   size_t instanceCount() const;
   ClusterStats stats() const;
-  // The slot's retry policy (the NetHSM client bounds its verify-then-retry loops
-  // for key creation by it).
-  const config::RetryConfig& retryPolicy() const;
-  // The slot's timeout_seconds: what one call may take (the NetHSM client bounds its
-  // waits for a throttled answer by it).
-  std::chrono::milliseconds callTimeout() const;
 
   // In a forked child: forget every pooled connection and thread without touching
   // them (they belong to the parent).
   void abandonAfterFork();
 
  private:
+  friend class RetryLoop;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -3,6 +3,7 @@
 // health_checker.cpp (the background thread and the probes).
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -26,8 +27,7 @@ inline constexpr unsigned kInlineProbesPerCall = 3;
 // How often the health checker closes idle connections past their grace.
 inline constexpr Millis kIdleTrimInterval{5000};
 
-// Milliseconds left until the call's deadline (≤ 0: none).
-long millisLeft(CallState& call);
+inline long millisOf(unsigned seconds) { return static_cast<long>(seconds) * 1000L; }
 
 struct Cluster::Impl {
   // `afterFork`: rebuilt in a forked child, where nothing may be logged (the log's
@@ -36,10 +36,11 @@ struct Cluster::Impl {
 
   // --- routing (cluster.cpp)
   // The instance for the next attempt, counted in flight until attemptDone().
+  // (The retry loop itself, Cluster::send, is in retry_loop.cpp.)
   size_t pickInstance(std::optional<size_t> avoid);
   void attemptDone(size_t instance, std::optional<std::chrono::microseconds> latency);
   // One attempt on one instance within `timeoutMs`; updates health. `neverSent` as in
-  // ExchangeOutcome.
+  // ExchangeOutcome. The exchanger's deadline is on options.clock.
   Result<Response> attempt(size_t instance, const Request& request, long timeoutMs,
                            bool& neverSent);
   Result<Response> finishAttempt(size_t instance, const Request& request, ExchangeOutcome outcome,
@@ -52,8 +53,9 @@ struct Cluster::Impl {
   // --- health (health_checker.cpp)
   bool probe(size_t instance, Millis timeout, const std::atomic<bool>* abort);
   void finishProbe(size_t instance, bool ok);
-  // Probes due failed instances inline, each within min(1 s, time left to `call`).
-  void inlineProbes(unsigned& budget, CallState& call);
+  // Probes due failed instances inline, each within min(1 s, millisLeft()), the time
+  // left to the send() that runs them.
+  void inlineProbes(unsigned& budget, const std::function<long()>& millisLeft);
   void healthLoop();
   bool threadRunning() const;
   Millis backgroundProbeTimeout() const;

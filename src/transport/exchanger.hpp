@@ -19,7 +19,9 @@ class Exchanger {
   virtual ~Exchanger() = default;
   // One request to instance `instance` (an index into the slot's instances) within
   // `limits`; `deadline` is when the attempt's time (including any wait for a free
-  // connection) ends. The outcome says, on failure, whether any byte left.
+  // connection) ends, on the cluster's clock (ClusterOptions::clock: steady_clock
+  // unless a test injects a fake one; health probes: steady_clock). The outcome says,
+  // on failure, whether any byte left.
   virtual ExchangeOutcome exchange(size_t instance, const Request& request,
                                    const ExchangeLimits& limits,
                                    std::chrono::steady_clock::time_point deadline) = 0;

@@ -58,9 +58,9 @@ void Cluster::Impl::finishProbe(size_t instance, bool ok) {
 // No health thread: probe due failed instances on the caller's thread, 1 s each
 // (less when the call has less time left), at most `budget` per call (seed 004:
 // "inline" health checks).
-void Cluster::Impl::inlineProbes(unsigned& budget, CallState& call) {
+void Cluster::Impl::inlineProbes(unsigned& budget, const std::function<long()>& millisLeft) {
   while (budget > 0) {
-    const long left = millisLeft(call);
+    const long left = millisLeft();
     if (left <= 0) return;
     std::optional<size_t> due;
     {

@@ -1,9 +1,12 @@
 #pragma once
 // Plain HTTP request/response values exchanged with the transport. Knows nothing of
 // NetHSM: paths are relative to an instance's base URL (e.g. "/keys/k1/sign").
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
+#include "util/result.hpp"
 #include "util/secret.hpp"
 
 namespace p11nethsm::transport {
@@ -20,6 +23,22 @@ struct BasicAuth {
 // failure) are always retried on another instance.
 enum class Idempotency { kSafe, kUnsafe };
 
+struct Response;
+
+// Reads an answer that means "not processed, send the same request again after this
+// wait" (NetHSM's 429, nethsm/throttle.hpp); nullopt: the answer stands. `earlierWaits`
+// counts the waits this request already had. The cluster's retry loop spends the wait
+// within the request's deadline, for any idempotency.
+using RetryLater = std::optional<std::chrono::milliseconds> (*)(const Response& answer,
+                                                                unsigned earlierWaits);
+
+// For a kUnsafe request: asked by the retry loop after an ambiguous failure (a 5xx, or
+// a transport error once bytes may have left), and after a clear refusal that follows
+// one: did the request take effect? true: it did (Response::confirmed); false: it did
+// not, and it is sent again if attempts and time are left; an error: the failure
+// stands. It may send requests of its own (within the same deadline).
+using EffectCheck = std::function<Result<bool>()>;
+
 struct Request {
   Method method = Method::kGet;
   std::string path;         // appended to the instance base URL; includes a query
@@ -33,6 +52,8 @@ struct Request {
   // The answer's body may not exceed this (the endpoint's cap, nethsm/response_caps.hpp):
   // the transfer is aborted as soon as it passes it. 0 = kDefaultMaxResponseBytes.
   size_t maxResponseBytes = 0;
+  RetryLater retryLater = nullptr;  // null: every answer stands
+  EffectCheck tookEffect;           // empty: a kUnsafe request is never sent again once sent
 };
 
 inline constexpr size_t kDefaultMaxResponseBytes = size_t{1} << 20;
@@ -45,6 +66,8 @@ struct Response {
   std::string etag;          // ETag header, if any
   std::string retryAfter;    // Retry-After header, if any (429, 503)
   size_t instanceIndex = 0;  // which instance answered (for logs and tests)
+  // No answer arrived (status 0), but Request::tookEffect said the request took effect.
+  bool confirmed = false;
 };
 
 // Percent-encodes one path segment (libcurl's escaper), e.g. a user or key ID that

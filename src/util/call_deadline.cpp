@@ -11,17 +11,17 @@ int64_t toNs(CallState::Clock::time_point t) {
 
 }  // namespace
 
-CallState::Clock::time_point CallState::begin(Clock::duration bound) {
+CallState::Clock::time_point CallState::begin(Clock::time_point now, Clock::duration bound) {
   int64_t expected = 0;
-  const int64_t proposed = toNs(Clock::now() + bound);
+  const int64_t proposed = toNs(now + bound);
   if (!deadlineNs_.compare_exchange_strong(expected, proposed)) {
     return Clock::time_point(std::chrono::nanoseconds(expected));
   }
   return Clock::time_point(std::chrono::nanoseconds(proposed));
 }
 
-void CallState::answered(Clock::duration bound) {
-  const int64_t proposed = toNs(Clock::now() + bound);
+void CallState::answered(Clock::time_point now, Clock::duration bound) {
+  const int64_t proposed = toNs(now + bound);
   int64_t seen = deadlineNs_.load();
   while (seen != 0 && seen < proposed && !deadlineNs_.compare_exchange_weak(seen, proposed)) {
   }

@@ -1,11 +1,12 @@
 #pragma once
 // One deadline for all the requests of one PKCS#11 call (issue 12 §3,
 // docs/transport.md "Worst-case time of one call"). The ABI guard opens a CallScope
-// around every C_ function; the transport starts the call's deadline at its first
-// request (now + the slot's bound) and honours it in every attempt, retry delay and
-// inline probe. An answer from an appliance moves the deadline to at least
+// around every C_ function; the transport's retry loop starts the call's deadline at
+// its first request (now + the slot's bound) and honours it in every attempt, retry
+// delay, throttle wait and inline probe. An answer from an appliance moves the deadline to at least
 // now + bound: a call that receives answers is making progress (a listing of many
-// keys), a call that receives none ends within the bound of its start.
+// keys), a call that receives none ends within the bound of its start. The times come
+// from the caller (the cluster's clock, util/clock.hpp), so a fake clock drives it.
 //
 // Only trivially destructible thread-locals (a raw pointer): nothing may outlive
 // dlclose. The state lives in the CallScope on the C_ function's stack; threads that
@@ -20,9 +21,9 @@ class CallState {
  public:
   using Clock = std::chrono::steady_clock;
   // The deadline, started at now + bound by the first request of the call.
-  Clock::time_point begin(Clock::duration bound);
-  // An answer arrived: the deadline becomes at least now + bound.
-  void answered(Clock::duration bound);
+  Clock::time_point begin(Clock::time_point now, Clock::duration bound);
+  // An answer arrived at `now`: the deadline becomes at least now + bound.
+  void answered(Clock::time_point now, Clock::duration bound);
   // The deadline once begun (the clock's epoch before).
   Clock::time_point deadline() const;
 

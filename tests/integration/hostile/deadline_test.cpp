@@ -81,9 +81,9 @@ INSTANTIATE_TEST_SUITE_P(HealthChecker, DeadlineTest, ::testing::Bool(),
                          [](const auto& info) { return info.param ? "thread" : "inline"; });
 
 // 429 with Retry-After (BEHAVIOUR.md §2): the request was not processed, so it is
-// sent again after the window, within the call's bound. The handling is engineer
-// core9's (issue 9); enable this case once that change is merged.
-TEST_F(HostileTest, DISABLED_TooManyRequestsWithRetryAfterIsRetriedWithinTheBound) {
+// sent again after the window, within the call's bound (the cluster's retry loop,
+// transport/retry_loop.cpp).
+TEST_F(HostileTest, TooManyRequestsWithRetryAfterIsRetriedWithinTheBound) {
   const std::string path = apiPath(std::string("/keys/") + kP256Key + "/sign");
   bool first = true;
   server().setHandler([&](const HttpRequest& r, const Upstream&) -> std::optional<Reply> {

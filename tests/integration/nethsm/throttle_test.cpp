@@ -1,6 +1,7 @@
 // A 429 after someone's failed login is waited out, never reported as a wrong
 // password, and never stops other callers with the same user name (issue 9 §2,
-// BEHAVIOUR.md §2 "Rate limiting"). The sleeper is injected to see the waits.
+// BEHAVIOUR.md §2 "Rate limiting"). The cluster's clock is injected to see the waits
+// (util/clock.hpp): they are spent in the retry loop, inside the request's budget.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -16,10 +17,42 @@ namespace {
 using nethsm::Role;
 using Millis = std::chrono::milliseconds;
 
+// Records every wait of the retry loop. `realTime`: the real clock, and waits really
+// pass (the appliance's 1 s window must end); otherwise a fake time that only the
+// waits move, so the budget is spent by them alone, deterministically.
+class RecordingClock final : public Clock {
+ public:
+  explicit RecordingClock(bool realTime) : realTime_(realTime) {}
+  TimePoint now() const override {
+    if (realTime_) return std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    return TimePoint(std::chrono::hours(1)) + fake_;
+  }
+  bool sleepFor(Millis wait) override {
+    {
+      std::lock_guard lock(mutex_);
+      waits_.push_back(wait);
+      fake_ += wait;
+    }
+    if (realTime_) std::this_thread::sleep_for(wait);  // the module's own wait, for real
+    return true;
+  }
+  std::vector<Millis> waits() const {
+    std::lock_guard lock(mutex_);
+    return waits_;
+  }
+
+ private:
+  const bool realTime_;
+  mutable std::mutex mutex_;
+  Millis fake_{0};
+  std::vector<Millis> waits_;
+};
+
 class ThrottleTest : public ::testing::Test {
  protected:
-  // `realSleep`: false makes waits return at once, so the 1 s window never ends
-  // within the budget (timeout_seconds).
+  // `realSleep`: false makes waits pass in fake time only, so the 1 s window never
+  // ends within the budget ((retries.count + 1) × timeout_seconds, count 0 here).
   void start(unsigned timeoutSeconds, bool realSleep) {
     hsm_ = startMock(1);
     ASSERT_NE(hsm_, nullptr);
@@ -27,16 +60,10 @@ class ThrottleTest : public ::testing::Test {
     slot.timeoutSeconds = timeoutSeconds;
     transport::ClusterOptions options;
     options.threadsAllowed = false;
+    clock_ = std::make_shared<RecordingClock>(realSleep);
+    options.clock = clock_;
     cluster_ = std::make_unique<transport::Cluster>(slot, options);
-    nethsm::ThrottleOptions throttle;
-    throttle.sleep = [this, realSleep](Millis wait) {
-      {
-        std::lock_guard lock(mutex_);
-        waits_.push_back(wait);
-      }
-      if (realSleep) std::this_thread::sleep_for(wait);  // the retry delay under test
-    };
-    client_ = std::make_unique<nethsm::Client>(*cluster_, credentials_, throttle);
+    client_ = std::make_unique<nethsm::Client>(*cluster_, credentials_);
   }
 
   // A wrong password for "operator" from this host: arms the appliance's window.
@@ -47,16 +74,12 @@ class ThrottleTest : public ::testing::Test {
   }
 
   Millis totalWait() {
-    std::lock_guard lock(mutex_);
     Millis sum{0};
-    for (auto w : waits_) sum += w;
+    for (auto w : clock_->waits()) sum += w;
     return sum;
   }
 
-  size_t waitCount() {
-    std::lock_guard lock(mutex_);
-    return waits_.size();
-  }
+  size_t waitCount() { return clock_->waits().size(); }
 
   std::string generateEd() { return generateEdKey(*client_, "throttled-key"); }
 
@@ -64,8 +87,7 @@ class ThrottleTest : public ::testing::Test {
   std::unique_ptr<mock::MockNetHsm> hsm_;
   std::unique_ptr<transport::Cluster> cluster_;
   std::unique_ptr<nethsm::Client> client_;
-  std::mutex mutex_;
-  std::vector<Millis> waits_;
+  std::shared_ptr<RecordingClock> clock_;
 };
 
 TEST(ThrottleWait, StepsAndRetryAfter) {
@@ -128,8 +150,8 @@ TEST_F(ThrottleTest, EachThrottledGenerationIsSentOnceMore) {
   EXPECT_EQ(client_->listKeys()->size(), 1u);
 }
 
-// A throttle that outlasts timeout_seconds ends as kRateLimited (never
-// kUnauthorized), with the waits inside the budget.
+// A throttle that outlasts the request's budget (timeout_seconds 1, no retries: 1 s)
+// ends as kRateLimited (never kUnauthorized), with the waits inside the budget.
 TEST_F(ThrottleTest, GivesUpWithinTheCallTimeout) {
   start(1, false);
   hsm_->addFault(0, {mock::FaultKind::kFailStatus, "/users/operator", -1, 429});
@@ -138,9 +160,10 @@ TEST_F(ThrottleTest, GivesUpWithinTheCallTimeout) {
   ASSERT_FALSE(verified.ok());
   EXPECT_EQ(verified.error().kind, ErrorKind::kRateLimited);
   EXPECT_EQ(verified.error().httpStatus, 429);
-  EXPECT_EQ(totalWait(), Millis(1000));  // 100 + 150 + 3 x 250: the next step would exceed 1 s
-  EXPECT_EQ(waitCount(), 5u);
-  EXPECT_EQ(hsm_->endpointCount(0, "GET /users/{id}"), 6u);
+  // 100 + 150 + 2 x 250: the next 250 ms step would leave no time for the request.
+  EXPECT_EQ(totalWait(), Millis(750));
+  EXPECT_EQ(waitCount(), 4u);
+  EXPECT_EQ(hsm_->endpointCount(0, "GET /users/{id}"), 5u);
 }
 
 }  // namespace

@@ -14,21 +14,24 @@ using Clock = CallState::Clock;
 
 TEST(CallDeadline, FirstRequestStartsItLaterOnesShareIt) {
   CallState call;
-  const auto first = call.begin(2s);
-  EXPECT_GT(first, Clock::now() + 1900ms);
-  EXPECT_EQ(call.begin(10s), first) << "a later request does not restart the clock";
+  const auto t0 = Clock::time_point(100s);  // times come from the caller's clock
+  const auto first = call.begin(t0, 2s);
+  EXPECT_EQ(first, t0 + 2s);
+  EXPECT_EQ(call.begin(t0 + 1s, 10s), first) << "a later request does not restart the clock";
   EXPECT_EQ(call.deadline(), first);
 }
 
 TEST(CallDeadline, AnAnswerMovesItToAtLeastNowPlusTheBound) {
   CallState call;
-  const auto first = call.begin(1s);
-  call.answered(5s);
-  EXPECT_GT(call.deadline(), first + 3s);
-  call.answered(1s);  // never earlier
-  EXPECT_GT(call.deadline(), first + 3s);
+  const auto t0 = Clock::time_point(100s);
+  const auto first = call.begin(t0, 1s);
+  call.answered(t0 + 500ms, 5s);
+  EXPECT_EQ(call.deadline(), t0 + 5500ms);
+  call.answered(t0 + 600ms, 1s);  // never earlier
+  EXPECT_EQ(call.deadline(), t0 + 5500ms);
+  EXPECT_GT(call.deadline(), first);
   CallState unstarted;
-  unstarted.answered(5s);
+  unstarted.answered(t0, 5s);
   EXPECT_EQ(unstarted.deadline(), Clock::time_point()) << "an answer does not start it";
 }
 
