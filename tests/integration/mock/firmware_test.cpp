@@ -16,6 +16,15 @@ nlohmann::json ecKey(const std::string& type, const std::string& id) {
   return {{"type", type}, {"mechanisms", {"ECDSA_Signature"}}, {"id", id}};
 }
 
+// Generates RSA key "r" for PKCS#1 signatures as the administrator; its public PEM
+// (empty on failure).
+std::string pkcs1SignerPem(Client& c) {
+  const nlohmann::json request = {
+      {"type", "RSA"}, {"length", 2048}, {"mechanisms", {"RSA_Signature_PKCS1"}}, {"id", "r"}};
+  if (c.admin().post("/keys/generate", request).status != 201) return {};
+  return c.get("/keys/r/public.pem").body;
+}
+
 TEST(MockFirmware, V22AlphanumericIdsAndP224) {
   auto mock = mockWith("2.2");
   ASSERT_TRUE(mock);
@@ -32,14 +41,8 @@ TEST(MockFirmware, V30AddsDigestInfoForPkcs1) {
   auto mock = mockWith("3.0");
   ASSERT_TRUE(mock);
   Client c(*mock);
-  ASSERT_EQ(c.admin()
-                .post("/keys/generate", {{"type", "RSA"},
-                                         {"length", 2048},
-                                         {"mechanisms", {"RSA_Signature_PKCS1"}},
-                                         {"id", "r"}})
-                .status,
-            201);
-  std::string pem = c.get("/keys/r/public.pem").body;
+  const std::string pem = pkcs1SignerPem(c);
+  ASSERT_FALSE(pem.empty());
   Bytes hash = digest(EVP_sha256(), "abc");
   Reply r = c.op().post("/keys/r/sign", {{"mode", "PKCS1"}, {"message", base64Encode(hash)}});
   ASSERT_EQ(r.status, 200);
@@ -55,14 +58,8 @@ TEST(MockFirmware, V31PadsTheGivenBytesAgainAndMovesKeys) {
   auto mock = mockWith("3.1");
   ASSERT_TRUE(mock);
   Client c(*mock);
-  ASSERT_EQ(c.admin()
-                .post("/keys/generate", {{"type", "RSA"},
-                                         {"length", 2048},
-                                         {"mechanisms", {"RSA_Signature_PKCS1"}},
-                                         {"id", "r"}})
-                .status,
-            201);
-  std::string pem = c.get("/keys/r/public.pem").body;
+  const std::string pem = pkcs1SignerPem(c);
+  ASSERT_FALSE(pem.empty());
   Bytes hash = digest(EVP_sha256(), "abc");
   Reply bare = c.op().post("/keys/r/sign", {{"mode", "PKCS1"}, {"message", base64Encode(hash)}});
   ASSERT_EQ(bare.status, 200);  // padded as given: not a valid SHA-256 PKCS#1 signature
