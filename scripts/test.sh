@@ -2,13 +2,14 @@
 # The test command: installs what is needed, builds the module and its tests and runs
 # the whole suite. Each stage prints its duration; the command exits non-zero when any
 # stage fails. Stages:
-#   release   build/       g++, warnings as errors: unit, integration, end-to-end tests
+#   format    every C++ file as .clang-format says (clang-format 14)
+#   release   build/       g++, warnings as errors: unit tests (without network when
+#                          unshare can make a namespace), integration, end-to-end tests
 #   sanitizer build-asan/  clang (the second compiler), AddressSanitizer +
 #                          UndefinedBehaviorSanitizer: unit and integration tests
 #   tsan      build-tsan/  ThreadSanitizer (clang), only what it runs: the linked
 #                          conformance battery (stress, torture, lifecycle, fork) and
 #                          the cluster tests; any report fails the stage
-#   format    every C++ file as .clang-format says (clang-format 14)
 #   fuzz      libFuzzer targets (tests/fuzz) in build-asan/, 60 s each, two at a time
 #             (scripts/fuzz.sh)
 set -euo pipefail

@@ -139,7 +139,7 @@ expect_problems wrong_password 1
 e2e_step "unknown option (a misspelt key): reported with file:line, the slot still works"
 { echo "slots:"; slot_yaml Typo "$E2E_OPERATOR_PASS" "$MOCK_URL" "$MOCK_FP" "tiemout_seconds: 15"; } >"$conf"
 unthrottled() {  # the failed login above throttles 'operator' for 1 s
-  curl -sk -o /dev/null -w '%{http_code}' -u "operator:$E2E_OPERATOR_PASS" "$MOCK_URL/users/operator" | grep -q 200
+  curl -sk -o /dev/null -w '%{http_code}' -u "operator:$E2E_OPERATOR_PASS" "$MOCK_URL/users/operator" | grep 200 >/dev/null
 }
 e2e_wait_until 6 unthrottled || bad "'operator' still throttled 6 s after the failed login"
 run_check unknown_option 0 --no-prompt

@@ -18,7 +18,7 @@ tool() { pkcs11-tool --module "$E2E_MODULE" --login --pin "$E2E_OPERATOR_PASS" "
 
 listing=$(pkcs11-tool --module "$E2E_MODULE" -M 2>/dev/null)
 for m in AES-ECB AES-CTR AES-GCM; do
-  echo "$listing" | grep -q "^  $m, keySize={16,32}, hw, encrypt, decrypt$" ||
+  grep -q "^  $m, keySize={16,32}, hw, encrypt, decrypt$" <<<"$listing" ||
     e2e_fail "pkcs11-tool -M does not list $m as hw encrypt/decrypt: $listing"
 done
 echo "OK pkcs11-tool -M lists AES-ECB, AES-CTR, AES-GCM"

@@ -34,6 +34,6 @@ java -Dhsm.verify=true "$HERE/SunPkcs11Check.java" "$CFG" "$PIN" javarsa javaec 
 LIST="$("${KT[@]}" -list)"
 echo "$LIST"
 for alias in javarsa javaec; do
-  echo "$LIST" | grep -q "^$alias, PrivateKeyEntry" || e2e_fail "keytool -list does not show $alias as PrivateKeyEntry"
+  grep -q "^$alias, PrivateKeyEntry" <<<"$LIST" || e2e_fail "keytool -list does not show $alias as PrivateKeyEntry"
 done
 echo "PASS java_sunpkcs11"
