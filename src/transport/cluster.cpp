@@ -18,9 +18,6 @@ namespace {
 // decryption of 0), and one bad input must not take every instance out.
 bool instanceUnavailable(long status) { return status == 412; }
 
-}  // namespace
-
-namespace {
 std::mutex testExchangerMutex;
 std::shared_ptr<Exchanger> testExchanger;
 

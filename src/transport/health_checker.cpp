@@ -24,7 +24,9 @@ bool Cluster::Impl::probe(size_t instance, Millis timeout, const std::atomic<boo
   HandlePool& pool = *pools[instance];
   ExchangeOutcome outcome;
   if (options.exchanger) {
-    outcome = options.exchanger->exchange(instance, request, limits, Clock::now() + timeout);
+    // The exchanger's deadlines are on the cluster's clock (exchanger.hpp), as attempts'.
+    outcome =
+        options.exchanger->exchange(instance, request, limits, options.clock->now() + timeout);
   } else {
     auto lease = pool.borrow(Clock::now() + timeout);  // waits like any caller (max_connections)
     if (!lease) return false;
