@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <climits>
 #include <string>
 
 namespace p11nethsm::mech {
@@ -150,26 +151,67 @@ Result<Bytes> octetStringDer(std::span<const uint8_t> point) {
   });
 }
 
+namespace {
+
+// One DER header read by OpenSSL's ASN1_get_object; `content` is its value, and `p`
+// moves past it. Only the canonical form passes: a definite length in its shortest
+// encoding (ASN1_object_size is the size OpenSSL would encode), universal class.
+bool readDerElement(const unsigned char*& p, const unsigned char* end, int wantTag,
+                    bool constructed, std::span<const uint8_t>& content) {
+  const unsigned char* start = p;
+  long length = 0;
+  int tag = 0;
+  int cls = 0;
+  const int flags = ASN1_get_object(&p, &length, &tag, &cls, end - p);
+  if ((flags & 0x80) != 0 || (flags & 0x01) != 0 || cls != V_ASN1_UNIVERSAL || tag != wantTag ||
+      ((flags & V_ASN1_CONSTRUCTED) != 0) != constructed || length > INT_MAX ||
+      ASN1_object_size(constructed ? 1 : 0, static_cast<int>(length), tag) !=
+          (p - start) + length) {
+    return false;
+  }
+  content = {p, static_cast<size_t>(length)};
+  p += length;
+  return true;
+}
+
+}  // namespace
+
+// ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } read with OpenSSL's header
+// parser rather than d2i_ECDSA_SIG: this runs for every ECDSA signature, and the
+// template decoder with two BIGNUMs (and encoding again to prove the input canonical)
+// cost 7,000 instructions of a P-256 signature's 150,000 (issue 11). The result is the
+// same as d2i_ECDSA_SIG + i2d_ECDSA_SIG's length (tests/unit/mech/ecdsa_der_test.cpp).
 Result<Bytes> ecdsaDerToRaw(std::span<const uint8_t> der, size_t fieldBytes) {
-  const unsigned char* p = der.data();
-  EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
-  const BIGNUM* r = nullptr;
-  const BIGNUM* s = nullptr;
-  if (sig) ECDSA_SIG_get0(sig.get(), &r, &s);
-  // Canonical DER, checked without encoding again: OpenSSL 3 refuses padded INTEGERs,
-  // so the only other forms it accepts are longer (long-form lengths, trailing bytes)
-  // or negative numbers; the canonical length (i2d without output) and the signs rule
-  // them out.
-  if (!sig || p != der.data() + der.size() ||
-      i2d_ECDSA_SIG(sig.get(), nullptr) != static_cast<int>(der.size()) || BN_is_negative(r) ||
-      BN_is_negative(s)) {
+  const auto malformed = [] {
     return ckError(CKR_DEVICE_ERROR, "the appliance returned a malformed ECDSA signature");
+  };
+  const unsigned char* p = der.data();
+  const unsigned char* const end = p + der.size();
+  std::span<const uint8_t> sequence;
+  if (!readDerElement(p, end, V_ASN1_SEQUENCE, true, sequence) || p != end) return malformed();
+  Bytes raw(2 * fieldBytes, 0);
+  const unsigned char* q = sequence.data();
+  const unsigned char* const sequenceEnd = q + sequence.size();
+  bool wider = false;
+  for (size_t half = 0; half < 2; ++half) {
+    std::span<const uint8_t> number;
+    if (!readDerElement(q, sequenceEnd, V_ASN1_INTEGER, false, number)) return malformed();
+    // X.690 §8.3: at least one byte, two's complement (r and s are positive), and no
+    // leading byte that only repeats the sign of the next.
+    if (number.empty() || (number[0] & 0x80) != 0 ||
+        (number.size() > 1 && number[0] == 0 && (number[1] & 0x80) == 0)) {
+      return malformed();
+    }
+    if (number.size() > 1 && number[0] == 0) number = number.subspan(1);
+    if (number.size() > fieldBytes) {
+      wider = true;
+      continue;
+    }
+    std::copy(number.begin(), number.end(),
+              raw.begin() + static_cast<long>((half + 1) * fieldBytes - number.size()));
   }
-  Bytes raw(2 * fieldBytes);
-  int fb = static_cast<int>(fieldBytes);
-  if (BN_bn2binpad(r, raw.data(), fb) != fb || BN_bn2binpad(s, raw.data() + fieldBytes, fb) != fb) {
-    return ckError(CKR_DEVICE_ERROR, "ECDSA signature wider than the curve");
-  }
+  if (q != sequenceEnd) return malformed();
+  if (wider) return ckError(CKR_DEVICE_ERROR, "ECDSA signature wider than the curve");
   return raw;
 }
 

@@ -39,6 +39,9 @@ using RetryLater = std::optional<std::chrono::milliseconds> (*)(const Response& 
 // stands. It may send requests of its own (within the same deadline).
 using EffectCheck = std::function<Result<bool>()>;
 
+// The Content-Type of every JSON body (the API's only request type besides PEM and raw bytes).
+inline constexpr const char* kJsonContentType = "application/json";
+
 struct Request {
   Method method = Method::kGet;
   std::string path;         // appended to the instance base URL; includes a query
@@ -62,8 +65,6 @@ struct Response {
   long status = 0;
   std::string body;
   std::string contentType;
-  std::string location;      // Location header, if any
-  std::string etag;          // ETag header, if any
   std::string retryAfter;    // Retry-After header, if any (429, 503)
   size_t instanceIndex = 0;  // which instance answered (for logs and tests)
   // No answer arrived (status 0), but Request::tookEffect said the request took effect.

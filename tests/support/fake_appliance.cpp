@@ -65,9 +65,8 @@ transport::Response fromInProcess(const mock::InProcessAnswer& answer) {
   response.status = answer.status;
   response.body = answer.body;
   response.contentType = answer.header("Content-Type");
-  response.location = answer.header("Location");
-  response.etag = answer.header("ETag");
-  response.retryAfter = answer.header("Retry-After");
+  if (response.status == 429 || response.status == 503)
+    response.retryAfter = answer.header("Retry-After");
   return response;
 }
 
