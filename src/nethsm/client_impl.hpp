@@ -14,7 +14,7 @@
 
 namespace p11nethsm::nethsm {
 
-inline constexpr const char* kJson = transport::kJsonContentType;
+inline constexpr const char* kJson = "application/json";
 
 // Which credentials an endpoint takes (BEHAVIOUR.md §2 "Who may call what").
 enum class Access {

@@ -95,28 +95,6 @@ HeaderList buildHeaders(const Request& request) {
   return HeaderList(list);
 }
 
-// The request's header list. Almost every request sends JSON or nothing and accepts
-// the default: those two lists are built once (curl only reads them), the rest per
-// request (issue 11: three allocations and a copy less per signature).
-const curl_slist* headersFor(const Request& request, HeaderList& own) {
-  if (request.accept.empty()) {
-    if (request.contentType.empty()) {
-      static const HeaderList none = buildHeaders(Request{});
-      return none.get();
-    }
-    if (request.contentType == kJsonContentType) {
-      static const HeaderList json = [] {
-        Request r;
-        r.contentType = kJsonContentType;
-        return buildHeaders(r);
-      }();
-      return json.get();
-    }
-  }
-  own = buildHeaders(request);
-  return own.get();
-}
-
 void setMethod(CURL* h, const Request& request) {
   switch (request.method) {
     case Method::kGet:
@@ -240,14 +218,15 @@ ExchangeOutcome performExchange(CURL* h, const std::string& baseUrl, const Reque
   BodySink sink;
   if (request.maxResponseBytes != 0) sink.cap = request.maxResponseBytes;
   char errorBuffer[CURL_ERROR_SIZE] = {0};
-  HeaderList ownHeaders;
-  const curl_slist* headers = headersFor(request, ownHeaders);
+  // Built per request, not cached in statics: exit() destroys statics while other
+  // host threads may still be inside curl_easy_perform with them (HostExit tests).
+  HeaderList headers = buildHeaders(request);
 
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   setMethod(h, request);
   setCredentials(h, request);
   setLimits(h, limits);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, const_cast<curl_slist*>(headers));
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &appendBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errorBuffer);

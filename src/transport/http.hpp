@@ -39,9 +39,6 @@ using RetryLater = std::optional<std::chrono::milliseconds> (*)(const Response& 
 // stands. It may send requests of its own (within the same deadline).
 using EffectCheck = std::function<Result<bool>()>;
 
-// The Content-Type of every JSON body (the API's only request type besides PEM and raw bytes).
-inline constexpr const char* kJsonContentType = "application/json";
-
 struct Request {
   Method method = Method::kGet;
   std::string path;         // appended to the instance base URL; includes a query
