@@ -11,6 +11,7 @@
 #include <cctype>
 #include <climits>
 #include <string>
+#include <string_view>
 
 namespace p11nethsm::mech {
 namespace {
@@ -55,6 +56,30 @@ constexpr CurveOrder kOrders[] = {
      "AADD9DB8DBE9C48B3FD4E6AE33C9FC07CB308DB3B3C9D20ED6639CCA70330870553E5C414CA92619418661197F"
      "AC10471DB1D381085DDADDB58796829CA90069"},
 };
+
+// The orders as bytes, decoded at compile time: checkEcdsaRange runs for every ECDSA
+// signature, and a table without a destructor is safe while exit() runs static
+// destructors and other host threads still check signatures (HostExit tests).
+struct OrderBytes {
+  int nid = 0;
+  size_t size = 0;
+  std::array<uint8_t, 66> bytes{};
+};
+constexpr uint8_t hexValue(char c) {
+  return static_cast<uint8_t>(c <= '9' ? c - '0' : c - 'A' + 10);  // the table is upper case
+}
+constexpr auto kOrderBytes = [] {
+  std::array<OrderBytes, std::size(kOrders)> out{};
+  for (size_t i = 0; i < out.size(); ++i) {
+    const std::string_view hex(kOrders[i].hex);
+    out[i].nid = kOrders[i].nid;
+    out[i].size = hex.size() / 2;
+    for (size_t b = 0; b < out[i].size; ++b) {
+      out[i].bytes[b] = static_cast<uint8_t>(hexValue(hex[2 * b]) << 4 | hexValue(hex[2 * b + 1]));
+    }
+  }
+  return out;
+}();
 
 using Asn1TypePtr = std::unique_ptr<ASN1_TYPE, OsslFree<ASN1_TYPE_free>>;
 using Asn1ObjPtr = std::unique_ptr<ASN1_OBJECT, OsslFree<ASN1_OBJECT_free>>;
@@ -216,16 +241,12 @@ Result<Bytes> ecdsaDerToRaw(std::span<const uint8_t> der, size_t fieldBytes) {
 }
 
 Status checkEcdsaRange(const CurveInfo& curve, std::span<const uint8_t> raw) {
-  // Decoded once: this runs for every ECDSA signature (issue 11: cost per signature).
-  static const auto decodedOrders = [] {
-    std::vector<std::pair<int, std::optional<Bytes>>> out;
-    for (const auto& o : kOrders) out.emplace_back(o.nid, hexDecode(o.hex));
-    return out;
-  }();
-  const auto order = std::find_if(decodedOrders.begin(), decodedOrders.end(),
-                                  [&](const auto& o) { return o.first == curve.nid; });
-  const std::optional<Bytes>& n =
-      order != decodedOrders.end() ? order->second : std::optional<Bytes>{};
+  const auto order = std::find_if(kOrderBytes.begin(), kOrderBytes.end(),
+                                  [&](const OrderBytes& o) { return o.nid == curve.nid; });
+  const std::optional<std::span<const uint8_t>> n =
+      order != kOrderBytes.end()
+          ? std::optional(std::span<const uint8_t>(order->bytes.data(), order->size))
+          : std::nullopt;
   const size_t width = curve.fieldBytes;
   if (!n || n->size() != width || raw.size() != 2 * width) return osslError("ECDSA group order");
   for (size_t half = 0; half < 2; ++half) {
