@@ -81,6 +81,27 @@ constexpr auto kOrderBytes = [] {
   return out;
 }();
 
+// One DER header read by OpenSSL's ASN1_get_object; `content` is its value, and `p`
+// moves past it. Only the canonical form passes: a definite length in its shortest
+// encoding (ASN1_object_size is the size OpenSSL would encode), universal class.
+bool readDerElement(const unsigned char*& p, const unsigned char* end, int wantTag,
+                    bool constructed, std::span<const uint8_t>& content) {
+  const unsigned char* start = p;
+  long length = 0;
+  int tag = 0;
+  int cls = 0;
+  const int flags = ASN1_get_object(&p, &length, &tag, &cls, end - p);
+  if ((flags & 0x80) != 0 || (flags & 0x01) != 0 || cls != V_ASN1_UNIVERSAL || tag != wantTag ||
+      ((flags & V_ASN1_CONSTRUCTED) != 0) != constructed || length > INT_MAX ||
+      ASN1_object_size(constructed ? 1 : 0, static_cast<int>(length), tag) !=
+          (p - start) + length) {
+    return false;
+  }
+  content = {p, static_cast<size_t>(length)};
+  p += length;
+  return true;
+}
+
 using Asn1TypePtr = std::unique_ptr<ASN1_TYPE, OsslFree<ASN1_TYPE_free>>;
 using Asn1ObjPtr = std::unique_ptr<ASN1_OBJECT, OsslFree<ASN1_OBJECT_free>>;
 using OctetPtr = std::unique_ptr<ASN1_OCTET_STRING, OsslFree<ASN1_OCTET_STRING_free>>;
@@ -175,31 +196,6 @@ Result<Bytes> octetStringDer(std::span<const uint8_t> point) {
     return i2d_ASN1_OCTET_STRING(o, out);
   });
 }
-
-namespace {
-
-// One DER header read by OpenSSL's ASN1_get_object; `content` is its value, and `p`
-// moves past it. Only the canonical form passes: a definite length in its shortest
-// encoding (ASN1_object_size is the size OpenSSL would encode), universal class.
-bool readDerElement(const unsigned char*& p, const unsigned char* end, int wantTag,
-                    bool constructed, std::span<const uint8_t>& content) {
-  const unsigned char* start = p;
-  long length = 0;
-  int tag = 0;
-  int cls = 0;
-  const int flags = ASN1_get_object(&p, &length, &tag, &cls, end - p);
-  if ((flags & 0x80) != 0 || (flags & 0x01) != 0 || cls != V_ASN1_UNIVERSAL || tag != wantTag ||
-      ((flags & V_ASN1_CONSTRUCTED) != 0) != constructed || length > INT_MAX ||
-      ASN1_object_size(constructed ? 1 : 0, static_cast<int>(length), tag) !=
-          (p - start) + length) {
-    return false;
-  }
-  content = {p, static_cast<size_t>(length)};
-  p += length;
-  return true;
-}
-
-}  // namespace
 
 // ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } read with OpenSSL's header
 // parser rather than d2i_ECDSA_SIG: this runs for every ECDSA signature, and the

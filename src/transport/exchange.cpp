@@ -154,8 +154,7 @@ Response responseOf(CURL* h, std::string body) {
   const char* contentType = nullptr;
   curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &contentType);
   if (contentType != nullptr) response.contentType = contentType;
-  // Only a throttled or unavailable appliance says when to come back (RFC 9110 §10.2.3).
-  if (response.status == 429 || response.status == 503) {
+  if (answerMayCarryRetryAfter(response.status)) {
     response.retryAfter = headerValue(h, "Retry-After");
   }
   response.body = std::move(body);

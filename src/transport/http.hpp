@@ -58,6 +58,10 @@ struct Request {
 
 inline constexpr size_t kDefaultMaxResponseBytes = size_t{1} << 20;
 
+// Only a throttled (429) or unavailable (503) appliance says when to come back
+// (RFC 9110 §10.2.3): the one place that decides whether Retry-After is read.
+inline bool answerMayCarryRetryAfter(long status) { return status == 429 || status == 503; }
+
 struct Response {
   long status = 0;
   std::string body;

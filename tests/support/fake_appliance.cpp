@@ -65,7 +65,7 @@ transport::Response fromInProcess(const mock::InProcessAnswer& answer) {
   response.status = answer.status;
   response.body = answer.body;
   response.contentType = answer.header("Content-Type");
-  if (response.status == 429 || response.status == 503)
+  if (transport::answerMayCarryRetryAfter(response.status))
     response.retryAfter = answer.header("Retry-After");
   return response;
 }
