@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "log/log.hpp"
+#include "transport/handle_state.hpp"
 #include "transport/process_guard.hpp"
 
 namespace p11nethsm::transport {
@@ -25,6 +26,7 @@ struct BodySink {
 size_t appendBody(char* data, size_t size, size_t count, void* userp) {
   auto* sink = static_cast<BodySink*>(userp);
   const size_t n = size * count;
+  if (sink == nullptr) return 0;  // no exchange under way (WRITEDATA is cleared after each)
   if (sink->body.size() + n > sink->cap) {
     sink->overflow = true;
     return 0;
@@ -77,24 +79,6 @@ std::string headerValue(CURL* handle, const char* name) {
   return header->value;
 }
 
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-using HeaderList = std::unique_ptr<curl_slist, SlistDeleter>;
-
-HeaderList buildHeaders(const Request& request) {
-  curl_slist* list = curl_slist_append(nullptr, "Expect:");  // no 100-continue round trip
-  if (!request.contentType.empty()) {
-    list = curl_slist_append(list, ("Content-Type: " + request.contentType).c_str());
-  } else {
-    list = curl_slist_append(list, "Content-Type:");  // drop curl's form default
-  }
-  if (!request.accept.empty()) {
-    list = curl_slist_append(list, ("Accept: " + request.accept).c_str());
-  }
-  return HeaderList(list);
-}
-
 void setMethod(CURL* h, const Request& request) {
   switch (request.method) {
     case Method::kGet:
@@ -117,7 +101,6 @@ void setMethod(CURL* h, const Request& request) {
 // pooled handle never carries a password between requests.
 void setCredentials(CURL* h, const Request& request) {
   if (request.auth) {
-    curl_easy_setopt(h, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
     curl_easy_setopt(h, CURLOPT_USERNAME, request.auth->username.c_str());
     curl_easy_setopt(h, CURLOPT_PASSWORD, request.auth->password.reveal().c_str());
   } else {
@@ -133,7 +116,6 @@ void clearRequestState(CURL* h) {
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, nullptr);
   curl_easy_setopt(h, CURLOPT_XFERINFODATA, nullptr);
-  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 1L);
 }
 
 void setLimits(CURL* h, const ExchangeLimits& limits) {
@@ -143,9 +125,7 @@ void setLimits(CURL* h, const ExchangeLimits& limits) {
     connectMs = limits.totalTimeoutMs;
   }
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connectMs);
-  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &checkAbort);
   curl_easy_setopt(h, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(limits.abort));
-  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 }
 
 Response responseOf(CURL* h, std::string body) {
@@ -186,6 +166,13 @@ void classifyFailure(CURL* h, CURLcode code, const BodySink& sink, const std::st
 
 }  // namespace
 
+void setExchangeOptions(CURL* h) {
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &appendBody);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &checkAbort);
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+}
+
 bool failsBeforeSending(CURLcode code) {
   switch (code) {
     case CURLE_UNSUPPORTED_PROTOCOL:
@@ -213,20 +200,31 @@ ExchangeOutcome performExchange(CURL* h, const std::string& baseUrl, const Reque
     outcome.result = makeError(ErrorKind::kTransport, baseUrl + ": aborted, the host is exiting");
     return outcome;
   }
-  const std::string url = baseUrl + request.path;
   BodySink sink;
   if (request.maxResponseBytes != 0) sink.cap = request.maxResponseBytes;
   char errorBuffer[CURL_ERROR_SIZE] = {0};
-  // Built per request, not cached in statics: exit() destroys statics while other
-  // host threads may still be inside curl_easy_perform with them (HostExit tests).
-  HeaderList headers = buildHeaders(request);
-
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  // A pooled handle keeps its parsed base URL and its header lists (handle_state.hpp);
+  // a bare one (tests) gets them for this request only.
+  HandleState* state = HandleState::of(h);
+  curl_slist* ownHeaders = nullptr;
+  std::string url;
+  if (state != nullptr) {
+    if (Status targeted = state->target(request.path); !targeted.ok()) {
+      outcome.result = makeError(targeted.error().kind, baseUrl + ": " + targeted.error().message);
+      outcome.neverSent = true;
+      return outcome;
+    }
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, state->headers(request.contentType, request.accept));
+  } else {
+    setExchangeOptions(h);
+    url = baseUrl + request.path;
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    ownHeaders = buildHeaderList(request.contentType, request.accept);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, ownHeaders);
+  }
   setMethod(h, request);
   setCredentials(h, request);
   setLimits(h, limits);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &appendBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errorBuffer);
   // A request that must not be repeated gets a fresh connection: on a reused one,
@@ -248,6 +246,7 @@ ExchangeOutcome performExchange(CURL* h, const std::string& baseUrl, const Reque
   }
   if (code != CURLE_OK) OPENSSL_cleanse(sink.body.data(), sink.body.size());  // may be plaintext
   clearRequestState(h);
+  curl_slist_free_all(ownHeaders);
   return outcome;
 }
 

@@ -28,6 +28,10 @@ struct ExchangeOutcome {
   bool badAnswer = false;
 };
 
+// Options performExchange relies on that stay for a handle's life (write and progress
+// callbacks, Basic auth): set once by the pool when it creates a handle.
+void setExchangeOptions(CURL* handle);
+
 ExchangeOutcome performExchange(CURL* handle, const std::string& baseUrl, const Request& request,
                                 const ExchangeLimits& limits);
 

@@ -2,11 +2,15 @@
 // and the TCP keepalive settings really reach the socket.
 #include "transport/handle_pool.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "integration/cluster/mock_cluster.hpp"
@@ -155,6 +159,75 @@ TEST_F(HandlePoolTest, BrokenHandleIsDiscardedAlone) {
   pool.clearIdle();
   EXPECT_EQ(pool.idleCount(), 0u);
   EXPECT_EQ(pool.discarded(), 2u);
+}
+
+// Saves a variable and puts it back when the test ends.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value != nullptr) {
+      setenv(name, value, 1);
+    } else {
+      unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      setenv(name_, old_->c_str(), 1);
+    } else {
+      unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+// A pooled handle reads the proxy variables once, when it is made (handle_pool.cpp):
+// an https_proxy set then is still used (the request reaches the proxy), and with
+// none set the request goes straight to the appliance.
+TEST_F(HandlePoolTest, ProxyVariablesAreStillHonoured) {
+  ScopedEnv noProxy("no_proxy", nullptr), noProxyUpper("NO_PROXY", nullptr);
+  ScopedEnv allProxy("all_proxy", nullptr), allProxyUpper("ALL_PROXY", nullptr);
+  ScopedEnv httpsUpper("HTTPS_PROXY", nullptr);
+  {
+    ScopedEnv direct("https_proxy", nullptr);
+    HandlePool pool(PoolSettings::forInstance(slot_, 0, {}));
+    auto lease = pool.borrow(HandlePool::Clock::now());
+    ASSERT_TRUE(lease.ok());
+    EXPECT_NE(infoOn(lease->get(), pool.settings()), CURL_SOCKET_BAD);
+  }
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(listen(listener, 4), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string proxy = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+  ScopedEnv viaProxy("https_proxy", proxy.c_str());
+  HandlePool pool(PoolSettings::forInstance(slot_, 0, {}));
+  auto lease = pool.borrow(HandlePool::Clock::now());
+  ASSERT_TRUE(lease.ok());
+  std::string asked;
+  std::thread fakeProxy([&] {
+    pollfd p{listener, POLLIN, 0};
+    if (poll(&p, 1, 5000) != 1) return;
+    const int client = accept(listener, nullptr, nullptr);
+    char buffer[256] = {0};
+    p = {client, POLLIN, 0};
+    if (poll(&p, 1, 5000) == 1)
+      asked.assign(buffer, std::max<ssize_t>(0, read(client, buffer, 255)));
+    close(client);  // never answers: the exchange fails
+  });
+  EXPECT_EQ(infoOn(lease->get(), pool.settings()), CURL_SOCKET_BAD);
+  fakeProxy.join();
+  close(listener);
+  EXPECT_EQ(asked.rfind("CONNECT 127.0.0.1:", 0), 0u) << "the proxy was not asked: " << asked;
 }
 
 }  // namespace
