@@ -38,6 +38,10 @@ class Battery : public ::testing::Test {
 
   CK_SESSION_HANDLE open(bool readWrite = false);
   std::vector<CK_OBJECT_HANDLE> find(CK_SESSION_HANDLE s, std::vector<CK_ATTRIBUTE> tmpl);
+  // The same with the result code in `rv`: for searches from several threads at once
+  // (find() writes lastRv_, which is the fixture's).
+  std::vector<CK_OBJECT_HANDLE> findWith(CK_SESSION_HANDLE s, std::vector<CK_ATTRIBUTE> tmpl,
+                                         CK_RV& rv) const;
   CK_OBJECT_HANDLE findKey(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const std::string& id);
   Bytes attribute(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type);
   CK_ULONG ulongAttribute(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type);

@@ -3,6 +3,7 @@
 #include <openssl/x509.h>
 
 #include <cstdlib>
+#include <utility>
 
 #include "battery.hpp"
 
@@ -68,12 +69,17 @@ CK_SESSION_HANDLE Battery::open(bool readWrite) {
 }
 
 std::vector<CK_OBJECT_HANDLE> Battery::find(CK_SESSION_HANDLE s, std::vector<CK_ATTRIBUTE> tmpl) {
+  return findWith(s, std::move(tmpl), lastRv_);
+}
+
+std::vector<CK_OBJECT_HANDLE> Battery::findWith(CK_SESSION_HANDLE s, std::vector<CK_ATTRIBUTE> tmpl,
+                                                CK_RV& rv) const {
   std::vector<CK_OBJECT_HANDLE> out;
-  lastRv_ = p_->C_FindObjectsInit(s, tmpl.data(), static_cast<CK_ULONG>(tmpl.size()));
-  if (lastRv_ != CKR_OK) return out;
+  rv = p_->C_FindObjectsInit(s, tmpl.data(), static_cast<CK_ULONG>(tmpl.size()));
+  if (rv != CKR_OK) return out;
   CK_OBJECT_HANDLE batch[7];
   CK_ULONG n = 0;
-  while ((lastRv_ = p_->C_FindObjects(s, batch, 7, &n)) == CKR_OK && n > 0)
+  while ((rv = p_->C_FindObjects(s, batch, 7, &n)) == CKR_OK && n > 0)
     out.insert(out.end(), batch, batch + n);
   EXPECT_EQ(p_->C_FindObjectsFinal(s), CKR_OK);
   return out;

@@ -188,10 +188,13 @@ TEST_F(Battery, ConcurrentListingsShareOneFetch) {
   env_->mock().resetCounters();
   env_->mock().setLatency(0, std::chrono::milliseconds(100));
   size_t foundA = 0, foundB = 0;
-  std::thread t([&] { foundA = find(a, {}).size(); });
-  foundB = find(b, {}).size();
+  CK_RV rvA = CKR_GENERAL_ERROR, rvB = CKR_GENERAL_ERROR;
+  std::thread t([&] { foundA = findWith(a, {}, rvA).size(); });
+  foundB = findWith(b, {}, rvB).size();
   t.join();
   env_->mock().setLatency(0, std::chrono::milliseconds(0));
+  EXPECT_EQ(rvA, CKR_OK);
+  EXPECT_EQ(rvB, CKR_OK);
   EXPECT_GE(foundA, 10u);
   EXPECT_EQ(foundA, foundB);
   EXPECT_EQ(env_->mock().endpointCount(0, "GET /keys"), 1u);
