@@ -203,25 +203,19 @@ ExchangeOutcome performExchange(CURL* h, const std::string& baseUrl, const Reque
   BodySink sink;
   if (request.maxResponseBytes != 0) sink.cap = request.maxResponseBytes;
   char errorBuffer[CURL_ERROR_SIZE] = {0};
-  // A pooled handle keeps its parsed base URL and its header lists (handle_state.hpp);
-  // a bare one (tests) gets them for this request only.
+  // Every handle comes from a HandlePool, which attached its kept state (handle_state.hpp).
   HandleState* state = HandleState::of(h);
-  curl_slist* ownHeaders = nullptr;
-  std::string url;
-  if (state != nullptr) {
-    if (Status targeted = state->target(request.path); !targeted.ok()) {
-      outcome.result = makeError(targeted.error().kind, baseUrl + ": " + targeted.error().message);
-      outcome.neverSent = true;
-      return outcome;
-    }
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, state->headers(request.contentType, request.accept));
-  } else {
-    setExchangeOptions(h);
-    url = baseUrl + request.path;
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    ownHeaders = buildHeaderList(request.contentType, request.accept);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, ownHeaders);
+  if (state == nullptr) {
+    outcome.result = makeError(ErrorKind::kInternal, baseUrl + ": curl handle without its state");
+    outcome.neverSent = true;
+    return outcome;
   }
+  if (Status targeted = state->target(request.path); !targeted.ok()) {
+    outcome.result = makeError(targeted.error().kind, baseUrl + ": " + targeted.error().message);
+    outcome.neverSent = true;
+    return outcome;
+  }
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, state->headers(request.contentType, request.accept));
   setMethod(h, request);
   setCredentials(h, request);
   setLimits(h, limits);
@@ -246,7 +240,6 @@ ExchangeOutcome performExchange(CURL* h, const std::string& baseUrl, const Reque
   }
   if (code != CURLE_OK) OPENSSL_cleanse(sink.body.data(), sink.body.size());  // may be plaintext
   clearRequestState(h);
-  curl_slist_free_all(ownHeaders);
   return outcome;
 }
 

@@ -147,13 +147,13 @@ CURL* HandlePool::createHandle() {
     curl_easy_cleanup(h);
     return nullptr;
   }
-  Result<HandleState*> state = HandleState::create(settings_.baseUrl);
+  Result<std::unique_ptr<HandleState>> state = HandleState::create(settings_.baseUrl);
   if (!state.ok()) {
     log::error(state.error().message);
     curl_easy_cleanup(h);
     return nullptr;
   }
-  HandleState::attach(h, *state);
+  HandleState::attach(h, std::move(*state));
   created_.fetch_add(1);
   return h;
 }

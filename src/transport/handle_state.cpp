@@ -12,8 +12,8 @@ std::string urlPart(CURLU* url, CURLUPart part) {
   return out;
 }
 
-}  // namespace
-
+// The request headers for this pair: "Expect:" (no 100-continue round trip), the
+// Content-Type (or none: curl's form default dropped) and Accept when given.
 curl_slist* buildHeaderList(const std::string& contentType, const std::string& accept) {
   curl_slist* list = curl_slist_append(nullptr, "Expect:");
   list = curl_slist_append(
@@ -22,7 +22,9 @@ curl_slist* buildHeaderList(const std::string& contentType, const std::string& a
   return list;
 }
 
-Result<HandleState*> HandleState::create(const std::string& baseUrl) {
+}  // namespace
+
+Result<std::unique_ptr<HandleState>> HandleState::create(const std::string& baseUrl) {
   CURLU* url = curl_url();
   if (url == nullptr) return makeError(ErrorKind::kInternal, "cannot create a curl URL handle");
   const CURLUcode parsed = curl_url_set(url, CURLUPART_URL, baseUrl.c_str(), 0);
@@ -33,7 +35,7 @@ Result<HandleState*> HandleState::create(const std::string& baseUrl) {
   }
   std::string basePath = urlPart(url, CURLUPART_PATH);
   while (!basePath.empty() && basePath.back() == '/') basePath.pop_back();
-  return new HandleState(url, std::move(basePath));
+  return std::unique_ptr<HandleState>(new HandleState(url, std::move(basePath)));
 }
 
 HandleState::~HandleState() {
@@ -47,9 +49,9 @@ HandleState* HandleState::of(CURL* handle) {
   return reinterpret_cast<HandleState*>(state);
 }
 
-void HandleState::attach(CURL* handle, HandleState* state) {
-  curl_easy_setopt(handle, CURLOPT_PRIVATE, state);
+void HandleState::attach(CURL* handle, std::unique_ptr<HandleState> state) {
   curl_easy_setopt(handle, CURLOPT_CURLU, state->url_);
+  curl_easy_setopt(handle, CURLOPT_PRIVATE, state.release());  // destroyHandle deletes it
 }
 
 Status HandleState::target(const std::string& pathAndQuery) {

@@ -9,6 +9,7 @@
 // destroys while another thread uses it (the HostExit tests).
 #include <curl/curl.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,7 +21,7 @@ namespace p11nethsm::transport {
 class HandleState {
  public:
   // Parses `baseUrl` (e.g. https://host:8443/api/v1); fails on a URL libcurl refuses.
-  static Result<HandleState*> create(const std::string& baseUrl);
+  static Result<std::unique_ptr<HandleState>> create(const std::string& baseUrl);
   ~HandleState();
   HandleState(const HandleState&) = delete;
   HandleState& operator=(const HandleState&) = delete;
@@ -28,7 +29,7 @@ class HandleState {
   // The state attached to `handle` by attach(), or nullptr (a handle not from a pool).
   static HandleState* of(CURL* handle);
   // Hands `state` to `handle` (CURLOPT_PRIVATE, CURLOPT_CURLU); destroyHandle frees it.
-  static void attach(CURL* handle, HandleState* state);
+  static void attach(CURL* handle, std::unique_ptr<HandleState> state);
 
   // Points the parsed URL at `pathAndQuery` (relative to the base URL's path).
   Status target(const std::string& pathAndQuery);
@@ -48,10 +49,6 @@ class HandleState {
   std::string scratch_;   // basePath_ + the request's path; reused to spare an allocation
   std::vector<HeaderSet> headerSets_;
 };
-
-// The request headers for this pair: "Expect:" (no 100-continue round trip), the
-// Content-Type (or none: curl's form default dropped) and Accept when given.
-curl_slist* buildHeaderList(const std::string& contentType, const std::string& accept);
 
 // curl_easy_cleanup plus the handle's HandleState.
 void destroyHandle(CURL* handle);

@@ -6,13 +6,15 @@
 
 #include <memory>
 
+#include "transport/exchange.hpp"
+
 namespace p11nethsm::transport {
 namespace {
 
 std::unique_ptr<HandleState> stateFor(const std::string& baseUrl) {
   auto created = HandleState::create(baseUrl);
   EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
-  return std::unique_ptr<HandleState>(created.ok() ? *created : nullptr);
+  return created.ok() ? std::move(*created) : nullptr;
 }
 
 TEST(HandleState, EachRequestGoesToTheBasePathPlusItsOwnPathAndQuery) {
@@ -63,6 +65,24 @@ TEST(HandleState, HeaderListsAreBuiltOncePerPair) {
   EXPECT_EQ(lines(none), (std::vector<std::string>{"Expect:", "Content-Type:"}));
   EXPECT_EQ(lines(state->headers("application/octet-stream", "")),
             (std::vector<std::string>{"Expect:", "Content-Type: application/octet-stream"}));
+}
+
+// Every handle comes from a pool that attached its state; one that did not is refused
+// before any byte is sent (so a retry elsewhere is safe), not sent to a stale URL.
+TEST(HandleState, ExchangeOnAHandleWithoutItsStateFailsBeforeSending) {
+  CURL* bare = curl_easy_init();
+  ASSERT_NE(bare, nullptr);
+  Request request;
+  request.path = "/info";
+  ExchangeLimits limits;
+  limits.totalTimeoutMs = 1000;
+  const ExchangeOutcome outcome =
+      performExchange(bare, "https://127.0.0.1:9/api/v1", request, limits);
+  curl_easy_cleanup(bare);
+  ASSERT_FALSE(outcome.result.ok());
+  EXPECT_EQ(outcome.result.error().kind, ErrorKind::kInternal);
+  EXPECT_NE(outcome.result.error().message.find("without its state"), std::string::npos);
+  EXPECT_TRUE(outcome.neverSent);
 }
 
 }  // namespace
