@@ -6,24 +6,24 @@ SlotCredentials::SlotCredentials(const config::SlotConfig& slot)
     : operator_(slot.operatorUser), administrator_(slot.administrator) {}
 
 std::optional<nethsm::BasicAuth> SlotCredentials::credentialsFor(nethsm::Role role) const {
-  std::lock_guard lock(mutex_);
-  bool op = role == nethsm::Role::kOperator;
-  const auto& login = op ? operatorLogin_ : administratorLogin_;
-  if (login) return login;
+  const bool op = role == nethsm::Role::kOperator;
   const auto& user = op ? operator_ : administrator_;
+  {
+    std::lock_guard lock(mutex_);
+    const auto& login = op ? operatorLogin_ : administratorLogin_;
+    if (login) return login;
+  }
   if (user && user->password) return nethsm::BasicAuth{user->username, *user->password};
   return std::nullopt;
 }
 
 std::optional<std::string> SlotCredentials::username(nethsm::Role role) const {
-  std::lock_guard lock(mutex_);
   const auto& user = role == nethsm::Role::kOperator ? operator_ : administrator_;
   if (user) return user->username;
   return std::nullopt;
 }
 
 bool SlotCredentials::hasConfiguredPassword(nethsm::Role role) const {
-  std::lock_guard lock(mutex_);
   const auto& user = role == nethsm::Role::kOperator ? operator_ : administrator_;
   return user && user->password && !user->password->empty();
 }

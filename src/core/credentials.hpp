@@ -31,9 +31,10 @@ class SlotCredentials : public nethsm::CredentialSource {
   void clearLogins();
 
  private:
-  mutable std::mutex mutex_;
-  std::optional<config::UserConfig> operator_;
-  std::optional<config::UserConfig> administrator_;
+  // The configured users never change after construction: read without the lock.
+  const std::optional<config::UserConfig> operator_;
+  const std::optional<config::UserConfig> administrator_;
+  mutable std::mutex mutex_;  // guards the logins
   std::optional<nethsm::BasicAuth> operatorLogin_;
   std::optional<nethsm::BasicAuth> administratorLogin_;
 };

@@ -37,15 +37,9 @@ bool Slot::loginRequired() const {
 
 bool Slot::privateAccess() const { return loginState() != LoginState::kNone || !loginRequired(); }
 
-LoginState Slot::loginState() const {
-  std::lock_guard lock(mutex_);
-  return login_;
-}
+LoginState Slot::loginState() const { return login_.load(); }
 
-void Slot::setLoginState(LoginState state) {
-  std::lock_guard lock(mutex_);
-  login_ = state;
-}
+void Slot::setLoginState(LoginState state) { login_.store(state); }
 
 std::string Slot::serialNumber() const {
   std::lock_guard lock(mutex_);

@@ -2,6 +2,7 @@
 // One slot per configured slot (issue 5 §3): its appliance connection (cluster and
 // NetHSM client, nethsm/connection.hpp), credentials, object cache and the token-wide login state
 // (PKCS#11 v2.40 §6.6: login is per token and application, shared by every session).
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -80,7 +81,9 @@ class Slot {
   std::unique_ptr<nethsm::Connection> connection_;
   std::unique_ptr<ObjectStore> objects_;
   mutable std::mutex mutex_;
-  LoginState login_ = LoginState::kNone;
+  // Read on every call that touches private objects, from every thread: an atomic,
+  // not one more lock on the signing path (issue 11).
+  std::atomic<LoginState> login_{LoginState::kNone};
   std::string serial_;
   // Keyed by the alias bytes as a string: std::less<std::vector<uint8_t>> trips GCC
   // 12's -Wstringop-overread false positive at -O3 (Release builds with -Werror).

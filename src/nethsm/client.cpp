@@ -99,15 +99,21 @@ Result<bool> Client::Impl::keyExists(const std::string& id) {
   return r->status == 200;
 }
 
+namespace {
+constexpr uint64_t kFirmwareKnown = uint64_t{1} << 63;
+}  // namespace
+
 std::optional<Capabilities> Client::Impl::knownCapabilities() const {
-  std::lock_guard lock(mutex);
-  return capabilities;
+  const uint64_t packed = learnedFirmware.load();
+  if (packed == 0) return std::nullopt;
+  return capabilitiesOf(FirmwareVersion{static_cast<int>((packed >> 32) & 0x7fffffff),
+                                        static_cast<int>(packed & 0xffffffff)});
 }
 
 void Client::Impl::learnFirmware(FirmwareVersion v) {
-  Capabilities caps = capabilitiesOf(v);
-  std::lock_guard lock(mutex);
-  capabilities = caps;
+  learnedFirmware.store(kFirmwareKnown |
+                        (uint64_t{static_cast<uint32_t>(v.major) & 0x7fffffff} << 32) |
+                        static_cast<uint32_t>(v.minor));
 }
 
 Client::Client(transport::Cluster& cluster, const CredentialSource& credentials)
@@ -288,9 +294,9 @@ Result<Bytes> Client::random(size_t length) {
 }
 
 Capabilities Client::capabilities() {
+  if (auto known = impl_->knownCapabilities()) return *known;
   {
     std::lock_guard lock(impl_->mutex);
-    if (impl_->capabilities) return *impl_->capabilities;
     const auto now = std::chrono::steady_clock::now();
     if (impl_->lastFirmwareQuery && now - *impl_->lastFirmwareQuery < kFirmwareQueryInterval) {
       return assumedCapabilities();

@@ -1,7 +1,9 @@
 #pragma once
 // Internal state and helpers of nethsm::Client, shared by client.cpp (reads,
 // crypto, users) and key_management.cpp (retry-safe changes).
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <mutex>
@@ -58,8 +60,11 @@ struct Client::Impl {
   transport::Cluster& cluster;
   const CredentialSource& credentials;
 
-  mutable std::mutex mutex;  // guards the firmware fields; never held across I/O
-  std::optional<Capabilities> capabilities;
+  // The learnt firmware version (packed by learnFirmware), 0 while unknown. Every
+  // operation asks it, so it is read without a lock (issue 11); capabilitiesOf
+  // derives the rest from it, a few comparisons.
+  std::atomic<uint64_t> learnedFirmware{0};
+  mutable std::mutex mutex;  // guards lastFirmwareQuery; never held across I/O
   std::optional<std::chrono::steady_clock::time_point> lastFirmwareQuery;
 };
 

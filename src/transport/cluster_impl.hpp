@@ -69,7 +69,9 @@ struct Cluster::Impl {
   LoadBalancer balancer;
   std::vector<bool> usable;  // scratch of pickInstance()
   std::vector<size_t> attemptsPerInstance;
-  bool running = false;
+  // Written under `mutex`; an atomic so that threadRunning(), asked on every request,
+  // takes no lock (issue 11).
+  std::atomic<bool> running{false};
   bool stopping = false;
   std::condition_variable wake;
   std::thread thread;

@@ -82,10 +82,7 @@ void Cluster::Impl::inlineProbes(unsigned& budget, const std::function<long()>& 
   }
 }
 
-bool Cluster::Impl::threadRunning() const {
-  std::lock_guard lock(mutex);
-  return running;
-}
+bool Cluster::Impl::threadRunning() const { return running.load(); }
 
 Millis Cluster::Impl::backgroundProbeTimeout() const {
   Millis timeout = options.probeTimeout;

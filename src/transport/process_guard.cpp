@@ -40,27 +40,42 @@ size_t gSocketsUsed = 0;  // places [0, gSocketsUsed) have been used at least on
 pthread_mutex_t gSocketsMutex = PTHREAD_MUTEX_INITIALIZER;
 
 // The fork gate (ActivityScope): how many scopes run, and whether a fork is being
-// prepared. Guarded by gGateMutex; gGate is signalled when `gActive` drops to 0 or
-// the fork is over.
+// prepared. Every Cryptoki call enters it, so entering and leaving are one atomic
+// each, no lock (issue 11: a global mutex taken twice per call by every thread). The
+// two sides pair up like Dekker's: a scope counts itself in, then looks at gForking;
+// the fork sets gForking, then looks at the count (both sequentially consistent), so
+// at least one of them sees the other. gGateMutex and gGate serve only the waits: the
+// fork's for the count to reach 0, a scope's for the fork to be over.
 pthread_mutex_t gGateMutex = PTHREAD_MUTEX_INITIALIZER;
 pthread_cond_t gGate = PTHREAD_COND_INITIALIZER;  // waits use clockwait (monotonic)
 pthread_once_t gForkOnce = PTHREAD_ONCE_INIT;
-long gActive = 0;
-bool gForking = false;
+std::atomic<long> gActive{0};
+std::atomic<bool> gForking{false};
+
+void broadcastGate() {
+  pthread_mutex_lock(&gGateMutex);
+  pthread_cond_broadcast(&gGate);
+  pthread_mutex_unlock(&gGateMutex);
+}
+
+// A scope leaves; the last one out while a fork waits wakes it.
+void leaveGate() {
+  if (gActive.fetch_sub(1) == 1 && gForking.load()) broadcastGate();
+}
 
 void prepareFork() {
   const timespec until = monotonicAfter(kForkQuiesceBound);
   pthread_mutex_lock(&gGateMutex);
-  gForking = true;
+  gForking.store(true);
   int rc = 0;
-  while (gActive > 0 && rc == 0)
+  while (gActive.load() > 0 && rc == 0)
     rc = pthread_cond_clockwait(&gGate, &gGateMutex, CLOCK_MONOTONIC, &until);
   pthread_mutex_unlock(&gGateMutex);
 }
 
 void resumeAfterFork() {
   pthread_mutex_lock(&gGateMutex);
-  gForking = false;
+  gForking.store(false);
   pthread_cond_broadcast(&gGate);
   pthread_mutex_unlock(&gGateMutex);
 }
@@ -68,8 +83,8 @@ void resumeAfterFork() {
 void childAfterFork() {
   pthread_mutex_init(&gGateMutex, nullptr);
   pthread_cond_init(&gGate, nullptr);
-  gActive = 0;
-  gForking = false;
+  gActive.store(0);
+  gForking.store(false);
   pthread_mutex_init(&gSocketsMutex, nullptr);
   pthread_mutex_init(&gWakeMutex, nullptr);
   pthread_cond_init(&gWake, nullptr);
@@ -127,21 +142,26 @@ int closeTrackedSocket(void*, curl_socket_t fd) {
 }
 
 ActivityScope::ActivityScope(const std::atomic<bool>* giveUp) {
-  pthread_mutex_lock(&gGateMutex);
-  while (gForking && !(giveUp && giveUp->load())) {
-    const timespec slice = monotonicAfter(std::chrono::milliseconds(10));
-    pthread_cond_clockwait(&gGate, &gGateMutex, CLOCK_MONOTONIC, &slice);
+  for (;;) {
+    gActive.fetch_add(1);
+    if (!gForking.load()) {
+      entered_ = true;
+      return;
+    }
+    leaveGate();  // a fork is being prepared: step back and wait until it is over
+    pthread_mutex_lock(&gGateMutex);
+    while (gForking.load() && !(giveUp && giveUp->load())) {
+      const timespec slice = monotonicAfter(std::chrono::milliseconds(10));
+      pthread_cond_clockwait(&gGate, &gGateMutex, CLOCK_MONOTONIC, &slice);
+    }
+    const bool gaveUp = gForking.load();
+    pthread_mutex_unlock(&gGateMutex);
+    if (gaveUp) return;  // entered_ stays false: the caller skips its work
   }
-  entered_ = !gForking;
-  if (entered_) ++gActive;
-  pthread_mutex_unlock(&gGateMutex);
 }
 
 ActivityScope::~ActivityScope() {
-  if (!entered_) return;
-  pthread_mutex_lock(&gGateMutex);
-  if (--gActive == 0 && gForking) pthread_cond_broadcast(&gGate);
-  pthread_mutex_unlock(&gGateMutex);
+  if (entered_) leaveGate();
 }
 
 void armForkHandlers() { pthread_once(&gForkOnce, registerForkHandlers); }
