@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <thread>
 
 #include "log/log.hpp"
@@ -158,6 +159,14 @@ CURL* HandlePool::createHandle() {
   return h;
 }
 
+namespace {
+// Compared, never dereferenced: a stale value only loses the preference.
+thread_local struct {
+  const HandlePool* pool;
+  CURL* handle;
+} tLastUsed{nullptr, nullptr};
+}  // namespace
+
 Result<HandlePool::Lease> HandlePool::borrow(Clock::time_point deadline) {
   std::unique_lock lock(mutex_);
   while (idle_.empty() && open_ >= settings_.maxConnections) {
@@ -173,8 +182,20 @@ Result<HandlePool::Lease> HandlePool::borrow(Clock::time_point deadline) {
     }
   }
   if (!idle_.empty()) {
-    CURL* h = idle_.back().handle;  // most recently used: its connection is the warmest
-    idle_.pop_back();
+    // The handle this thread used last if it is idle (its state is in this core's
+    // cache, not another's), else the most recently returned one.
+    auto chosen = idle_.end() - 1;
+    if (tLastUsed.pool == this) {
+      for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
+        if (it->handle == tLastUsed.handle) {
+          chosen = std::prev(it.base());
+          break;
+        }
+      }
+    }
+    CURL* h = chosen->handle;
+    idle_.erase(chosen);
+    tLastUsed = {this, h};
     std::vector<CURL*> expired = expiredIdleLocked(Clock::now());
     lock.unlock();
     closeHandles(expired);
@@ -183,6 +204,7 @@ Result<HandlePool::Lease> HandlePool::borrow(Clock::time_point deadline) {
   ++open_;  // reserved before the unlocked curl_easy_init, so the bound holds
   lock.unlock();
   CURL* h = createHandle();
+  tLastUsed = {this, h};
   if (h == nullptr) {
     {
       std::lock_guard relock(mutex_);

@@ -5,7 +5,9 @@
 // for one to come back, until its deadline. Idle handles beyond max_idle_connections
 // are closed once unused for PoolSettings::idleGrace (10 s), so a steady load with
 // more threads than max_idle_connections does not close and re-open (re-handshake)
-// connections all the time. DNS answers are shared between the instance's handles through a CURLSH.
+// connections all the time. A thread gets back the handle it used last when that one is
+// idle (its state is still in that core's cache), else the most recently returned one.
+// DNS answers are shared between the instance's handles through a CURLSH.
 // A handle that saw a transport error is discarded alone: other handles and other instances keep
 // their connections.
 #include <curl/curl.h>

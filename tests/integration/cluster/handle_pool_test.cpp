@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include "integration/cluster/mock_cluster.hpp"
@@ -144,6 +145,40 @@ TEST_F(HandlePoolTest, BorrowersBeyondMaxConnectionsWaitUntilTheirDeadline) {
   ASSERT_TRUE(waited.ok()) << waited.error().message;
   EXPECT_EQ(pool.created(), 1u);  // the same handle, not a second connection
   EXPECT_EQ(pool.openCount(), 1u);
+}
+
+// A thread gets back the handle it used last when that one is idle, even if another
+// thread returned its handle after: the handle's state stays in the cache of the
+// core that thread runs on. Without such a handle, the most recently returned one.
+TEST_F(HandlePoolTest, ThreadGetsBackTheHandleItUsedLast) {
+  HandlePool pool(PoolSettings::forInstance(slot_, 0, {}));
+  auto mine = pool.borrow(HandlePool::Clock::now() + std::chrono::seconds(5));
+  ASSERT_TRUE(mine.ok());
+  CURL* const myHandle = mine->get();
+  CURL* otherHandle = nullptr;
+  std::optional<HandlePool::Lease> otherLease;
+  std::thread other([&] {
+    auto lease = pool.borrow(HandlePool::Clock::now() + std::chrono::seconds(5));
+    if (!lease.ok()) return;
+    otherHandle = lease->get();
+    otherLease.emplace(std::move(*lease));
+  });
+  other.join();
+  ASSERT_NE(otherHandle, nullptr);
+  ASSERT_NE(otherHandle, myHandle);
+  { HandlePool::Lease done(std::move(*mine)); }  // mine back first...
+  otherLease.reset();                            // ...the other thread's after it
+  auto again = pool.borrow(HandlePool::Clock::now() + std::chrono::seconds(5));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->get(), myHandle);
+  CURL* secondPick = nullptr;
+  std::thread fresh([&] {  // a thread that used none: the most recently returned
+    auto lease = pool.borrow(HandlePool::Clock::now() + std::chrono::seconds(5));
+    if (lease.ok()) secondPick = lease->get();
+  });
+  fresh.join();
+  EXPECT_EQ(secondPick, otherHandle);
+  EXPECT_EQ(pool.created(), 2u);
 }
 
 TEST_F(HandlePoolTest, BrokenHandleIsDiscardedAlone) {
