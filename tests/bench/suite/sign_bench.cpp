@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <iterator>
 #include <memory>
+#include <string>
 
 #include "bench.hpp"
 #include "module_driver.hpp"
@@ -53,7 +55,20 @@ struct Cell {
   RunResult module, bare;
   double mockCpuModule = 0, mockCpuBare = 0;  // mock CPU seconds during each side's runs
   uint64_t handshakes = 0, signRequests = 0;
+  // module ÷ bare per round: how far a neighbour's load moves the figure in this run.
+  std::vector<double> roundRatios;
 };
+
+// "median (lowest-highest)" of the per-round ratios.
+std::string roundSpread(std::vector<double> ratios) {
+  if (ratios.empty()) return "-";
+  std::sort(ratios.begin(), ratios.end());
+  const size_t n = ratios.size();
+  const double median = n % 2 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.2f (%.2f-%.2f)", median, ratios.front(), ratios.back());
+  return text;
+}
 
 double perOpUs(double seconds, uint64_t ops) {
   return ops ? 1e6 * seconds / static_cast<double>(ops) : 0;
@@ -65,11 +80,13 @@ void printFigures(const Cell& c) {
   const double perTenK = c.signRequests ? 10000.0 * static_cast<double>(c.handshakes) /
                                               static_cast<double>(c.signRequests)
                                         : 0;
-  std::printf("| %-8s | %3zu | %8.0f | %8.0f | %5.3f | %-3s | %+7.0f | %+7.0f | %6.1f | %llu |\n",
-              c.spec->name, c.threads, c.module.opsPerSecond(), c.bare.opsPerSecond(), ratio,
-              verdict(ratio >= 0.95), c.module.percentileUs(0.50) - c.bare.percentileUs(0.50),
-              c.module.percentileUs(0.99) - c.bare.percentileUs(0.99), perTenK,
-              static_cast<unsigned long long>(c.module.failures + c.bare.failures));
+  std::printf(
+      "| %-8s | %3zu | %8.0f | %8.0f | %5.3f | %-3s | %s | %+7.0f | %+7.0f | %6.1f | %llu |\n",
+      c.spec->name, c.threads, c.module.opsPerSecond(), c.bare.opsPerSecond(), ratio,
+      verdict(ratio >= 0.95), roundSpread(c.roundRatios).c_str(),
+      c.module.percentileUs(0.50) - c.bare.percentileUs(0.50),
+      c.module.percentileUs(0.99) - c.bare.percentileUs(0.99), perTenK,
+      static_cast<unsigned long long>(c.module.failures + c.bare.failures));
   std::fflush(stdout);
 }
 
@@ -124,25 +141,32 @@ bool benchKey(const BenchOptions& o, MockProcess& mock, const ModuleDriver& modu
   const auto warmUp = std::chrono::milliseconds(300);
   const auto duration = std::chrono::milliseconds(static_cast<long>(o.secondsPerRun * 1000));
   for (size_t threads : o.threadCounts) {
-    Cell cell{&spec, threads, {}, {}, 0, 0, 0, 0};
+    Cell cell{&spec, threads, {}, {}, 0, 0, 0, 0, {}};
     // Unmeasured: both sides open their connections for this many threads first.
     runModule(module, opened, spec, threads, warmUp);
     runBare(mock.instances()[0], spec, bareClients, threads, warmUp);
     for (unsigned r = 0; r < o.rounds; ++r) {
+      double moduleRound = 0, bareRound = 0;
       for (int side = 0; side < 2; ++side) {
         const double mockCpu = mock.cpuSeconds();
         if ((side == 0) == (r % 2 == 0)) {
           mock.resetCounters();
-          accumulate(cell.module, runModule(module, opened, spec, threads, duration));
+          const RunResult round = runModule(module, opened, spec, threads, duration);
+          moduleRound = round.opsPerSecond();
+          accumulate(cell.module, round);
           cell.mockCpuModule += mock.cpuSeconds() - mockCpu;
           const Counters c = mock.counters(0);
           cell.handshakes += c.tlsHandshakes;
           cell.signRequests += c.endpoint("POST /keys/{id}/sign");
         } else {
-          accumulate(cell.bare, runBare(mock.instances()[0], spec, bareClients, threads, duration));
+          const RunResult round =
+              runBare(mock.instances()[0], spec, bareClients, threads, duration);
+          bareRound = round.opsPerSecond();
+          accumulate(cell.bare, round);
           cell.mockCpuBare += mock.cpuSeconds() - mockCpu;
         }
       }
+      if (bareRound > 0) cell.roundRatios.push_back(moduleRound / bareRound);
     }
     printFigures(cell);
     cells.push_back(std::move(cell));
@@ -164,12 +188,14 @@ bool runSignBench(const BenchOptions& o) {
   std::printf("\n## Signing: module vs bare libcurl keep-alive client, same mock, same run\n");
   std::printf(
       "%u alternating rounds of %.1f s per side and cell. ratio = module ops/s / bare ops/s "
-      "(goal >= 0.95); added = module minus bare latency.\n\n",
+      "(goal >= 0.95) over all rounds; per round: the ratio of each round's pair, median "
+      "(lowest-highest), how much the machine's load moves it; added = module minus bare "
+      "latency.\n\n",
       o.rounds, o.secondsPerRun);
   std::printf(
-      "| key | threads | module ops/s | bare ops/s | ratio | goal | added p50 us | "
+      "| key | threads | module ops/s | bare ops/s | ratio | goal | per round | added p50 us | "
       "added p99 us | TLS handshakes / 10k | failures |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
   std::vector<Cell> cells;
   const auto specs = keySpecs();
   for (const auto& spec : specs) {
