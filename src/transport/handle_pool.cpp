@@ -195,16 +195,14 @@ Result<HandlePool::Lease> HandlePool::borrow(Clock::time_point deadline) {
     }
     CURL* h = chosen->handle;
     idle_.erase(chosen);
-    tLastUsed = {this, h};
     std::vector<CURL*> expired = expiredIdleLocked(Clock::now());
     lock.unlock();
     closeHandles(expired);
-    return Lease(this, h);
+    return lend(h);
   }
   ++open_;  // reserved before the unlocked curl_easy_init, so the bound holds
   lock.unlock();
   CURL* h = createHandle();
-  tLastUsed = {this, h};
   if (h == nullptr) {
     {
       std::lock_guard relock(mutex_);
@@ -213,7 +211,12 @@ Result<HandlePool::Lease> HandlePool::borrow(Clock::time_point deadline) {
     freed_.notify_one();
     return makeError(ErrorKind::kInternal, "cannot create a curl handle");
   }
-  return Lease(this, h);
+  return lend(h);
+}
+
+HandlePool::Lease HandlePool::lend(CURL* handle) {
+  tLastUsed = {this, handle};
+  return Lease(this, handle);
 }
 
 std::vector<CURL*> HandlePool::expiredIdleLocked(Clock::time_point now) {

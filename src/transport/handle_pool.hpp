@@ -97,6 +97,8 @@ class HandlePool {
     Clock::time_point since;
   };
   CURL* createHandle();
+  // Lends `handle` to the calling thread and remembers it as the thread's last one.
+  Lease lend(CURL* handle);
   void giveBack(CURL* handle, bool broken);
   // Takes idle handles to close out of the pool; the caller closes them unlocked.
   std::vector<CURL*> expiredIdleLocked(Clock::time_point now);

@@ -74,10 +74,8 @@ void prepareFork() {
 }
 
 void resumeAfterFork() {
-  pthread_mutex_lock(&gGateMutex);
   gForking.store(false);
-  pthread_cond_broadcast(&gGate);
-  pthread_mutex_unlock(&gGateMutex);
+  broadcastGate();  // a scope that saw the flag set waits on gGate under the mutex
 }
 
 void childAfterFork() {
