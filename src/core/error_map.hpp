@@ -8,7 +8,7 @@
 namespace p11nethsm::core {
 
 // An error whose CK_RV is already decided by PKCS#11 semantics.
-Error ckError(CK_RV rv, std::string message);
+[[gnu::cold]] Error ckError(CK_RV rv, std::string message);
 
 // Error::pkcs11Rv when set, else a mapping by ErrorKind.
 CK_RV toCkRv(const Error& error);

@@ -37,9 +37,10 @@ void write(Level level, std::string_view message);
 
 inline void trace(std::string_view m) { write(Level::kTrace, m); }
 inline void debug(std::string_view m) { write(Level::kDebug, m); }
-inline void info(std::string_view m) { write(Level::kInfo, m); }
-inline void warn(std::string_view m) { write(Level::kWarn, m); }
-inline void error(std::string_view m) { write(Level::kError, m); }
+// Cold like makeError: warnings and errors leave the hot path's code.
+[[gnu::cold]] inline void info(std::string_view m) { write(Level::kInfo, m); }
+[[gnu::cold]] inline void warn(std::string_view m) { write(Level::kWarn, m); }
+[[gnu::cold]] inline void error(std::string_view m) { write(Level::kError, m); }
 
 inline constexpr size_t kPendingLimit = 256;
 inline constexpr std::string_view kDefaultSyslogSockets[] = {"/dev/log", "/var/run/syslog",

@@ -33,7 +33,7 @@ using ParamPtr = std::unique_ptr<OSSL_PARAM, OsslFree<OSSL_PARAM_free>>;
 
 // An error whose CK_RV the mech layer decided (Error::pkcs11Rv). The kind is only a
 // fallback for code that ignores pkcs11Rv.
-inline Error ckError(CK_RV rv, std::string message) {
+[[gnu::cold]] inline Error ckError(CK_RV rv, std::string message) {
   ErrorKind kind = ErrorKind::kInvalidArgument;
   if (rv == CKR_GENERAL_ERROR || rv == CKR_HOST_MEMORY) kind = ErrorKind::kInternal;
   if (rv == CKR_MECHANISM_INVALID || rv == CKR_CURVE_NOT_SUPPORTED) {
@@ -45,7 +45,7 @@ inline Error ckError(CK_RV rv, std::string message) {
 }
 
 // An OpenSSL failure that is our fault or a resource problem, not the caller's.
-inline Error osslError(const std::string& what) {
+[[gnu::cold]] inline Error osslError(const std::string& what) {
   return ckError(CKR_GENERAL_ERROR, "OpenSSL: " + what + " failed");
 }
 

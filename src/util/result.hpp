@@ -35,7 +35,10 @@ struct Error {
   unsigned long pkcs11Rv = 0;
 };
 
-inline Error makeError(ErrorKind kind, std::string message, int httpStatus = 0) {
+// Cold: the compiler moves every path that ends in an error out of the hot code, so a
+// successful call runs through densely packed instructions (fewer I-cache lines per
+// signature; issue 11 profile).
+[[gnu::cold]] inline Error makeError(ErrorKind kind, std::string message, int httpStatus = 0) {
   return Error{kind, std::move(message), httpStatus, 0};
 }
 

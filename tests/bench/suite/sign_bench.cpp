@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <iterator>
 #include <memory>
@@ -70,6 +71,29 @@ std::string roundSpread(std::vector<double> ratios) {
   return text;
 }
 
+// 95 % confidence interval of the module/bare ratio from the per-round ratios: the
+// mean of their logarithms ± Student's t (two-sided, n-1 degrees of freedom) times its
+// standard error. An interval that holds 0.95 means this run cannot tell the cell's
+// miss (or pass) from the machine's noise.
+std::string ratioInterval(const std::vector<double>& ratios) {
+  static constexpr double kT975[] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447,
+                                     2.365, 2.306,  2.262, 2.228, 2.201, 2.179, 2.160,
+                                     2.145, 2.131,  2.120, 2.110, 2.101, 2.093, 2.086};
+  const size_t n = ratios.size();
+  if (n < 2) return "-";
+  double sum = 0, squares = 0;
+  for (double r : ratios) sum += std::log(r);
+  const double mean = sum / static_cast<double>(n);
+  for (double r : ratios) squares += (std::log(r) - mean) * (std::log(r) - mean);
+  const double stderrOfMean =
+      std::sqrt(squares / static_cast<double>(n - 1) / static_cast<double>(n));
+  const double t = n - 1 < std::size(kT975) ? kT975[n - 1] : 1.96;
+  char text[48];
+  std::snprintf(text, sizeof(text), "%.2f-%.2f", std::exp(mean - t * stderrOfMean),
+                std::exp(mean + t * stderrOfMean));
+  return text;
+}
+
 double perOpUs(double seconds, uint64_t ops) {
   return ops ? 1e6 * seconds / static_cast<double>(ops) : 0;
 }
@@ -81,10 +105,10 @@ void printFigures(const Cell& c) {
                                               static_cast<double>(c.signRequests)
                                         : 0;
   std::printf(
-      "| %-8s | %3zu | %8.0f | %8.0f | %5.3f | %-3s | %s | %+7.0f | %+7.0f | %6.1f | %llu |\n",
+      "| %-8s | %3zu | %8.0f | %8.0f | %5.3f | %-3s | %s | %s | %+7.0f | %+7.0f | %6.1f | %llu |\n",
       c.spec->name, c.threads, c.module.opsPerSecond(), c.bare.opsPerSecond(), ratio,
       verdict(ratio >= 0.95), roundSpread(c.roundRatios).c_str(),
-      c.module.percentileUs(0.50) - c.bare.percentileUs(0.50),
+      ratioInterval(c.roundRatios).c_str(), c.module.percentileUs(0.50) - c.bare.percentileUs(0.50),
       c.module.percentileUs(0.99) - c.bare.percentileUs(0.99), perTenK,
       static_cast<unsigned long long>(c.module.failures + c.bare.failures));
   std::fflush(stdout);
@@ -189,13 +213,14 @@ bool runSignBench(const BenchOptions& o) {
   std::printf(
       "%u alternating rounds of %.1f s per side and cell. ratio = module ops/s / bare ops/s "
       "(goal >= 0.95) over all rounds; per round: the ratio of each round's pair, median "
-      "(lowest-highest), how much the machine's load moves it; added = module minus bare "
-      "latency.\n\n",
+      "(lowest-highest), how much the machine's load moves it; 95 %% interval: where the "
+      "cell's ratio lies with 95 %% confidence given that spread (an interval holding 0.95 "
+      "cannot tell a miss from noise); added = module minus bare latency.\n\n",
       o.rounds, o.secondsPerRun);
   std::printf(
-      "| key | threads | module ops/s | bare ops/s | ratio | goal | per round | added p50 us | "
-      "added p99 us | TLS handshakes / 10k | failures |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
+      "| key | threads | module ops/s | bare ops/s | ratio | goal | per round | 95 %% interval | "
+      "added p50 us | added p99 us | TLS handshakes / 10k | failures |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   std::vector<Cell> cells;
   const auto specs = keySpecs();
   for (const auto& spec : specs) {
