@@ -21,7 +21,9 @@ struct ExchangeLimits {
 };
 
 struct ExchangeOutcome {
-  Result<Response> result = makeError(ErrorKind::kInternal, "not performed");
+  // Built directly, not through makeError: that one is [[gnu::cold]], and every
+  // exchange constructs this default on its hot path.
+  Result<Response> result = Error{ErrorKind::kInternal, "not performed"};
   bool neverSent = false;  // failure before any request byte was written
   // The appliance answered, but not with HTTP we accept (an answer over the cap, a
   // garbage status line): kMalformedResponse, not a sign that the instance is down.

@@ -80,11 +80,14 @@ std::string ratioInterval(const std::vector<double>& ratios) {
                                      2.365, 2.306,  2.262, 2.228, 2.201, 2.179, 2.160,
                                      2.145, 2.131,  2.120, 2.110, 2.101, 2.093, 2.086};
   const size_t n = ratios.size();
-  if (n < 2) return "-";
+  // A round without a module signature has ratio 0, which has no logarithm.
+  if (n < 2 || *std::min_element(ratios.begin(), ratios.end()) <= 0) return "-";
+  std::vector<double> logs;
+  for (double r : ratios) logs.push_back(std::log(r));
   double sum = 0, squares = 0;
-  for (double r : ratios) sum += std::log(r);
+  for (double l : logs) sum += l;
   const double mean = sum / static_cast<double>(n);
-  for (double r : ratios) squares += (std::log(r) - mean) * (std::log(r) - mean);
+  for (double l : logs) squares += (l - mean) * (l - mean);
   const double stderrOfMean =
       std::sqrt(squares / static_cast<double>(n - 1) / static_cast<double>(n));
   const double t = n - 1 < std::size(kT975) ? kT975[n - 1] : 1.96;
