@@ -20,6 +20,8 @@ packages=(
   # clients the end-to-end tests drive
   opensc p11-kit gnutls-bin python3 python3-pykcs11 libengine-pkcs11-openssl
   libnss3-tools openssl curl jq xxd valgrind default-jdk-headless
+  # the fork test prints a hung child's stacks before killing it
+  gdb
   # independent AES-GCM reference of the seal test (tests/e2e/aes_gcm_seal.py)
   python3-cryptography
 )

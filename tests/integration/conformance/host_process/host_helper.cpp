@@ -161,6 +161,11 @@ bool childEndsWell(pid_t pid, long& hung) {
   if (p11nethsm::testing::waitUntil([&] { return waitpid(pid, &status, WNOHANG) == pid; },
                                     std::chrono::seconds(60), std::chrono::milliseconds(1)))
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  // The hang is rare (1 child in 100 once in CI): every thread's stack goes to the
+  // log before the kill, so the run that shows it also shows which lock it waits on.
+  const std::string backtrace =
+      "gdb -batch -p " + std::to_string(pid) + " -ex 'thread apply all bt' 1>&2";
+  if (std::system(backtrace.c_str()) != 0) std::fprintf(stderr, "hung child: no gdb backtrace\n");
   kill(pid, SIGKILL);
   waitpid(pid, &status, 0);
   hung++;
